@@ -1,0 +1,45 @@
+/**
+ * Reject codes with the reference's numeric values (reference §2.1, `RejectCode`).
+ */
+export enum RejectCode {
+  UNSPECIFIED = 0,
+  INVALID_FORMAT = 1,
+  WRONG_CHAIN = 2,
+  EXPIRED = 3,
+  NOT_PAYMENT_TX = 4,
+  NONCE_SEQ_TOO_LOW = 5,
+  NONCE_SEQ_TOO_HIGH = 6,
+  EQUIVOCATION = 7,
+  INSUFFICIENT_FUNDS = 8,
+  MISSING_PARENT_QC = 9,
+  INVALID_PARENT_QC = 10,
+  TEMPORARY_UNAVAILABLE = 11,
+}
+
+/** An in-band refusal: a code and a human-readable message. */
+export interface Reject {
+  readonly code: RejectCode;
+  readonly message: string;
+}
+
+export function reject(code: RejectCode, message: string): Reject {
+  return { code, message };
+}
+
+/**
+ * Rejects that may succeed on a later try with the same request: chain state or sidecar load may change.
+ * These are never cached as idempotent answers (fixes reference §14 "request cache stores rejects").
+ */
+export function isTransientReject(code: RejectCode): boolean {
+  return (
+    code === RejectCode.TEMPORARY_UNAVAILABLE ||
+    code === RejectCode.INSUFFICIENT_FUNDS ||
+    code === RejectCode.NONCE_SEQ_TOO_HIGH ||
+    code === RejectCode.MISSING_PARENT_QC
+  );
+}
+
+/** Name of a reject code without the enum prefix, e.g. `INSUFFICIENT_FUNDS`. */
+export function rejectCodeName(code: RejectCode): string {
+  return RejectCode[code] ?? `UNKNOWN_${code}`;
+}
