@@ -1,0 +1,20 @@
+import { hash } from 'node:crypto';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { createNodeEd25519 } from './ed25519-node.ts';
+import { loadNativeSecp256k1, nativeRecoverAddress } from './secp256k1-native.ts';
+import type { CryptoSuite } from './suite.ts';
+
+/**
+ * The Node suite: node:crypto SHA-256 and Ed25519, native libsecp256k1 recovery. Throws
+ * NativeSecp256k1Unavailable when the binding is missing (ARCHITECTURE.md "fail loudly").
+ */
+export function createNodeCryptoSuite(): CryptoSuite {
+  const recoverAddress = nativeRecoverAddress(loadNativeSecp256k1());
+  return {
+    name: 'node',
+    sha256: (data) => new Uint8Array(hash('sha256', data, 'buffer')),
+    keccak256: (data) => keccak_256(data),
+    ed25519: createNodeEd25519(),
+    recoverAddress,
+  };
+}
