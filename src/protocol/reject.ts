@@ -27,7 +27,8 @@ export function reject(code: RejectCode, message: string): Reject {
 }
 
 /**
- * Rejects that may succeed on a later try with the same request: chain state or sidecar load may change.
+ * Rejects that may succeed on a later try with the same request: chain state, sidecar load, or the parent QCs
+ * attached (they are not part of the tx hash) may change.
  * These are never cached as idempotent answers (fixes reference §14 "request cache stores rejects").
  */
 export function isTransientReject(code: RejectCode): boolean {
@@ -35,7 +36,8 @@ export function isTransientReject(code: RejectCode): boolean {
     code === RejectCode.TEMPORARY_UNAVAILABLE ||
     code === RejectCode.INSUFFICIENT_FUNDS ||
     code === RejectCode.NONCE_SEQ_TOO_HIGH ||
-    code === RejectCode.MISSING_PARENT_QC
+    code === RejectCode.MISSING_PARENT_QC ||
+    code === RejectCode.INVALID_PARENT_QC
   );
 }
 

@@ -93,3 +93,9 @@ export interface Payment {
 export interface Effects extends Payment {
   readonly nonce: Nonce2D;
 }
+
+/** `SubmitFastPayRequest`: the payment and the QCs of the parents it spends from (reference §2.2). */
+export interface SubmitRequest {
+  readonly tx?: FastPayTx;
+  readonly parentQcs: readonly QuorumCertificate[];
+}

@@ -1,0 +1,23 @@
+/**
+ * What the validation decision reads of the chain, all as of one block B (ARCHITECTURE.md "The sidecar's
+ * ledger"). Reads answer synchronously from values already loaded at B; `undefined` means "not loaded yet", and
+ * the decision then asks for it (Decision kind `fetch`) instead of guessing.
+ */
+export interface ChainView {
+  /** Height and timestamp of B; expiry is checked against these (reference §6.2 B2). */
+  readonly head: { readonly height: bigint; readonly timestampMs: bigint };
+  /** False for a standalone sidecar without a chain: fees are then not reserved. */
+  readonly chargesFees: boolean;
+  /** TIP-20 balance of `account` at B. */
+  balanceOf(account: Uint8Array, asset: Uint8Array): bigint | undefined;
+  /** The chain's next nonce for (account, nonce key) at B; key 0 is the protocol nonce. */
+  nonceOf(account: Uint8Array, nonceKey: Uint8Array): bigint | undefined;
+  /** The fee token charged to `account` when its tx names none. */
+  defaultFeeToken(account: Uint8Array): Uint8Array | undefined;
+}
+
+/** A chain value the decision needs but the view has not loaded. */
+export type ChainRead =
+  | { readonly kind: 'balance'; readonly account: Uint8Array; readonly asset: Uint8Array }
+  | { readonly kind: 'nonce'; readonly account: Uint8Array; readonly nonceKey: Uint8Array }
+  | { readonly kind: 'feeToken'; readonly account: Uint8Array };

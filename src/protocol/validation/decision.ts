@@ -1,0 +1,62 @@
+import type { Reject } from '../reject.ts';
+import type { DecodedTempoTx } from '../tempo/decode-tempo-tx.ts';
+import type { Effects, ValidatorCertificate } from '../types.ts';
+import type { ChainRead } from './chain-view.ts';
+
+/** An amount held back from `account`'s `asset` until the payment lands or can no longer land. */
+export interface Debit {
+  readonly account: Uint8Array;
+  readonly asset: Uint8Array;
+  readonly amount: bigint;
+}
+
+/** The credit a verified parent QC gives its recipient, live while the parent is not on chain. */
+export interface Credit {
+  readonly parentTxHash: Uint8Array;
+  /** The parent payment's contention key: the credit ends when the chain nonce passes `seq`. */
+  readonly parentSender: Uint8Array;
+  readonly parentNonceKey: Uint8Array;
+  readonly parentSeq: bigint;
+  readonly recipient: Uint8Array;
+  readonly asset: Uint8Array;
+  readonly amount: bigint;
+}
+
+/** Everything an accepted payment adds to the ledger; persisted before the certificate leaves the process. */
+export interface LedgerDelta {
+  readonly txHash: Uint8Array;
+  readonly effects: Effects;
+  readonly debits: readonly Debit[];
+  readonly credit?: Credit;
+  /** Unix millis from which the signed tx can no longer be included (its validBefore), when it has one. */
+  readonly inclusionDeadlineMs?: bigint;
+  /** Hash of the parent payment this one spends from, for settlement ordering. */
+  readonly parentTxHash?: Uint8Array;
+}
+
+/** The outcome of validating one submission against the ledger and the chain view at B. */
+export type Decision =
+  | {
+      readonly kind: 'accept';
+      readonly txHash: Uint8Array;
+      readonly effectsHash: Uint8Array;
+      /** The 32-byte digest the validator signs (reference §3.3). */
+      readonly digest: Uint8Array;
+      readonly delta: LedgerDelta;
+      readonly decoded: DecodedTempoTx;
+      readonly requestId?: string;
+    }
+  /** The same tx was already certified: return the existing certificate unchanged (reference §6.2 B1/B3). */
+  | { readonly kind: 'existing'; readonly cert: ValidatorCertificate }
+  | {
+      readonly kind: 'reject';
+      readonly reject: Reject;
+      /** Set when the reject may be cached for (sender, request id): permanent and after phase A. */
+      readonly cacheAs?: {
+        readonly sender: Uint8Array;
+        readonly requestId: string;
+        readonly txHash: Uint8Array;
+      };
+    }
+  /** The chain view lacks values; load them at B and decide again. */
+  | { readonly kind: 'fetch'; readonly reads: readonly ChainRead[] };

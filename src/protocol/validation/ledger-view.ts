@@ -1,0 +1,29 @@
+import type { Reject } from '../reject.ts';
+import type { ValidatorCertificate } from '../types.ts';
+
+/** A response remembered for a client request id: the tx it answered and the answer (reference §6.2 B1). */
+export interface CachedResponse {
+  readonly txHash: Uint8Array;
+  readonly response: { readonly cert: ValidatorCertificate } | { readonly reject: Reject };
+}
+
+/**
+ * The validator's own safety state as the decision reads it. Implemented in memory by `Ledger`; the sidecar keeps
+ * it durable. All amounts are live at block B: payments whose lane nonce the chain passed are gone.
+ */
+export interface LedgerView {
+  /** The tx hash this validator signed for the contention key, if any (reference §6.3). */
+  lockedTx(sender: Uint8Array, nonceKey: Uint8Array, seq: bigint): Uint8Array | undefined;
+  /** This validator's own certificate for a tx it signed. */
+  ownCertificate(txHash: Uint8Array): ValidatorCertificate | undefined;
+  /** Highest sequence with a live lock in the lane, or undefined when none. */
+  highestLockedSeq(sender: Uint8Array, nonceKey: Uint8Array): bigint | undefined;
+  /** Σ live debits of payments this validator certified from `account` in `asset`. */
+  debitOf(account: Uint8Array, asset: Uint8Array): bigint;
+  /** Σ live credits of verified QCs paying `account` in `asset`, each parent counted once. */
+  creditOf(account: Uint8Array, asset: Uint8Array): bigint;
+  /** True when the credit of this parent payment is already counted. */
+  hasCredit(parentTxHash: Uint8Array): boolean;
+  /** The response cached for (sender, client request id). */
+  cachedResponse(sender: Uint8Array, requestId: string): CachedResponse | undefined;
+}

@@ -1,0 +1,78 @@
+import { bytesEqual } from '../bytes.ts';
+import { certificateSigner } from '../certificate.ts';
+import type { Committee } from '../committee.ts';
+import type { CryptoSuite } from '../crypto/suite.ts';
+import { qcHash } from '../hashing.ts';
+import { verifyQuorumCertificate } from '../quorum.ts';
+import { type Reject, RejectCode, reject } from '../reject.ts';
+import type { Effects, QuorumCertificate } from '../types.ts';
+import type { Credit } from './decision.ts';
+import type { LedgerView } from './ledger-view.ts';
+
+/** At most this many QCs may be attached to one submission; each costs signature checks. */
+export const MAX_PARENT_QCS = 8;
+
+/** The qc_hash of a QC as sent (reference §3.4), or undefined when a certificate's signer id is malformed. */
+function hashAsSent(suite: CryptoSuite, qc: QuorumCertificate): Uint8Array | undefined {
+  const certs = [];
+  for (const cert of qc.certs) {
+    const signerId = certificateSigner(cert);
+    if (!signerId) return undefined;
+    certs.push({ signerId, signature: cert.signature, createdUnixMillis: cert.createdUnixMillis });
+  }
+  if (qc.txHash.length !== 32 || qc.effectsHash.length !== 32) return undefined;
+  return qcHash(suite, { txHash: qc.txHash, effectsHash: qc.effectsHash, threshold: qc.threshold, certs });
+}
+
+/**
+ * Finds and verifies the parent QC a child cites (reference §6.4 `parent_credit`, with the §14 fixes): the QC with
+ * exactly the cited hash must be attached; its certificates must verify against the committee with the
+ * committee's quorum (not the QC's own threshold, and not "this validator signed it"); it must pay the child's
+ * sender in the child's asset. Effects come from a certificate's summary checked against the QC's effects hash,
+ * or from this validator's own certificate of the parent. Other attached QCs are ignored.
+ */
+export function resolveParentCredit(
+  suite: CryptoSuite,
+  committee: Committee,
+  ledger: LedgerView,
+  parentQcHash: Uint8Array,
+  parentQcs: readonly QuorumCertificate[],
+  child: Effects,
+): { ok: true; credit: Credit } | { ok: false; reject: Reject } {
+  const fail = (code: RejectCode, message: string) => ({ ok: false as const, reject: reject(code, message) });
+  if (parentQcs.length > MAX_PARENT_QCS)
+    return fail(RejectCode.INVALID_FORMAT, `at most ${MAX_PARENT_QCS} parent_qcs`);
+  const qc = parentQcs.find((q) => {
+    const h = hashAsSent(suite, q);
+    return h !== undefined && bytesEqual(h, parentQcHash);
+  });
+  if (!qc) return fail(RejectCode.MISSING_PARENT_QC, 'missing required parent QC');
+  const verified = verifyQuorumCertificate(suite, committee, qc);
+  if (!verified.ok) return fail(RejectCode.INVALID_PARENT_QC, verified.message);
+  const effects = verified.effects ?? ownEffects(ledger, qc);
+  if (!effects) return fail(RejectCode.INVALID_PARENT_QC, 'missing effects summary');
+  if (!bytesEqual(effects.recipient, child.sender) || !bytesEqual(effects.asset, child.asset)) {
+    return fail(RejectCode.INVALID_PARENT_QC, 'parent qc does not pay the sender in this asset');
+  }
+  return {
+    ok: true,
+    credit: {
+      parentTxHash: qc.txHash,
+      parentSender: effects.sender,
+      parentNonceKey: effects.nonce.nonceKey,
+      parentSeq: effects.nonce.seq,
+      recipient: effects.recipient,
+      asset: effects.asset,
+      amount: effects.amount,
+    },
+  };
+}
+
+/** Effects of this validator's own certificate for the QC's tx, when its effects hash matches the QC's. */
+function ownEffects(ledger: LedgerView, qc: QuorumCertificate): Effects | undefined {
+  const own = ledger.ownCertificate(qc.txHash);
+  const e = own?.effects;
+  if (!own || !e?.sender || !e.recipient || !e.asset || !e.nonce) return undefined;
+  if (!bytesEqual(own.effectsHash, qc.effectsHash)) return undefined;
+  return { sender: e.sender, recipient: e.recipient, amount: e.amount, asset: e.asset, nonce: e.nonce };
+}
