@@ -2,6 +2,7 @@ import { bytesEqual } from '../bytes.ts';
 import { certificateSigner } from '../certificate.ts';
 import type { Committee } from '../committee.ts';
 import type { CryptoSuite } from '../crypto/suite.ts';
+import { effectsFromSummary } from '../effects-from-summary.ts';
 import { qcHash } from '../hashing.ts';
 import { verifyQuorumCertificate } from '../quorum.ts';
 import { type Reject, RejectCode, reject } from '../reject.ts';
@@ -71,8 +72,6 @@ export function resolveParentCredit(
 /** Effects of this validator's own certificate for the QC's tx, when its effects hash matches the QC's. */
 function ownEffects(ledger: LedgerView, qc: QuorumCertificate): Effects | undefined {
   const own = ledger.ownCertificate(qc.txHash);
-  const e = own?.effects;
-  if (!own || !e?.sender || !e.recipient || !e.asset || !e.nonce) return undefined;
-  if (!bytesEqual(own.effectsHash, qc.effectsHash)) return undefined;
-  return { sender: e.sender, recipient: e.recipient, amount: e.amount, asset: e.asset, nonce: e.nonce };
+  if (!own?.effects || !bytesEqual(own.effectsHash, qc.effectsHash)) return undefined;
+  return effectsFromSummary(own.effects);
 }
