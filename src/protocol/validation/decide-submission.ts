@@ -42,7 +42,7 @@ function decidePrepared(
   request: SubmitRequest,
   p: PreparedSubmission,
 ): Decision {
-  const { sender, nonce, asset, amount } = p.effects;
+  const { sender, nonce, asset } = p.effects;
   const refuse = (r: Reject): Decision =>
     p.requestId && !isTransientReject(r.code)
       ? { kind: 'reject', reject: r, cacheAs: { sender, requestId: p.requestId, txHash: p.txHash } }

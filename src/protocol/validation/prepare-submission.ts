@@ -31,7 +31,7 @@ const invalid = (message: string): { ok: false; reject: Reject } => ({
 function parseClaim(p: PaymentIntent, field: string): Step<Payment> {
   for (const name of ['sender', 'recipient', 'asset'] as const) {
     const v = p[name];
-    if (!v || v.length !== 20) return invalid(`${field}.${name}: expected a 20-byte address`);
+    if (v?.length !== 20) return invalid(`${field}.${name}: expected a 20-byte address`);
   }
   return {
     ok: true,
