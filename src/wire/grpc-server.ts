@@ -1,0 +1,162 @@
+import { once } from 'node:events';
+import type { DescMethod, DescService, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import { decodeMessage, encodeMessage, serviceDefinition } from './service-definition.ts';
+import { WireError } from './wire-error.ts';
+
+/** What a handler knows about its call. */
+export interface CallContext {
+  readonly metadata: grpc.Metadata;
+  /** The client's address, e.g. `ipv4:127.0.0.1:53412`. */
+  readonly peer: string;
+  /** Aborted when the client cancels or its deadline passes: long-running handlers must stop then. */
+  readonly signal: AbortSignal;
+}
+
+type MethodImpl<M extends DescMethod> = M['methodKind'] extends 'unary'
+  ? (request: MessageShape<M['input']>, call: CallContext) => Promise<MessageInitShape<M['output']>>
+  : M['methodKind'] extends 'server_streaming'
+    ? (request: MessageShape<M['input']>, call: CallContext) => AsyncIterable<MessageInitShape<M['output']>>
+    : never;
+
+/** Handlers for every method of a generated service, keyed by the method's local name. */
+export type ServiceImpl<S extends DescService> = {
+  readonly [K in keyof S['method']]: MethodImpl<S['method'][K]>;
+};
+
+export interface AddServiceOptions {
+  /** Called with any error a handler throws that is not a `WireError` (the client sees INTERNAL). */
+  readonly onUnexpectedError?: (error: unknown, path: string) => void;
+}
+
+/** Server TLS material (PEM). */
+export interface ServerTls {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+type AnyImpl = (request: unknown, call: CallContext) => Promise<MessageInitShape<DescMethod['output']>>;
+type AnyStreamImpl = (
+  request: unknown,
+  call: CallContext,
+) => AsyncIterable<MessageInitShape<DescMethod['output']>>;
+
+/** Marks request bytes that did not decode, so the handler can answer INVALID_ARGUMENT. */
+class UndecodableRequest {
+  constructor(readonly reason: string) {}
+}
+
+/**
+ * Registers `impl` for a protobuf-es service on a grpc-js server. A `WireError` thrown by a handler
+ * becomes its status; any other error becomes INTERNAL; undecodable request bytes get
+ * INVALID_ARGUMENT without reaching the handler. Responses are encoded here, so a response that cannot
+ * be encoded is INTERNAL as well.
+ */
+export function addService<S extends DescService>(
+  server: grpc.Server,
+  service: S,
+  impl: ServiceImpl<S>,
+  options: AddServiceOptions = {},
+): void {
+  const definition = serviceDefinition(service);
+  const handlers: grpc.UntypedServiceImplementation = {};
+  const serverDefinition: Record<string, grpc.MethodDefinition<unknown, Buffer>> = {};
+  for (const method of service.methods) {
+    const base = definition[method.localName]!;
+    serverDefinition[method.localName] = {
+      ...base,
+      requestDeserialize: (bytes) => decodeRequest(method, bytes),
+      responseSerialize: (bytes) => bytes,
+    };
+    const handler = (impl as Record<string, unknown>)[method.localName];
+    const statusOf = errorStatus(base.path, options.onUnexpectedError);
+    handlers[method.localName] =
+      method.methodKind === 'server_streaming'
+        ? streamingHandler(method, handler as AnyStreamImpl, statusOf)
+        : unaryHandler(method, handler as AnyImpl, statusOf);
+  }
+  server.addService(serverDefinition, handlers);
+}
+
+/** Binds `server` to `address` (e.g. `127.0.0.1:0`), plaintext unless `tls` is given; resolves the port. */
+export function listen(server: grpc.Server, address: string, tls?: ServerTls): Promise<number> {
+  const credentials = tls
+    ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }])
+    : grpc.ServerCredentials.createInsecure();
+  return new Promise((resolve, reject) =>
+    server.bindAsync(address, credentials, (error, port) => (error ? reject(error) : resolve(port))),
+  );
+}
+
+type StatusOf = (error: unknown, signal: AbortSignal) => grpc.StatusObject;
+
+/** The status a handler's error ends its call with; errors after a cancellation are expected and quiet. */
+function errorStatus(path: string, onUnexpectedError: AddServiceOptions['onUnexpectedError']): StatusOf {
+  return (error, signal) => {
+    const metadata = new grpc.Metadata();
+    if (error instanceof WireError) return { code: error.code, details: error.message, metadata };
+    if (signal.aborted) return { code: grpc.status.CANCELLED, details: 'cancelled', metadata };
+    onUnexpectedError?.(error, path);
+    return { code: grpc.status.INTERNAL, details: 'internal error', metadata };
+  };
+}
+
+function decodeRequest(method: DescMethod, bytes: Buffer): unknown {
+  try {
+    return decodeMessage(method.input, bytes);
+  } catch (error) {
+    return new UndecodableRequest(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function decodedRequest(method: DescMethod, request: unknown): unknown {
+  if (request instanceof UndecodableRequest) {
+    throw new WireError(
+      grpc.status.INVALID_ARGUMENT,
+      `undecodable ${method.input.typeName}: ${request.reason}`,
+    );
+  }
+  return request;
+}
+
+function callContext(
+  call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
+): CallContext {
+  const controller = new AbortController();
+  if (call.cancelled) controller.abort();
+  else call.once('cancelled', () => controller.abort());
+  return { metadata: call.metadata, peer: call.getPeer(), signal: controller.signal };
+}
+
+function unaryHandler(
+  method: DescMethod,
+  handler: AnyImpl,
+  statusOf: StatusOf,
+): grpc.handleUnaryCall<unknown, Buffer> {
+  return (call, callback) => {
+    const context = callContext(call);
+    (async () =>
+      encodeMessage(method.output, await handler(decodedRequest(method, call.request), context)))().then(
+      (bytes) => callback(null, bytes),
+      (error) => callback(statusOf(error, context.signal)),
+    );
+  };
+}
+
+function streamingHandler(
+  method: DescMethod,
+  handler: AnyStreamImpl,
+  statusOf: StatusOf,
+): grpc.handleServerStreamingCall<unknown, Buffer> {
+  return (call) => {
+    const context = callContext(call);
+    (async () => {
+      for await (const message of handler(decodedRequest(method, call.request), context)) {
+        if (context.signal.aborted) return;
+        if (!call.write(encodeMessage(method.output, message)))
+          await once(call, 'drain', { signal: context.signal });
+      }
+      call.end();
+    })().catch((error) => call.emit('error', statusOf(error, context.signal)));
+  };
+}
