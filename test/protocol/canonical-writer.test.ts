@@ -10,11 +10,7 @@ describe('CanonicalWriter (reference §3 encoding rules)', () => {
   });
 
   it('writes tags raw, variable bytes with a u32 length prefix and fixed ids raw', () => {
-    const out = new CanonicalWriter()
-      .tag('ab')
-      .bytes(fromHex('ffee'))
-      .fixed(fromHex('0102'), 2)
-      .finish();
+    const out = new CanonicalWriter().tag('ab').bytes(fromHex('ffee')).fixed(fromHex('0102'), 2).finish();
     expect(out).toEqual(fromHex('6162' + '00000002ffee' + '0102'));
   });
 

@@ -65,9 +65,14 @@ describe('verifyCertificate (reference §4, stricter)', () => {
   });
 
   it('accepts a certificate that names its signer by pubkey only when the committee id is that key', () => {
-    const byKey = { ...committee, members: [{ name: 'k', id: dave.signer.publicKey, publicKey: dave.signer.publicKey }] };
+    const byKey = {
+      ...committee,
+      members: [{ name: 'k', id: dave.signer.publicKey, publicKey: dave.signer.publicKey }],
+    };
     const cert = signBy(dave);
-    expect(verifyCertificate(suite, byKey, { ...cert, signer: { ...cert.signer!, id: new Uint8Array() } })).toBeUndefined();
+    expect(
+      verifyCertificate(suite, byKey, { ...cert, signer: { ...cert.signer!, id: new Uint8Array() } }),
+    ).toBeUndefined();
   });
 
   it('rejects a signer outside the committee', () => {
@@ -110,7 +115,9 @@ describe('verifyCertificate (reference §4, stricter)', () => {
 
   it('rejects a tampered tx hash or effects hash', () => {
     const cert = signBy(dave);
-    expect(verifyCertificate(suite, committee, { ...cert, txHash: repeatByte(1, 32) })).toMatch(/invalid signature/);
+    expect(verifyCertificate(suite, committee, { ...cert, txHash: repeatByte(1, 32) })).toMatch(
+      /invalid signature/,
+    );
     expect(verifyCertificate(suite, committee, { ...cert, effectsHash: repeatByte(1, 32) })).toMatch(
       /invalid signature/,
     );

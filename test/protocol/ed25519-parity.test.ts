@@ -38,9 +38,9 @@ describe.each([
   it('rejects the Appendix A signature over another message or with a wrong-length key', () => {
     const signer = backend.signer(repeatByte(0x41, 32));
     expect(backend.verify(signer.publicKey, goldenExpected.txHash, APPENDIX_A_SIGNATURE)).toBe(false);
-    expect(backend.verify(signer.publicKey.subarray(1), goldenExpected.certDigest, APPENDIX_A_SIGNATURE)).toBe(
-      false,
-    );
+    expect(
+      backend.verify(signer.publicKey.subarray(1), goldenExpected.certDigest, APPENDIX_A_SIGNATURE),
+    ).toBe(false);
   });
 });
 
