@@ -1,0 +1,34 @@
+import type { Reject } from '../reject.ts';
+
+/** A signed Tempo payment, decoded and checked by `decodeTempoTx` (reference §7, with our §14 fixes). */
+export interface DecodedTempoTx {
+  readonly kind: 'legacy' | 'eip2930' | 'eip1559' | 'tempo';
+  /** 20 bytes, recovered from (or, for P256, verified against) the sender signature. */
+  readonly sender: Uint8Array;
+  /** The chain id inside the signed tx. */
+  readonly chainId: bigint;
+  /** 32 bytes big-endian; all zero for EVM types (protocol nonce). */
+  readonly nonceKey: Uint8Array;
+  readonly nonce: bigint;
+  /** 20 bytes. */
+  readonly recipient: Uint8Array;
+  /** Fits u64. */
+  readonly amount: bigint;
+  /** 20-byte TIP-20 token (the call target). */
+  readonly asset: Uint8Array;
+  /** Unix seconds (tempo only), undefined when absent. */
+  readonly validBefore?: bigint;
+  readonly validAfter?: bigint;
+  /** 20 bytes when the tempo tx names a fee token; otherwise the chain picks it. */
+  readonly feeToken?: Uint8Array;
+  /** 20 bytes, recovered from the fee payer signature when the tempo tx carries one. */
+  readonly feePayer?: Uint8Array;
+  /** A fee payer other than the sender pays the fee. */
+  readonly sponsored: boolean;
+  /** Maximum fee the payer of the fee can be charged, in base units of the fee token. */
+  readonly maxFee: bigint;
+  /** The hash the sender signed. */
+  readonly signingHash: Uint8Array;
+}
+
+export type DecodeTempoTxResult = { ok: true; tx: DecodedTempoTx } | { ok: false; reject: Reject };
