@@ -1,4 +1,4 @@
-import { bytesEqual, compareBytes, toHex } from './bytes.ts';
+import { bytesEqual, compareBytes, isU64, toHex } from './bytes.ts';
 import { certificateSigner, verifyCertificate } from './certificate.ts';
 import { type Committee, quorumThreshold } from './committee.ts';
 import type { CryptoSuite } from './crypto/suite.ts';
@@ -27,13 +27,12 @@ export function verifyQuorumCertificate(
 ): QuorumVerification {
   if (qc.txHash.length !== HASH_LENGTH) return fail(`qc tx hash must be ${HASH_LENGTH} bytes`);
   if (qc.effectsHash.length !== HASH_LENGTH) return fail(`qc effects hash must be ${HASH_LENGTH} bytes`);
-  if (!Number.isInteger(qc.threshold) || qc.threshold < 0 || qc.threshold > U32_MAX) {
-    return fail('qc threshold must be a u32');
-  }
+  if (!isU32(qc.threshold)) return fail('qc threshold must be a u32');
   const signers = new Set<string>();
   for (const [i, cert] of qc.certs.entries()) {
-    if (!bytesEqual(cert.txHash, qc.txHash))
+    if (!bytesEqual(cert.txHash, qc.txHash)) {
       return fail(`qc certificate ${i}: tx hash differs from the qc's`);
+    }
     if (!bytesEqual(cert.effectsHash, qc.effectsHash)) {
       return fail(`qc certificate ${i}: effects hash differs from the qc's`);
     }
@@ -47,7 +46,7 @@ export function verifyQuorumCertificate(
   if (signers.size < needed) {
     return fail(`qc has ${signers.size} valid certificates, committee needs ${needed}`);
   }
-  const computed = quorumHash(suite, qc.txHash, qc.effectsHash, qc.threshold, qc.certs);
+  const computed = quorumCertificateHash(suite, qc)!;
   if (qc.qcHash.length > 0 && !bytesEqual(qc.qcHash, computed)) {
     return fail(`qc hash mismatch: declared ${toHex(qc.qcHash)}, computed ${toHex(computed)}`);
   }
@@ -90,33 +89,37 @@ export function assembleQuorumCertificate(
     .slice(0, threshold)
     .map(([, cert]) => cert);
   const { txHash, effectsHash } = chosen[0]!;
-  return {
-    txHash,
-    effectsHash,
-    certs: chosen,
-    threshold,
-    qcHash: quorumHash(suite, txHash, effectsHash, threshold, chosen),
-  };
+  const qc = { txHash, effectsHash, certs: chosen, threshold };
+  return { ...qc, qcHash: quorumCertificateHash(suite, qc)! };
+}
+
+/**
+ * The qc_hash of a QC exactly as sent (reference §3.4): over its own certificates (signer id by the §2.3 rule)
+ * and its declared threshold, verifying nothing. Undefined when a QC hash is not 32 bytes, the threshold is not
+ * a u32, or a certificate has a malformed signer id or creation time; never throws.
+ */
+export function quorumCertificateHash(
+  suite: CryptoSuite,
+  qc: Pick<QuorumCertificate, 'txHash' | 'effectsHash' | 'threshold' | 'certs'>,
+): Uint8Array | undefined {
+  if (qc.txHash.length !== HASH_LENGTH || qc.effectsHash.length !== HASH_LENGTH || !isU32(qc.threshold)) {
+    return undefined;
+  }
+  const certs: QcHashCert[] = [];
+  for (const cert of qc.certs) {
+    const signerId = certificateSigner(cert);
+    if (!signerId || !isU64(cert.createdUnixMillis)) return undefined;
+    certs.push({ signerId, signature: cert.signature, createdUnixMillis: cert.createdUnixMillis });
+  }
+  return qcHash(suite, { txHash: qc.txHash, effectsHash: qc.effectsHash, threshold: qc.threshold, certs });
+}
+
+function isU32(value: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value <= U32_MAX;
 }
 
 function fail(message: string): QuorumVerification {
   return { ok: false, message };
-}
-
-/** §3.4 over certificates already known to have a valid signer id. */
-function quorumHash(
-  suite: CryptoSuite,
-  txHash: Uint8Array,
-  effectsHash: Uint8Array,
-  threshold: number,
-  certs: readonly ValidatorCertificate[],
-): Uint8Array {
-  const hashed: QcHashCert[] = certs.map((cert) => ({
-    signerId: certificateSigner(cert)!,
-    signature: cert.signature,
-    createdUnixMillis: cert.createdUnixMillis,
-  }));
-  return qcHash(suite, { txHash, effectsHash, threshold, certs: hashed });
 }
 
 /** The effects of the first certificate whose summary hashes to the QC's effects hash. */

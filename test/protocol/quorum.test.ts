@@ -3,8 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { compareBytes, repeatByte } from '../../src/protocol/bytes.ts';
 import { certificateSigner, signCertificate } from '../../src/protocol/certificate.ts';
 import { createNodeCryptoSuite } from '../../src/protocol/crypto/node-suite.ts';
+import { REFERENCE_QC_CERTS, REFERENCE_QC_THRESHOLD } from '../../src/protocol/hash-vector.ts';
 import { type CertContext, effectsHash, qcHash } from '../../src/protocol/hashing.ts';
-import { assembleQuorumCertificate, verifyQuorumCertificate } from '../../src/protocol/quorum.ts';
+import {
+  assembleQuorumCertificate,
+  quorumCertificateHash,
+  verifyQuorumCertificate,
+} from '../../src/protocol/quorum.ts';
 import type { Effects, QuorumCertificate, ValidatorCertificate } from '../../src/protocol/types.ts';
 import { goldenContext, goldenEffects, goldenExpected } from '../support/golden-vector.ts';
 import { committeeOf, type TestValidator, testValidators } from '../support/test-committee.ts';
@@ -181,5 +186,40 @@ describe('assembleQuorumCertificate (reference §5.3 with verified certificates)
       const certs = [...group(larger, [v1, v2, v3]), ...group(smaller, [v0, v1, v2])];
       expect(assembleQuorumCertificate(suite, four, certs)?.effectsHash).toEqual(effectsHash(suite, smaller));
     });
+  });
+});
+
+describe('quorumCertificateHash (reference §3.4, as sent)', () => {
+  const goldenCerts: ValidatorCertificate[] = REFERENCE_QC_CERTS.map((c, i) => ({
+    signer: { name: `golden${i}`, id: c.signerId, pubkey: new Uint8Array() },
+    txHash,
+    effectsHash: goldenExpected.effectsHash,
+    signature: c.signature,
+    createdUnixMillis: c.createdUnixMillis,
+  }));
+
+  it('reproduces the golden qc_hash from the two fixed certificates in either order', () => {
+    for (const certs of [goldenCerts, [...goldenCerts].reverse()]) {
+      expect(quorumCertificateHash(suite, qcOf(certs, REFERENCE_QC_THRESHOLD))).toEqual(
+        goldenExpected.qcHash,
+      );
+    }
+  });
+
+  it('names the signer by pubkey when the id is empty (§2.3), giving the same golden hash', () => {
+    const byKey = goldenCerts.map((c) => ({
+      ...c,
+      signer: { name: 'k', id: new Uint8Array(), pubkey: c.signer!.id },
+    }));
+    expect(quorumCertificateHash(suite, qcOf(byKey, REFERENCE_QC_THRESHOLD))).toEqual(goldenExpected.qcHash);
+  });
+
+  it('gives undefined instead of throwing for a malformed signer id, creation time, hash or threshold', () => {
+    const [a, b] = goldenCerts as [ValidatorCertificate, ValidatorCertificate];
+    const shortId = { ...a, signer: { ...a.signer!, id: new Uint8Array(31) } };
+    expect(quorumCertificateHash(suite, qcOf([shortId, b]))).toBeUndefined();
+    expect(quorumCertificateHash(suite, qcOf([{ ...a, createdUnixMillis: -1n }, b]))).toBeUndefined();
+    expect(quorumCertificateHash(suite, { ...qcOf([a, b]), txHash: new Uint8Array(3) })).toBeUndefined();
+    expect(quorumCertificateHash(suite, qcOf([a, b], 2 ** 32))).toBeUndefined();
   });
 });
