@@ -1,10 +1,8 @@
 import { bytesEqual } from '../bytes.ts';
-import { certificateSigner } from '../certificate.ts';
 import type { Committee } from '../committee.ts';
 import type { CryptoSuite } from '../crypto/suite.ts';
 import { effectsFromSummary } from '../effects-from-summary.ts';
-import { qcHash } from '../hashing.ts';
-import { verifyQuorumCertificate } from '../quorum.ts';
+import { quorumCertificateHash, verifyQuorumCertificate } from '../quorum.ts';
 import { type Reject, RejectCode, reject } from '../reject.ts';
 import type { Effects, QuorumCertificate } from '../types.ts';
 import type { Credit } from './decision.ts';
@@ -12,18 +10,6 @@ import type { LedgerView } from './ledger-view.ts';
 
 /** At most this many QCs may be attached to one submission; each costs signature checks. */
 export const MAX_PARENT_QCS = 8;
-
-/** The qc_hash of a QC as sent (reference §3.4), or undefined when a certificate's signer id is malformed. */
-function hashAsSent(suite: CryptoSuite, qc: QuorumCertificate): Uint8Array | undefined {
-  const certs = [];
-  for (const cert of qc.certs) {
-    const signerId = certificateSigner(cert);
-    if (!signerId) return undefined;
-    certs.push({ signerId, signature: cert.signature, createdUnixMillis: cert.createdUnixMillis });
-  }
-  if (qc.txHash.length !== 32 || qc.effectsHash.length !== 32) return undefined;
-  return qcHash(suite, { txHash: qc.txHash, effectsHash: qc.effectsHash, threshold: qc.threshold, certs });
-}
 
 /**
  * Finds and verifies the parent QC a child cites (reference §6.4 `parent_credit`, with the §14 fixes): the QC with
@@ -44,7 +30,7 @@ export function resolveParentCredit(
   if (parentQcs.length > MAX_PARENT_QCS)
     return fail(RejectCode.INVALID_FORMAT, `at most ${MAX_PARENT_QCS} parent_qcs`);
   const qc = parentQcs.find((q) => {
-    const h = hashAsSent(suite, q);
+    const h = quorumCertificateHash(suite, q);
     return h !== undefined && bytesEqual(h, parentQcHash);
   });
   if (!qc) return fail(RejectCode.MISSING_PARENT_QC, 'missing required parent QC');
