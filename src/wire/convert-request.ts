@@ -1,0 +1,23 @@
+/** `SubmitFastPayRequest` ↔ `SubmitRequest` (reference §2.2): the payment and its parents' QCs. */
+import { create } from '@bufbuild/protobuf';
+import {
+  type SubmitFastPayRequest,
+  SubmitFastPayRequestSchema,
+} from '../../gen/tempo/fastpay/v1/sidecar_pb.js';
+import type { SubmitRequest } from '../protocol/types.ts';
+import { quorumCertificateFromProto, quorumCertificateToProto } from './convert-certificate.ts';
+import { fastPayTxFromProto, fastPayTxToProto } from './convert-payment.ts';
+
+export function submitRequestToProto(request: SubmitRequest): SubmitFastPayRequest {
+  return create(SubmitFastPayRequestSchema, {
+    tx: request.tx && fastPayTxToProto(request.tx),
+    parentQcs: request.parentQcs.map(quorumCertificateToProto),
+  });
+}
+
+export function submitRequestFromProto(message: SubmitFastPayRequest): SubmitRequest {
+  return {
+    tx: message.tx && fastPayTxFromProto(message.tx),
+    parentQcs: message.parentQcs.map(quorumCertificateFromProto),
+  };
+}
