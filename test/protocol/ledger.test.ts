@@ -6,7 +6,12 @@ import type { Credit, LedgerDelta } from '../../src/protocol/validation/decision
 import { ALICE, ALPHA_USD, BOB, CAROL } from '../support/demo-keys.ts';
 
 const KEY = repeatByte(1, 32);
-const cert = (txHash: Uint8Array): ValidatorCertificate => ({ txHash, effectsHash: repeatByte(9, 32), signature: new Uint8Array(64), createdUnixMillis: 1n });
+const cert = (txHash: Uint8Array): ValidatorCertificate => ({
+  txHash,
+  effectsHash: repeatByte(9, 32),
+  signature: new Uint8Array(64),
+  createdUnixMillis: 1n,
+});
 
 function delta(seq: bigint, amount: bigint, extra: Partial<LedgerDelta> = {}): LedgerDelta {
   const txHash = repeatByte(Number(seq) + 10, 32);
@@ -33,7 +38,9 @@ describe('Ledger', () => {
   it('refuses to record a second tx on a locked contention key', () => {
     const l = ledger();
     l.record(delta(0n, 3n), cert(repeatByte(10, 32)));
-    expect(() => l.record({ ...delta(0n, 3n), txHash: repeatByte(99, 32) }, cert(repeatByte(99, 32)))).toThrow(/already locked/);
+    expect(() =>
+      l.record({ ...delta(0n, 3n), txHash: repeatByte(99, 32) }, cert(repeatByte(99, 32))),
+    ).toThrow(/already locked/);
   });
 
   it('releases locks below the chain nonce exactly once and keeps their certificate for lookups', () => {
@@ -50,10 +57,24 @@ describe('Ledger', () => {
   it('releases locks whose validBefore passed, with the credit that payment granted', () => {
     const l = ledger();
     l.record(delta(0n, 3n, { inclusionDeadlineMs: 1000n }), cert(repeatByte(10, 32)));
-    const credit: Credit = { parentTxHash: repeatByte(10, 32), parentSender: ALICE, parentNonceKey: KEY, parentSeq: 0n, recipient: BOB, asset: ALPHA_USD, amount: 3n };
+    const credit: Credit = {
+      parentTxHash: repeatByte(10, 32),
+      parentSender: ALICE,
+      parentNonceKey: KEY,
+      parentSeq: 0n,
+      recipient: BOB,
+      asset: ALPHA_USD,
+      amount: 3n,
+    };
     const child: LedgerDelta = {
       txHash: repeatByte(50, 32),
-      effects: { sender: BOB, recipient: CAROL, amount: 3n, asset: ALPHA_USD, nonce: { nonceKey: KEY, seq: 0n } },
+      effects: {
+        sender: BOB,
+        recipient: CAROL,
+        amount: 3n,
+        asset: ALPHA_USD,
+        nonce: { nonceKey: KEY, seq: 0n },
+      },
       debits: [{ account: BOB, asset: ALPHA_USD, amount: 3n }],
       credit,
     };
@@ -67,7 +88,15 @@ describe('Ledger', () => {
 
   it('counts a parent credit once and drops it when the parent lane nonce passes', () => {
     const l = ledger();
-    const credit: Credit = { parentTxHash: repeatByte(7, 32), parentSender: CAROL, parentNonceKey: KEY, parentSeq: 5n, recipient: ALICE, asset: ALPHA_USD, amount: 8n };
+    const credit: Credit = {
+      parentTxHash: repeatByte(7, 32),
+      parentSender: CAROL,
+      parentNonceKey: KEY,
+      parentSeq: 5n,
+      recipient: ALICE,
+      asset: ALPHA_USD,
+      amount: 8n,
+    };
     l.record(delta(0n, 3n, { credit }), cert(repeatByte(10, 32)));
     l.record(delta(1n, 3n, { credit }), cert(repeatByte(11, 32)));
     expect(l.creditOf(ALICE, ALPHA_USD)).toBe(8n);
@@ -79,7 +108,11 @@ describe('Ledger', () => {
 
   it('bounds the request cache, evicting the least recently used answer', () => {
     const l = ledger();
-    for (let i = 0; i < 5; i++) l.cacheResponse(ALICE, `r${i}`, { txHash: repeatByte(i, 32), response: { cert: cert(repeatByte(i, 32)) } });
+    for (let i = 0; i < 5; i++)
+      l.cacheResponse(ALICE, `r${i}`, {
+        txHash: repeatByte(i, 32),
+        response: { cert: cert(repeatByte(i, 32)) },
+      });
     expect(l.cachedResponse(ALICE, 'r0')).toBeUndefined();
     expect(l.cachedResponse(ALICE, 'r4')).toBeDefined();
   });

@@ -49,7 +49,10 @@ type Step = { kind: 'submit'; index: number } | { kind: 'advance'; seconds: numb
 const steps = fc.array(
   fc.oneof(
     { weight: 5, arbitrary: fc.nat({ max: 35 }).map((index): Step => ({ kind: 'submit', index })) },
-    { weight: 1, arbitrary: fc.integer({ min: 1, max: 40 }).map((seconds): Step => ({ kind: 'advance', seconds })) },
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: 1, max: 40 }).map((seconds): Step => ({ kind: 'advance', seconds })),
+    },
   ),
   { maxLength: 40 },
 );
@@ -59,7 +62,11 @@ describe('safety properties of the validation decision', () => {
     fc.assert(
       fc.property(steps, (run) => {
         let nowMs = START_MS;
-        const v = new HarnessValidator(DAVE, committee, createStaticChainView({ head: { height: 1n, timestampMs: nowMs }, balances: BALANCES }));
+        const v = new HarnessValidator(
+          DAVE,
+          committee,
+          createStaticChainView({ head: { height: 1n, timestampMs: nowMs }, balances: BALANCES }),
+        );
         const accepted = new Map<string, { txHash: string; deadlineMs: bigint }>();
         for (const step of run) {
           if (step.kind === 'advance') {
@@ -75,10 +82,15 @@ describe('safety properties of the validation decision', () => {
             const key = `${toHex(sender)}/${toHex(nonce.nonceKey)}/${nonce.seq}`;
             const earlier = accepted.get(key);
             if (earlier) expect(earlier.deadlineMs).toBeLessThanOrEqual(nowMs);
-            accepted.set(key, { txHash: toHex(decision.txHash), deadlineMs: decision.delta.inclusionDeadlineMs! });
+            accepted.set(key, {
+              txHash: toHex(decision.txHash),
+              deadlineMs: decision.delta.inclusionDeadlineMs!,
+            });
           }
           for (const b of BALANCES) {
-            expect(v.ledger.debitOf(b.account, b.asset)).toBeLessThanOrEqual(b.amount + v.ledger.creditOf(b.account, b.asset));
+            expect(v.ledger.debitOf(b.account, b.asset)).toBeLessThanOrEqual(
+              b.amount + v.ledger.creditOf(b.account, b.asset),
+            );
           }
         }
       }),

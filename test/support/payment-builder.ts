@@ -32,7 +32,11 @@ export async function buildPayment(spec: PaymentSpec): Promise<FastPayTx> {
   const nonceKey = spec.nonceKey ?? 1n;
   const seq = spec.seq ?? 0n;
   const validBefore = spec.validBefore ?? 2_000_000_000n;
-  const data = encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [toHex(spec.to), spec.amount] });
+  const data = encodeFunctionData({
+    abi: erc20Abi,
+    functionName: 'transfer',
+    args: [toHex(spec.to), spec.amount],
+  });
   const raw = await account.signTransaction({
     chainId: Number(chainId),
     calls: [{ to: toHex(asset), data }],

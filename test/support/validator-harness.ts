@@ -16,11 +16,19 @@ export interface ValidatorIdentity {
 }
 
 /** A committee whose members are these validators (their keys derived from the seeds). */
-export function committeeOf(validators: readonly ValidatorIdentity[], chainId = 1337n, epoch = 1n): Committee {
+export function committeeOf(
+  validators: readonly ValidatorIdentity[],
+  chainId = 1337n,
+  epoch = 1n,
+): Committee {
   return {
     chainId,
     epoch,
-    members: validators.map((v) => ({ name: v.name, id: v.id, publicKey: suite.ed25519.signer(v.seed).publicKey })),
+    members: validators.map((v) => ({
+      name: v.name,
+      id: v.id,
+      publicKey: suite.ed25519.signer(v.seed).publicKey,
+    })),
   };
 }
 
@@ -60,7 +68,10 @@ export class HarnessValidator {
     );
     this.ledger.record(decision.delta, cert);
     if (decision.requestId) {
-      this.ledger.cacheResponse(decision.delta.effects.sender, decision.requestId, { txHash: decision.txHash, response: { cert } });
+      this.ledger.cacheResponse(decision.delta.effects.sender, decision.requestId, {
+        txHash: decision.txHash,
+        response: { cert },
+      });
     }
     return { decision, cert };
   }

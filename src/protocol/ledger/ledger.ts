@@ -102,6 +102,36 @@ export class Ledger implements LedgerView {
     if (delta.credit && !this.hasCredit(delta.credit.parentTxHash)) this.#addCredit(delta.credit);
   }
 
+  /**
+   * Takes back a `record` whose durable write failed, so nothing unpersisted stays signed: removes its lock, its
+   * debits and the credit it registered. No-op when the lock belongs to another tx.
+   */
+  unrecord(delta: LedgerDelta): void {
+    const { sender, nonce } = delta.effects;
+    const lane = this.#lanes.get(laneKey(sender, nonce.nonceKey));
+    const record = lane?.locks.get(nonce.seq);
+    if (!lane || !record || !bytesEqual(record.delta.txHash, delta.txHash)) return;
+    lane.locks.delete(nonce.seq);
+    this.#byTx.delete(toHex(delta.txHash));
+    for (const d of delta.debits) add(this.#debits, holdingKey(d.account, d.asset), -d.amount);
+    const credit = delta.credit;
+    if (credit) {
+      const creditLane = this.#lanes.get(laneKey(credit.parentSender, credit.parentNonceKey));
+      const held = creditLane?.credits.get(credit.parentSeq);
+      if (creditLane && held === credit) {
+        this.#dropCredit(creditLane, credit.parentSeq);
+        this.#dropLaneIfEmpty(credit.parentSender, credit.parentNonceKey);
+      }
+    }
+    this.#dropLaneIfEmpty(sender, nonce.nonceKey);
+  }
+
+  #dropLaneIfEmpty(sender: Uint8Array, nonceKey: Uint8Array): void {
+    const key = laneKey(sender, nonceKey);
+    const lane = this.#lanes.get(key);
+    if (lane && lane.locks.size === 0 && lane.credits.size === 0) this.#lanes.delete(key);
+  }
+
   #addCredit(credit: Credit): void {
     this.#creditParents.add(toHex(credit.parentTxHash));
     this.#lane(credit.parentSender, credit.parentNonceKey).credits.set(credit.parentSeq, credit);
@@ -124,7 +154,7 @@ export class Ledger implements LedgerView {
       }
     }
     for (const seq of lane.credits.keys()) if (seq < chainNonce) this.#dropCredit(lane, seq);
-    if (lane.locks.size === 0 && lane.credits.size === 0) this.#lanes.delete(key);
+    this.#dropLaneIfEmpty(sender, nonceKey);
     return released;
   }
 

@@ -1,0 +1,141 @@
+import { toHex } from '../../protocol/bytes.ts';
+import { signCertificate } from '../../protocol/certificate.ts';
+import type { Committee } from '../../protocol/committee.ts';
+import type { CryptoSuite, Ed25519Signer } from '../../protocol/crypto/suite.ts';
+import type { Ledger, LockRecord } from '../../protocol/ledger/ledger.ts';
+import { type Reject, RejectCode, reject } from '../../protocol/reject.ts';
+import type { DecodedTempoTx } from '../../protocol/tempo/decoded-tempo-tx.ts';
+import type { SubmitRequest, ValidatorCertificate } from '../../protocol/types.ts';
+import type { ChainRead } from '../../protocol/validation/chain-view.ts';
+import { decideSubmission } from '../../protocol/validation/decide-submission.ts';
+import type { ChainSource } from './chain-source.ts';
+import type { SafetyJournal } from './safety-journal.ts';
+
+/** What a submission finally gets: a certificate (new or existing) or an in-band reject. */
+export type SubmitOutcome =
+  | {
+      readonly cert: ValidatorCertificate;
+      readonly fresh?: { readonly decoded: DecodedTempoTx; readonly record: LockRecord };
+    }
+  | { readonly reject: Reject };
+
+/** One synchronous step of a submission: finished, waiting for chain reads, or reserved and awaiting persistence. */
+export type SubmitStep =
+  | { readonly kind: 'done'; readonly outcome: SubmitOutcome | Promise<SubmitOutcome> }
+  | { readonly kind: 'fetch'; readonly reads: readonly ChainRead[] }
+  | {
+      readonly kind: 'persist';
+      readonly record: LockRecord;
+      readonly decoded: DecodedTempoTx;
+      readonly requestId?: string;
+    };
+
+export interface ValidatorIdentity {
+  readonly name: string;
+  readonly id: Uint8Array;
+}
+
+/**
+ * The validator's certify loop around the pure decision. `step` decides and, on accept, signs and reserves the
+ * lock in the in-memory ledger in the same synchronous step, so no concurrent request can see the state without
+ * it; `persist` then writes the lock durably and only after that releases the certificate. If the write fails the
+ * reservation is taken back and the answer is TEMPORARY_UNAVAILABLE: never sign what is not persisted.
+ */
+export class ValidatorCore {
+  readonly #pending = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly suite: CryptoSuite,
+    readonly committee: Committee,
+    readonly identity: ValidatorIdentity,
+    private readonly signer: Ed25519Signer,
+    readonly ledger: Ledger,
+    private readonly journal: SafetyJournal,
+    readonly chain: ChainSource,
+    private readonly now: () => bigint,
+  ) {}
+
+  get publicKey(): Uint8Array {
+    return this.signer.publicKey;
+  }
+
+  /** Decides `request` against the ledger and the chain view as they are now. Synchronous: callers serialise it. */
+  step(request: SubmitRequest): SubmitStep {
+    const decision = decideSubmission(this.suite, this.committee, this.ledger, this.chain.view(), request);
+    switch (decision.kind) {
+      case 'fetch':
+        return { kind: 'fetch', reads: decision.reads };
+      case 'existing':
+        return { kind: 'done', outcome: this.#whenDurable(decision.cert) };
+      case 'reject':
+        if (decision.cacheAs) {
+          const { sender, requestId, txHash } = decision.cacheAs;
+          this.ledger.cacheResponse(sender, requestId, { txHash, response: { reject: decision.reject } });
+        }
+        return { kind: 'done', outcome: { reject: decision.reject } };
+      case 'accept': {
+        const cert = signCertificate(
+          this.suite,
+          this.signer,
+          this.identity,
+          this.committee,
+          decision.delta.effects,
+          decision.txHash,
+          decision.effectsHash,
+          this.now(),
+        );
+        this.ledger.record(decision.delta, cert);
+        const record = { delta: decision.delta, cert };
+        return {
+          kind: 'persist',
+          record,
+          decoded: decision.decoded,
+          ...(decision.requestId ? { requestId: decision.requestId } : {}),
+        };
+      }
+    }
+  }
+
+  /** Makes a reserved lock durable, then answers with its certificate (or takes the reservation back). */
+  async persist(step: Extract<SubmitStep, { kind: 'persist' }>): Promise<SubmitOutcome> {
+    const { record } = step;
+    const hex = toHex(record.delta.txHash);
+    const write = this.journal.persist(record);
+    this.#pending.set(hex, write);
+    try {
+      await write;
+    } catch (err) {
+      this.ledger.unrecord(record.delta);
+      return { reject: storeUnavailable(err) };
+    } finally {
+      this.#pending.delete(hex);
+    }
+    if (step.requestId) {
+      this.ledger.cacheResponse(record.delta.effects.sender, step.requestId, {
+        txHash: record.delta.txHash,
+        response: { cert: record.cert },
+      });
+    }
+    return { cert: record.cert, fresh: { decoded: step.decoded, record } };
+  }
+
+  /** An existing certificate is returned only once its lock is durable (it may still be in flight). */
+  async #whenDurable(cert: ValidatorCertificate): Promise<SubmitOutcome> {
+    const pending = this.#pending.get(toHex(cert.txHash));
+    if (pending) {
+      try {
+        await pending;
+      } catch (err) {
+        return { reject: storeUnavailable(err) };
+      }
+    }
+    return { cert };
+  }
+}
+
+function storeUnavailable(err: unknown): Reject {
+  return reject(
+    RejectCode.TEMPORARY_UNAVAILABLE,
+    `safety state could not be persisted, nothing was signed: ${(err as Error).message}`,
+  );
+}
