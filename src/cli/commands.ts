@@ -4,5 +4,7 @@ import type { Command } from './command.ts';
  * Every `allegro` subcommand, loaded lazily so `allegro --help` stays fast. Add new commands here.
  */
 export const COMMANDS: Record<string, () => Promise<Command>> = {
+  devnet: async () => (await import('./devnet.command.ts')).devnetCommand,
+  sidecar: async () => (await import('./sidecar.command.ts')).sidecarCommand,
   conformance: async () => (await import('./conformance.command.ts')).conformanceCommand,
 };

@@ -51,3 +51,18 @@ export function wireStageToApi(stage: number): ApiStage | undefined {
   for (const [api, wire] of Object.entries(API_TO_WIRE)) if (wire === stage) return api as ApiStage;
   return undefined;
 }
+
+/** One stage a payment reached, as a sidecar saw it (proto `TxLifecycleUpdate`). */
+export interface LifecycleUpdate {
+  readonly txHash: Uint8Array;
+  readonly stage: WireStage;
+  readonly unixMillis: bigint;
+  readonly blockHeight: bigint;
+  readonly blockHash?: Uint8Array;
+  readonly message?: string;
+}
+
+/** Stages after which nothing more happens to a payment. */
+export function isTerminalStage(stage: WireStage): boolean {
+  return stage === WireStage.FINALIZED || stage === WireStage.FAILED || stage === WireStage.EXPIRED || stage === WireStage.REJECTED;
+}

@@ -1,19 +1,36 @@
 import type { ChainRead, ChainView } from '../../protocol/validation/chain-view.ts';
+import { createStaticChainView, type StaticChainState } from '../../protocol/validation/static-chain-view.ts';
+
+/** The head a sidecar reports (GetChainHead, reference §6.7). */
+export interface HeadInfo {
+  readonly height: bigint;
+  readonly hash: Uint8Array;
+  readonly timestampMs: bigint;
+}
 
 /**
- * Where a sidecar's chain view comes from: a static head and balances when standalone, or a Tempo node read at
- * the last processed block B. `view()` is the current view; `load` fetches values the decision asked for, at the
- * same block B, so the next `view()` answers them.
+ * Where a sidecar's chain view comes from: fixed values when standalone, or a Tempo node read at the last
+ * processed block B. `view()` is the current view; `load` fetches values a decision asked for, at the same block
+ * B, so the next `view()` answers them.
  */
 export interface ChainSource {
   view(): ChainView;
+  head(): HeadInfo;
   load(reads: readonly ChainRead[]): Promise<void>;
 }
 
-/** A chain source that never changes: the standalone sidecar's (reference §6.7, static head). */
-export function staticChainSource(view: ChainView): ChainSource {
+/**
+ * The standalone sidecar's chain (no `--rpc-url`): a static height (reference §6.7 `--block-height`) and fixed
+ * balances, but the wall clock as the head's timestamp, so unix-millis expiries do expire (the reference used a
+ * frozen 1_700_000_000_000, §14).
+ */
+export function standaloneChainSource(state: Omit<StaticChainState, 'head'> & { height: bigint; now: () => bigint }): ChainSource {
+  const base = createStaticChainView({ ...state, head: { height: state.height, timestampMs: 0n } });
+  const zeroHash = new Uint8Array(32);
+  const head = () => ({ height: state.height, hash: zeroHash, timestampMs: state.now() });
   return {
-    view: () => view,
+    view: () => ({ ...base, head: head() }),
+    head,
     load: async () => {},
   };
 }

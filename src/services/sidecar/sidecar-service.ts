@@ -1,0 +1,114 @@
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import { status } from '@grpc/grpc-js';
+import { FastPaySidecar, type SubmitFastPayEventSchema } from '../../../gen/tempo/fastpay/v1/sidecar_pb.ts';
+import { isTerminalStage, type LifecycleUpdate, WireStage } from '../../protocol/stage.ts';
+import type { SubmitRequest } from '../../protocol/types.ts';
+import { validatorCertificateToProto } from '../../wire/convert-certificate.ts';
+import { rejectToProto } from '../../wire/convert-reject.ts';
+import { submitRequestFromProto } from '../../wire/convert-request.ts';
+import type { CallContext, ServiceImpl } from '../../wire/grpc-server.ts';
+import { WireError } from '../../wire/wire-error.ts';
+import type { BulletinBoard } from './bulletin-board.ts';
+import type { LifecycleHub } from './lifecycle-hub.ts';
+import { lifecycleToProto } from '../../wire/convert-lifecycle.ts';
+import type { SubmitOutcome } from './validator-core.ts';
+
+type EventInit = MessageInitShape<typeof SubmitFastPayEventSchema>;
+
+/** What the gRPC face of a sidecar needs from the node behind it. */
+export interface SidecarDeps {
+  readonly identity: { readonly name: string; readonly id: Uint8Array; readonly publicKey: Uint8Array };
+  readonly peers: readonly string[];
+  submit(request: SubmitRequest): Promise<SubmitOutcome>;
+  readonly board: BulletinBoard;
+  readonly lifecycle: LifecycleHub;
+  head(): { height: bigint; hash: Uint8Array; timestampMs: bigint };
+  /** True when the sidecar settles on chain: streams then follow a payment to its final stage. */
+  readonly followsChain: boolean;
+}
+
+function lifecycleEvent(u: LifecycleUpdate): EventInit {
+  return { event: { case: 'lifecycle', value: lifecycleToProto(u) } };
+}
+
+/** Later stages of a payment as an async iterable, until a terminal stage or the call ends. */
+async function* laterStages(hub: LifecycleHub, txHash: Uint8Array, signal: AbortSignal): AsyncGenerator<LifecycleUpdate> {
+  const queue: LifecycleUpdate[] = [...hub.history(txHash).filter((u) => u.stage > WireStage.CERTIFIED)];
+  let wake: (() => void) | undefined;
+  const unsubscribe = hub.subscribe(txHash, (u) => {
+    queue.push(u);
+    wake?.();
+  });
+  const onAbort = () => wake?.();
+  signal.addEventListener('abort', onAbort);
+  try {
+    while (!signal.aborted) {
+      const next = queue.shift();
+      if (next) {
+        yield next;
+        if (isTerminalStage(next.stage)) return;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = undefined;
+    }
+  } finally {
+    unsubscribe();
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * The `FastPaySidecar` gRPC service (reference §2.2, §6.6–§6.8). Bad input is answered in band (a reject) or with
+ * INVALID_ARGUMENT; nothing a client sends can crash the process.
+ */
+export function sidecarService(deps: SidecarDeps): ServiceImpl<typeof FastPaySidecar> {
+  return {
+    async submitFastPay(req) {
+      const outcome = await deps.submit(submitRequestFromProto(req));
+      return 'cert' in outcome
+        ? { result: { case: 'cert', value: validatorCertificateToProto(outcome.cert) } }
+        : { result: { case: 'reject', value: rejectToProto(outcome.reject) } };
+    },
+
+    async *submitFastPayStream(req, call: CallContext) {
+      const outcome = await deps.submit(submitRequestFromProto(req));
+      if ('reject' in outcome) {
+        yield { event: { case: 'reject', value: rejectToProto(outcome.reject) } };
+        return;
+      }
+      const { cert } = outcome;
+      const stage = (s: WireStage): EventInit =>
+        lifecycleEvent({ txHash: cert.txHash, stage: s, unixMillis: cert.createdUnixMillis, blockHeight: deps.head().height });
+      yield stage(WireStage.ACCEPTED);
+      yield { event: { case: 'cert', value: validatorCertificateToProto(cert) } };
+      yield stage(WireStage.CERTIFIED);
+      if (!deps.followsChain) return;
+      for await (const update of laterStages(deps.lifecycle, cert.txHash, call.signal)) yield lifecycleEvent(update);
+    },
+
+    async getBulletinBoard(req) {
+      const page = deps.board.query({
+        ...(req.filter.case === 'txHash' ? { txHash: req.filter.value } : {}),
+        ...(req.filter.case === 'address' ? { address: req.filter.value.data } : {}),
+        sinceUnixMillis: req.sinceUnixMillis,
+        cursor: req.cursor,
+        limit: req.limit,
+      });
+      if (!page.ok) throw new WireError(status.INVALID_ARGUMENT, page.message);
+      return { certs: page.certs.map(validatorCertificateToProto), nextCursor: page.nextCursor };
+    },
+
+    async getValidatorInfo() {
+      const { name, id, publicKey } = deps.identity;
+      return { validator: { name, id, pubkey: publicKey }, gossipPeers: [...deps.peers] };
+    },
+
+    async getChainHead() {
+      const head = deps.head();
+      return { blockHeight: head.height, blockHash: head.hash, unixMillis: head.timestampMs };
+    },
+  };
+}
