@@ -48,17 +48,19 @@ export class FileStore extends IndexedStore {
   /** Opens (creating if missing) the store in `dir`; STORE_LOCKED if another open store holds it. */
   static async open(dir: string): Promise<FileStore> {
     const abs = resolve(dir);
-    await mkdir(abs, { recursive: true }).catch((err) => {
-      throw ioError(`cannot create store directory ${abs}`, err);
-    });
-    const store = new FileStore(abs, await lockDir(abs));
+    const unlock = await mkdir(abs, { recursive: true })
+      .then(() => lockDir(abs))
+      .catch((err) => {
+        throw ioError(`cannot open file store ${abs}`, err);
+      });
+    const store = new FileStore(abs, unlock);
     try {
       await store.load();
       return store;
     } catch (err) {
       await store.file?.close().catch(() => {});
-      await store.unlock();
-      throw err instanceof StoreError ? err : ioError(`cannot open file store ${abs}`, err);
+      await unlock();
+      throw ioError(`cannot open file store ${abs}`, err);
     }
   }
 
@@ -229,6 +231,8 @@ function absentAsUndefined(err: NodeJS.ErrnoException): undefined {
   throw err;
 }
 
+/** STORE_UNAVAILABLE wrapping an I/O failure; a StoreError passes through unchanged. */
 function ioError(message: string, cause: unknown): StoreError {
+  if (cause instanceof StoreError) return cause;
   return new StoreError('STORE_UNAVAILABLE', `${message}: ${(cause as Error).message}`, { cause });
 }

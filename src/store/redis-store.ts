@@ -87,7 +87,8 @@ export function parseRedisSpec(spec: string): RedisLocation {
  * everysec + WAITAOF other connections can, and commands queue behind a pending WAITAOF for up to a second.
  *
  * Connection loss never hangs: no offline queue, no retry of in-flight commands, a command timeout; every
- * failure rejects with STORE_UNAVAILABLE while the client reconnects in the background.
+ * failure rejects with STORE_UNAVAILABLE while the client reconnects in the background, and durability is
+ * probed again on each reconnect.
  */
 export class RedisStore extends StoreBase {
   private readonly dataKey: string;
@@ -98,12 +99,13 @@ export class RedisStore extends StoreBase {
   private constructor(
     private readonly client: Redis,
     private readonly where: string,
-    private readonly durability: RedisDurability,
+    private durability: RedisDurability,
     prefix: string,
   ) {
     super();
     this.dataKey = `${prefix}data`;
     this.indexKey = `${prefix}keys`;
+    client.on('ready', () => this.recheckDurability());
   }
 
   /** Connects and probes durability; STORE_UNAVAILABLE if the server cannot be reached. */
@@ -212,6 +214,23 @@ export class RedisStore extends StoreBase {
     const failed =
       results?.find(([err]) => err) ?? (results ? undefined : [new Error('transaction aborted')]);
     if (failed) throw unavailable(this.where, failed[0]);
+  }
+
+  /**
+   * After a reconnect the server may have restarted with other persistence settings: durable writes are
+   * refused until the probe has run again. (A CONFIG SET on a live connection is not noticed.)
+   */
+  private recheckDurability(): void {
+    const probing: RedisDurability = { kind: 'unavailable', reason: 'reconnected; re-checking AOF settings' };
+    this.durability = probing;
+    probeDurability(this.client).then(
+      (found) => {
+        if (this.durability === probing) this.durability = found;
+      },
+      (err: Error) => {
+        if (this.durability === probing) this.durability = { kind: 'unavailable', reason: err.message };
+      },
+    );
   }
 
   private refuseIfNotDurable(opts: WriteOptions | undefined): void {

@@ -80,6 +80,35 @@ describe('redis store', () => {
     expect(keys).toEqual(['shared']);
   });
 
+  it('re-checks durability after a reconnect: a server restarted without AOF gets durable writes refused', async () => {
+    const server = await startRedisServer({ appendonly: true, appendfsync: 'always' });
+    try {
+      const store = await open(`${server.url}?prefix=recheck:`);
+      await store.put('k', bytes(1), { durable: true });
+      await server.kill();
+      await server.start({ appendonly: false });
+      await expect
+        .poll(
+          () =>
+            store.get('k').then(
+              () => 'up',
+              () => 'down',
+            ),
+          { timeout: 10_000 },
+        )
+        .toBe('up');
+      const err = await expectStoreError(store.put('k', bytes(2), { durable: true }), 'STORE_UNAVAILABLE');
+      expect(err.message).toMatch(/appendonly|re-checking/);
+      await expect
+        .poll(() => store.put('k', bytes(3), { durable: true }).catch((e: Error) => e.message), {
+          timeout: 5000,
+        })
+        .toMatch(/appendonly yes/);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('fails fast with STORE_UNAVAILABLE when nothing listens at open', async () => {
     const port = await freePort();
     const started = Date.now();

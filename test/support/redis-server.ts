@@ -21,8 +21,8 @@ export interface RedisServer {
   readonly pid: number;
   /** Signals the process by pid (SIGKILL simulates a crash) and waits for it to exit; keeps the data. */
   kill(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
-  /** After kill(): starts a new process on the same port and dir and waits until it answers PING. */
-  start(): Promise<void>;
+  /** After kill(): starts a new process on the same port and dir, with `changes` to the persistence options. */
+  start(changes?: Partial<RedisServerOptions>): Promise<void>;
   /** Stops the process by pid if it runs, waits for its exit, removes the data dir. */
   stop(): Promise<void>;
 }
@@ -56,7 +56,7 @@ class RedisProcess implements RedisServer {
   private readonly killOnExit = () => this.child?.kill('SIGKILL');
 
   constructor(
-    private readonly opts: RedisServerOptions,
+    private opts: RedisServerOptions,
     readonly dir: string,
     readonly port: number,
   ) {}
@@ -70,8 +70,9 @@ class RedisProcess implements RedisServer {
     return this.child.pid;
   }
 
-  async start(): Promise<void> {
+  async start(changes: Partial<RedisServerOptions> = {}): Promise<void> {
     if (this.running()) throw new Error(`redis-server already runs on port ${this.port}`);
+    this.opts = { ...this.opts, ...changes };
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--daemonize', 'no'];
     args.push('--appendonly', this.opts.appendonly ? 'yes' : 'no', '--dir', this.dir);
     if (this.opts.appendfsync) args.push('--appendfsync', this.opts.appendfsync);
