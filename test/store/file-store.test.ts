@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { FileStore } from '../../src/store/file-store.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { describeStoreConformance, expectStoreError } from './store-conformance.ts';
@@ -109,15 +109,15 @@ describe('file store', () => {
     const contentOf = (key: number, round: number) =>
       new Uint8Array(16 * 1024).fill((key * 7 + round) & 0xff);
     let written = 0;
-    for (let round = 0; round < 12; round++) {
+    for (let round = 0; round < 7; round++) {
       await store.batch(
-        Array.from({ length: 20 }, (_, key) => ({ key: `k${key}`, value: contentOf(key, round) })),
+        Array.from({ length: 80 }, (_, key) => ({ key: `k${key}`, value: contentOf(key, round) })),
         { durable: true },
       );
-      written += 20 * 16 * 1024;
+      written += 80 * 16 * 1024;
     }
     await store.batch(
-      Array.from({ length: 10 }, (_, key) => ({ key: `k${key}`, value: null })),
+      Array.from({ length: 40 }, (_, key) => ({ key: `k${key}`, value: null })),
       { durable: true },
     );
     const size = (await stat(logOf(d))).size;
@@ -125,9 +125,33 @@ describe('file store', () => {
     await store.close();
 
     const reopened = await FileStore.open(d);
-    for (let key = 0; key < 20; key++) {
-      expect(await reopened.get(`k${key}`)).toEqual(key < 10 ? undefined : contentOf(key, 11));
+    for (let key = 0; key < 80; key++) {
+      expect(await reopened.get(`k${key}`)).toEqual(key < 40 ? undefined : contentOf(key, 6));
     }
+    await reopened.close();
+  });
+
+  it('fails loudly after an fsync error: the write is not readable and every later call is STORE_UNAVAILABLE', async () => {
+    const d = freshDir();
+    const store = await FileStore.open(d);
+    await store.put('before', bytes(1), { durable: true });
+    const probe = await open(logOf(d), 'r');
+    const fileHandleProto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+    await probe.close();
+    const datasync = vi.spyOn(fileHandleProto, 'datasync').mockRejectedValueOnce(new Error('EIO: simulated'));
+    try {
+      const err = await expectStoreError(store.put('lost', bytes(2), { durable: true }), 'STORE_UNAVAILABLE');
+      expect(err.message).toContain('EIO: simulated');
+      expect(err.message).toContain(d);
+    } finally {
+      datasync.mockRestore();
+    }
+    await expectStoreError(store.get('before'), 'STORE_UNAVAILABLE');
+    await expectStoreError(store.put('after', bytes(3)), 'STORE_UNAVAILABLE');
+    await store.close();
+    const reopened = await FileStore.open(d);
+    expect(await reopened.get('before')).toEqual(bytes(1));
+    expect(await reopened.get('after')).toBeUndefined();
     await reopened.close();
   });
 
