@@ -27,6 +27,15 @@ export type ServiceImpl<S extends DescService> = {
 export interface AddServiceOptions {
   /** Called with any error a handler throws that is not a `WireError` (the client sees INTERNAL). */
   readonly onUnexpectedError?: (error: unknown, path: string) => void;
+  /**
+   * The answer to request bytes that do not decode, for services that reject bad input in band (the sidecar's
+   * INVALID_FORMAT reject); `undefined` keeps the default INVALID_ARGUMENT status. A streaming method sends it
+   * as its only message.
+   */
+  readonly undecodableResponse?: (
+    method: DescMethod,
+    reason: string,
+  ) => MessageInitShape<DescMethod['output']> | undefined;
 }
 
 /** Server TLS material (PEM). */
@@ -70,10 +79,30 @@ export function addService<S extends DescService>(
     };
     const handler = (impl as Record<string, unknown>)[method.localName];
     const statusOf = errorStatus(base.path, options.onUnexpectedError);
+    const stream = handler as AnyStreamImpl;
+    const unary = handler as AnyImpl;
     handlers[method.localName] =
       method.methodKind === 'server_streaming'
-        ? streamingHandler(method, handler as AnyStreamImpl, statusOf)
-        : unaryHandler(method, handler as AnyImpl, statusOf);
+        ? streamingHandler(
+            method,
+            (request, call) => {
+              const answer = inBandAnswer(method, request, options);
+              return answer
+                ? (async function* () {
+                    yield answer;
+                  })()
+                : stream(request, call);
+            },
+            statusOf,
+          )
+        : unaryHandler(
+            method,
+            (request, call) => {
+              const answer = inBandAnswer(method, request, options);
+              return answer ? Promise.resolve(answer) : unary(request, call);
+            },
+            statusOf,
+          );
   }
   server.addService(serverDefinition, handlers);
 }
@@ -99,6 +128,17 @@ function errorStatus(path: string, onUnexpectedError: AddServiceOptions['onUnexp
     onUnexpectedError?.(error, path);
     return { code: grpc.status.INTERNAL, details: 'internal error', metadata };
   };
+}
+
+/** The service's in-band answer to an undecodable request, if it defines one for this method. */
+function inBandAnswer(
+  method: DescMethod,
+  request: unknown,
+  options: AddServiceOptions,
+): MessageInitShape<DescMethod['output']> | undefined {
+  return request instanceof UndecodableRequest
+    ? options.undecodableResponse?.(method, request.reason)
+    : undefined;
 }
 
 function decodeRequest(method: DescMethod, bytes: Buffer): unknown {

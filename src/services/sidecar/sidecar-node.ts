@@ -18,9 +18,9 @@ import { startGossip } from './gossip.ts';
 import { LifecycleHub } from './lifecycle-hub.ts';
 import { SafetyJournal } from './safety-journal.ts';
 import type { SidecarConfig } from './sidecar-config.ts';
-import { sidecarService } from './sidecar-service.ts';
-import { type SubmitOutcome, ValidatorCore } from './validator-core.ts';
+import { sidecarService, undecodableReject } from './sidecar-service.ts';
 import { validatorMachine } from './validator.machine.ts';
+import { type SubmitOutcome, ValidatorCore } from './validator-core.ts';
 
 export interface RunningSidecar {
   readonly port: number;
@@ -36,7 +36,8 @@ const wallClock = () => BigInt(Date.now());
  * serves gRPC and gossips with its peers. Nothing is served before the ledger is restored.
  */
 export async function startSidecar(config: SidecarConfig, logger: Logger): Promise<RunningSidecar> {
-  if (config.rpcUrl) throw new Error('--rpc-url: chain settlement is not available in this build yet; run standalone');
+  if (config.rpcUrl)
+    throw new Error('--rpc-url: chain settlement is not available in this build yet; run standalone');
   const suite = createNodeCryptoSuite();
   const signer = suite.ed25519.signer(config.seed);
   const store = await openStore(config.store);
@@ -51,7 +52,10 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
       logger,
       ...(config.committeeFile ? { committeeFile: config.committeeFile } : {}),
     });
-    const ledger = new Ledger({ maxRequestCache: config.maxRequestCache, maxSettledCerts: config.maxTotalCerts });
+    const ledger = new Ledger({
+      maxRequestCache: config.maxRequestCache,
+      maxSettledCerts: config.maxTotalCerts,
+    });
     const journal = new SafetyJournal(store);
     const restored = await journal.restore(ledger);
     const chain: ChainSource = standaloneChainSource({
@@ -60,16 +64,25 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
       now: wallClock,
     });
     const core = new ValidatorCore(suite, committee, self, signer, ledger, journal, chain, wallClock);
-    const board = new BulletinBoard({ maxTotalCerts: config.maxTotalCerts, maxResponse: config.maxBulletinBoardResponse });
+    const board = new BulletinBoard({
+      maxTotalCerts: config.maxTotalCerts,
+      maxResponse: config.maxBulletinBoardResponse,
+    });
     for (const record of ledger.locks()) board.add(record.cert);
     const lifecycle = new LifecycleHub(config.maxTotalCerts);
     const validator = createActor(validatorMachine, { input: { core } }).start();
 
     const submit = async (request: SubmitRequest): Promise<SubmitOutcome> => {
-      const outcome = await new Promise<SubmitOutcome>((reply) => validator.send({ type: 'SUBMIT', request, reply }));
+      const outcome = await new Promise<SubmitOutcome>((reply) =>
+        validator.send({ type: 'SUBMIT', request, reply }),
+      );
       if ('cert' in outcome) {
         board.add(outcome.cert);
-        const at = { txHash: outcome.cert.txHash, unixMillis: outcome.cert.createdUnixMillis, blockHeight: chain.head().height };
+        const at = {
+          txHash: outcome.cert.txHash,
+          unixMillis: outcome.cert.createdUnixMillis,
+          blockHeight: chain.head().height,
+        };
         lifecycle.publish({ ...at, stage: WireStage.ACCEPTED });
         lifecycle.publish({ ...at, stage: WireStage.CERTIFIED });
         if (outcome.fresh) logger.info({ txHash: toHex(outcome.cert.txHash) }, 'certified');
@@ -83,8 +96,19 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
     addService(
       server,
       FastPaySidecar,
-      sidecarService({ identity: self, peers: config.peers, submit, board, lifecycle, head: chain.head, followsChain: false }),
-      { onUnexpectedError: (err, path) => logger.error({ err, path }, 'handler failed') },
+      sidecarService({
+        identity: self,
+        peers: config.peers,
+        submit,
+        board,
+        lifecycle,
+        head: chain.head,
+        followsChain: false,
+      }),
+      {
+        onUnexpectedError: (err, path) => logger.error({ err, path }, 'handler failed'),
+        undecodableResponse: (method, reason) => undecodableReject(method.localName, reason),
+      },
     );
     const tls = config.tls
       ? { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) }
@@ -102,7 +126,14 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
       logger,
     });
     logger.info(
-      { name: config.name, port, validatorId: toHex(self.id), publicKey: toHex(self.publicKey), restoredLocks: restored, committee: committee.members.length },
+      {
+        name: config.name,
+        port,
+        validatorId: toHex(self.id),
+        publicKey: toHex(self.publicKey),
+        restoredLocks: restored,
+        committee: committee.members.length,
+      },
       'sidecar listening',
     );
     return {

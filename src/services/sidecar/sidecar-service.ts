@@ -1,16 +1,17 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { status } from '@grpc/grpc-js';
-import { FastPaySidecar, type SubmitFastPayEventSchema } from '../../../gen/tempo/fastpay/v1/sidecar_pb.ts';
+import type { FastPaySidecar, SubmitFastPayEventSchema } from '../../../gen/tempo/fastpay/v1/sidecar_pb.ts';
+import { RejectCode, reject } from '../../protocol/reject.ts';
 import { isTerminalStage, type LifecycleUpdate, WireStage } from '../../protocol/stage.ts';
 import type { SubmitRequest } from '../../protocol/types.ts';
 import { validatorCertificateToProto } from '../../wire/convert-certificate.ts';
+import { lifecycleToProto } from '../../wire/convert-lifecycle.ts';
 import { rejectToProto } from '../../wire/convert-reject.ts';
 import { submitRequestFromProto } from '../../wire/convert-request.ts';
 import type { CallContext, ServiceImpl } from '../../wire/grpc-server.ts';
 import { WireError } from '../../wire/wire-error.ts';
 import type { BulletinBoard } from './bulletin-board.ts';
 import type { LifecycleHub } from './lifecycle-hub.ts';
-import { lifecycleToProto } from '../../wire/convert-lifecycle.ts';
 import type { SubmitOutcome } from './validator-core.ts';
 
 type EventInit = MessageInitShape<typeof SubmitFastPayEventSchema>;
@@ -32,7 +33,11 @@ function lifecycleEvent(u: LifecycleUpdate): EventInit {
 }
 
 /** Later stages of a payment as an async iterable, until a terminal stage or the call ends. */
-async function* laterStages(hub: LifecycleHub, txHash: Uint8Array, signal: AbortSignal): AsyncGenerator<LifecycleUpdate> {
+async function* laterStages(
+  hub: LifecycleHub,
+  txHash: Uint8Array,
+  signal: AbortSignal,
+): AsyncGenerator<LifecycleUpdate> {
   const queue: LifecycleUpdate[] = [...hub.history(txHash).filter((u) => u.stage > WireStage.CERTIFIED)];
   let wake: (() => void) | undefined;
   const unsubscribe = hub.subscribe(txHash, (u) => {
@@ -61,6 +66,17 @@ async function* laterStages(hub: LifecycleHub, txHash: Uint8Array, signal: Abort
 }
 
 /**
+ * In-band answer to undecodable submit bytes: an INVALID_FORMAT reject like any other malformed submission
+ * (reads keep the INVALID_ARGUMENT status).
+ */
+export function undecodableReject(method: string, reason: string) {
+  const value = rejectToProto(reject(RejectCode.INVALID_FORMAT, `undecodable request: ${reason}`));
+  if (method === 'submitFastPay') return { result: { case: 'reject' as const, value } };
+  if (method === 'submitFastPayStream') return { event: { case: 'reject' as const, value } };
+  return undefined;
+}
+
+/**
  * The `FastPaySidecar` gRPC service (reference §2.2, §6.6–§6.8). Bad input is answered in band (a reject) or with
  * INVALID_ARGUMENT; nothing a client sends can crash the process.
  */
@@ -81,12 +97,18 @@ export function sidecarService(deps: SidecarDeps): ServiceImpl<typeof FastPaySid
       }
       const { cert } = outcome;
       const stage = (s: WireStage): EventInit =>
-        lifecycleEvent({ txHash: cert.txHash, stage: s, unixMillis: cert.createdUnixMillis, blockHeight: deps.head().height });
+        lifecycleEvent({
+          txHash: cert.txHash,
+          stage: s,
+          unixMillis: cert.createdUnixMillis,
+          blockHeight: deps.head().height,
+        });
       yield stage(WireStage.ACCEPTED);
       yield { event: { case: 'cert', value: validatorCertificateToProto(cert) } };
       yield stage(WireStage.CERTIFIED);
       if (!deps.followsChain) return;
-      for await (const update of laterStages(deps.lifecycle, cert.txHash, call.signal)) yield lifecycleEvent(update);
+      for await (const update of laterStages(deps.lifecycle, cert.txHash, call.signal))
+        yield lifecycleEvent(update);
     },
 
     async getBulletinBoard(req) {

@@ -1,0 +1,215 @@
+import { fromBinary } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FastPaySidecar, SubmitFastPayResponseSchema } from '../../gen/tempo/fastpay/v1/sidecar_pb.ts';
+import { fromHex } from '../../src/protocol/bytes.ts';
+import { assembleQuorumCertificate } from '../../src/protocol/quorum.ts';
+import { RejectCode } from '../../src/protocol/reject.ts';
+import type { FastPayTx, QuorumCertificate, ValidatorCertificate } from '../../src/protocol/types.ts';
+import { validatorCertificateFromProto } from '../../src/wire/convert-certificate.ts';
+import { rejectFromProto } from '../../src/wire/convert-reject.ts';
+import { submitRequestToProto } from '../../src/wire/convert-request.ts';
+import { createClient, type ServiceClient } from '../../src/wire/grpc-client.ts';
+import { ALICE_KEY, BOB, BOB_KEY, CAROL, DAVE, EDGAR } from '../support/demo-keys.ts';
+import { buildPayment } from '../support/payment-builder.ts';
+import { pidAlive } from '../support/pid-alive.ts';
+import { SidecarPair } from '../support/sidecar-pair.ts';
+import { committeeOf, suite } from '../support/validator-harness.ts';
+
+const committee = committeeOf([DAVE, EDGAR]);
+let pair: SidecarPair;
+const clients = new Map<string, ServiceClient<typeof FastPaySidecar>>();
+const client = (name: string) => clients.get(name)!;
+
+async function submit(name: string, tx: FastPayTx, parentQcs: QuorumCertificate[] = []) {
+  const res = await client(name).submitFastPay(submitRequestToProto({ tx, parentQcs }), {
+    timeoutMs: 10_000,
+  });
+  if (res.result.case === 'cert') return { cert: validatorCertificateFromProto(res.result.value) };
+  if (res.result.case === 'reject') return { reject: rejectFromProto(res.result.value) };
+  throw new Error('empty result');
+}
+
+async function certOf(
+  name: string,
+  tx: FastPayTx,
+  parentQcs: QuorumCertificate[] = [],
+): Promise<ValidatorCertificate> {
+  const r = await submit(name, tx, parentQcs);
+  if (!('cert' in r) || !r.cert) throw new Error(`expected a certificate: ${JSON.stringify(r)}`);
+  return r.cert;
+}
+
+async function rejectOf(name: string, tx: FastPayTx, parentQcs: QuorumCertificate[] = []) {
+  const r = await submit(name, tx, parentQcs);
+  if (!('reject' in r) || !r.reject) throw new Error('expected a reject');
+  return r.reject;
+}
+
+async function qcOf(tx: FastPayTx, parentQcs: QuorumCertificate[] = []): Promise<QuorumCertificate> {
+  const certs = await Promise.all([certOf('Dave', tx, parentQcs), certOf('Edgar', tx, parentQcs)]);
+  const qc = assembleQuorumCertificate(suite, committee, certs);
+  if (!qc) throw new Error('no QC');
+  return qc;
+}
+
+function connect() {
+  for (const name of ['Dave', 'Edgar']) {
+    clients.get(name)?.close();
+    clients.set(name, createClient(FastPaySidecar, pair.url(name)));
+  }
+}
+
+beforeAll(async () => {
+  pair = await SidecarPair.start();
+  connect();
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of clients.values()) c.close();
+  const pids = [...pair.processes.values()].map((p) => p.pid);
+  await pair.stop();
+  for (const pid of pids) expect(pidAlive(pid)).toBe(false);
+});
+
+describe('sidecar over gRPC (two peered processes, reference §13 scenarios)', () => {
+  it('reports its identity and the peer list', async () => {
+    const info = await client('Dave').getValidatorInfo({});
+    expect(info.validator?.name).toBe('Dave');
+    expect(info.validator?.id).toEqual(DAVE.id);
+    expect(info.validator?.pubkey).toEqual(committee.members[0]!.publicKey);
+    expect(info.gossipPeers).toEqual([`http://${pair.url('Edgar')}`]);
+  });
+
+  it('rejects a wrong chain id with WRONG_CHAIN', async () => {
+    const tx = await buildPayment({ key: ALICE_KEY, to: BOB, amount: 1n, nonceKey: 900n });
+    expect((await rejectOf('Dave', { ...tx, chainId: 1338n })).code).toBe(RejectCode.WRONG_CHAIN);
+  });
+
+  it('answers a retried request with the identical certificate', async () => {
+    const tx = await buildPayment({
+      key: ALICE_KEY,
+      to: BOB,
+      amount: 1n,
+      nonceKey: 901n,
+      requestId: 'idem-req',
+    });
+    const first = await certOf('Dave', tx);
+    const second = await certOf('Dave', tx);
+    expect(second.signature).toEqual(first.signature);
+    expect(second.createdUnixMillis).toBe(first.createdUnixMillis);
+  });
+
+  it('rejects a request id reused for another tx with INVALID_FORMAT', async () => {
+    await certOf(
+      'Dave',
+      await buildPayment({ key: ALICE_KEY, to: BOB, amount: 1n, nonceKey: 902n, requestId: 'idem-conflict' }),
+    );
+    const other = await buildPayment({
+      key: ALICE_KEY,
+      to: CAROL,
+      amount: 1n,
+      nonceKey: 902n,
+      seq: 1n,
+      requestId: 'idem-conflict',
+    });
+    const r = await rejectOf('Dave', other);
+    expect(r.code).toBe(RejectCode.INVALID_FORMAT);
+    expect(r.message).toContain('client_request_id reused for different tx');
+  });
+
+  it('rejects equivocation, sequence gaps, replays and expired payments with their codes', async () => {
+    await certOf('Dave', await buildPayment({ key: ALICE_KEY, to: BOB, amount: 1n, nonceKey: 903n }));
+    expect(
+      (await rejectOf('Dave', await buildPayment({ key: ALICE_KEY, to: CAROL, amount: 1n, nonceKey: 903n })))
+        .code,
+    ).toBe(RejectCode.EQUIVOCATION);
+    expect(
+      (
+        await rejectOf(
+          'Dave',
+          await buildPayment({ key: ALICE_KEY, to: BOB, amount: 1n, nonceKey: 903n, seq: 2n }),
+        )
+      ).code,
+    ).toBe(RejectCode.NONCE_SEQ_TOO_HIGH);
+    const expired = await buildPayment({
+      key: ALICE_KEY,
+      to: BOB,
+      amount: 1n,
+      nonceKey: 904n,
+      validBefore: BigInt(Math.floor(Date.now() / 1000) - 10),
+    });
+    expect((await rejectOf('Dave', expired)).code).toBe(RejectCode.EXPIRED);
+  });
+
+  it('forms a QC for Alice → Bob and a chained QC for Bob → Carol citing it', async () => {
+    const qc1 = await qcOf(
+      await buildPayment({ key: ALICE_KEY, to: BOB, amount: 10_000_000n, nonceKey: 1n }),
+    );
+    const child = await buildPayment({
+      key: BOB_KEY,
+      to: CAROL,
+      amount: 10_000_000n,
+      nonceKey: 1n,
+      parentQcHash: qc1.qcHash,
+    });
+    const qc2 = await qcOf(child, [qc1]);
+    expect(qc2.certs).toHaveLength(2);
+    const board = await client('Edgar').getBulletinBoard({
+      filter: { case: 'address', value: { data: CAROL } },
+    });
+    expect(board.certs.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('gossips certificates: Dave learns Edgar’s certificate of a payment sent only to Edgar', async () => {
+    const tx = await buildPayment({ key: ALICE_KEY, to: BOB, amount: 1n, nonceKey: 905n });
+    const cert = await certOf('Edgar', tx);
+    const deadline = Date.now() + 10_000;
+    let seen = false;
+    while (!seen && Date.now() < deadline) {
+      const board = await client('Dave').getBulletinBoard({ filter: { case: 'txHash', value: cert.txHash } });
+      seen = board.certs.some((c) => Buffer.from(c.signer!.id).equals(Buffer.from(EDGAR.id)));
+      if (!seen) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(seen).toBe(true);
+  });
+
+  it('answers garbage protobuf bytes and a garbage tempo_tx with INVALID_FORMAT and stays up', async () => {
+    const raw = new grpc.Client(pair.url('Dave'), grpc.credentials.createInsecure());
+    const answer = await new Promise<Buffer | undefined>((resolve, reject) =>
+      raw.makeUnaryRequest(
+        '/tempo.fastpay.v1.FastPaySidecar/SubmitFastPay',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.from([0xff, 0xff, 0xff, 0x0f, 0x12]),
+        (err, value) => (err ? reject(err) : resolve(value)),
+      ),
+    );
+    raw.close();
+    const decoded = fromBinary(SubmitFastPayResponseSchema, answer!);
+    expect(decoded.result.case).toBe('reject');
+    expect(decoded.result.value && 'code' in decoded.result.value ? decoded.result.value.code : -1).toBe(
+      RejectCode.INVALID_FORMAT,
+    );
+    const tx = await buildPayment({ key: ALICE_KEY, to: BOB, amount: 1n, nonceKey: 906n });
+    const r = await rejectOf('Dave', { ...tx, tempoTx: fromHex('0x76c0ffee') });
+    expect(r.code).toBe(RejectCode.INVALID_FORMAT);
+    expect((await client('Dave').getValidatorInfo({})).validator?.name).toBe('Dave');
+  });
+
+  it('caps the bulletin board response server side', async () => {
+    const board = await client('Dave').getBulletinBoard({ limit: 100_000 });
+    expect(board.certs.length).toBeLessThanOrEqual(1000);
+  });
+
+  it('never equivocates across a kill -9: the conflicting tx after restart is EQUIVOCATION', async () => {
+    const first = await buildPayment({ key: ALICE_KEY, to: BOB, amount: 1n, nonceKey: 907n });
+    const cert = await certOf('Dave', first);
+    await pair.processes.get('Dave')!.kill();
+    await pair.start(DAVE);
+    connect();
+    const conflicting = await buildPayment({ key: ALICE_KEY, to: CAROL, amount: 2n, nonceKey: 907n });
+    expect((await rejectOf('Dave', conflicting)).code).toBe(RejectCode.EQUIVOCATION);
+    expect((await certOf('Dave', first)).signature).toEqual(cert.signature);
+  }, 60_000);
+});

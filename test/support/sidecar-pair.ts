@@ -1,0 +1,87 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toHex } from '../../src/protocol/bytes.ts';
+import { freePort } from '../../src/services/free-port.ts';
+import { type SidecarProcess, startSidecarProcess } from '../../src/services/sidecar/sidecar-process.ts';
+import { DAVE, EDGAR } from './demo-keys.ts';
+
+export interface Identity {
+  readonly name: string;
+  readonly id: Uint8Array;
+  readonly seed: Uint8Array;
+}
+
+/** The seed README's command line for one validator, with its store in `dir`. */
+export function sidecarFlags(
+  v: Identity,
+  port: number,
+  peers: number[],
+  dir: string,
+  extra: string[] = [],
+): string[] {
+  return [
+    '--name',
+    v.name,
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--seed',
+    toHex(v.seed).slice(2),
+    '--validator-id',
+    toHex(v.id).slice(2),
+    '--chain-id',
+    '1337',
+    '--epoch',
+    '1',
+    '--block-height',
+    '1',
+    '--demo-balances',
+    '--peers',
+    peers.map((p) => `http://127.0.0.1:${p}`).join(','),
+    '--gossip-interval-ms',
+    '100',
+    '--store',
+    `file:${join(dir, v.name)}`,
+    ...extra,
+  ];
+}
+
+/** Dave and Edgar as two peered sidecar processes (reference README), each with a file store in a temp dir. */
+export class SidecarPair {
+  readonly processes = new Map<string, SidecarProcess>();
+  readonly ports = new Map<string, number>();
+  private constructor(
+    readonly dir: string,
+    readonly extra: string[],
+  ) {}
+
+  static async start(extra: string[] = []): Promise<SidecarPair> {
+    const pair = new SidecarPair(await mkdtemp(join(tmpdir(), 'allegro-sidecars-')), extra);
+    pair.ports.set(DAVE.name, await freePort());
+    pair.ports.set(EDGAR.name, await freePort());
+    await Promise.all([pair.start(DAVE), pair.start(EDGAR)]);
+    return pair;
+  }
+
+  /** Starts (or restarts) one validator with the pair's flags. */
+  async start(v: Identity): Promise<SidecarProcess> {
+    const other = [...this.ports.entries()].filter(([name]) => name !== v.name).map(([, p]) => p);
+    const proc = await startSidecarProcess(
+      sidecarFlags(v, this.ports.get(v.name)!, other, this.dir, this.extra),
+      {
+        env: { ...process.env, ALLEGRO_LOG_LEVEL: 'info' },
+      },
+    );
+    this.processes.set(v.name, proc);
+    return proc;
+  }
+
+  url(name: string): string {
+    return `127.0.0.1:${this.ports.get(name)}`;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.processes.values()].map((p) => p.stop()));
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
