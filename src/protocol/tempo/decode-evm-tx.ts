@@ -1,18 +1,12 @@
 import { parseTransaction, serializeTransaction } from 'viem';
 import { fromHex, toHex } from '../bytes.ts';
 import type { CryptoSuite } from '../crypto/suite.ts';
-import { RejectCode, reject } from '../reject.ts';
-import type { DecodeTempoTxResult } from './decoded-tempo-tx.ts';
+import { RejectCode } from '../reject.ts';
+import { type DecodeTempoTxResult, decodeFailure, invalidTx } from './decoded-tempo-tx.ts';
 import { maxFeeInFeeTokenUnits } from './max-fee.ts';
 import { recoverSecp256k1Sender } from './secp256k1-sender.ts';
 import { parseTip20Transfer } from './tip20-transfer.ts';
 import { checkTxBounds } from './tx-bounds.ts';
-
-const fail = (code: RejectCode, message: string): DecodeTempoTxResult => ({
-  ok: false,
-  reject: reject(code, message),
-});
-const invalid = (message: string) => fail(RejectCode.INVALID_FORMAT, message);
 
 /**
  * Decodes `EVM_OPAQUE_BYTES_V1` (reference §7.1): an EIP-155 legacy, EIP-2930 or EIP-1559 tx parsed by viem, whose
@@ -23,30 +17,31 @@ const invalid = (message: string) => fail(RejectCode.INVALID_FORMAT, message);
  */
 export function decodeEvmTx(suite: CryptoSuite, bytes: Uint8Array): DecodeTempoTxResult {
   const type = bytes[0]!;
-  if (type === 0x03 || type === 0x04) return fail(RejectCode.NOT_PAYMENT_TX, 'unsupported ethereum tx type');
-  if (type !== 0x01 && type !== 0x02 && type < 0xc0) return invalid('invalid ethereum tx encoding');
+  if (type === 0x03 || type === 0x04)
+    return decodeFailure(RejectCode.NOT_PAYMENT_TX, 'unsupported ethereum tx type');
+  if (type !== 0x01 && type !== 0x02 && type < 0xc0) return invalidTx('invalid ethereum tx encoding');
   const kind = type === 0x01 ? 'eip2930' : type === 0x02 ? 'eip1559' : 'legacy';
   const hex = toHex(bytes);
   let parsed: ReturnType<typeof parseTransaction>;
   try {
     parsed = parseTransaction(hex);
   } catch {
-    return invalid('invalid ethereum tx encoding');
+    return invalidTx('invalid ethereum tx encoding');
   }
   const { r, s, v, yParity, ...unsigned } = parsed;
   if (r === undefined || s === undefined || v === undefined || yParity === undefined) {
-    return invalid('ethereum tx is not signed');
+    return invalidTx('ethereum tx is not signed');
   }
-  if (unsigned.chainId === undefined) return invalid('legacy tx without EIP-155 chain id is replayable');
-  if (!Number.isSafeInteger(unsigned.chainId)) return invalid('chain id too large');
+  if (unsigned.chainId === undefined) return invalidTx('legacy tx without EIP-155 chain id is replayable');
+  if (!Number.isSafeInteger(unsigned.chainId)) return invalidTx('chain id too large');
   let signingPreimage: string;
   try {
     if (serializeTransaction(unsigned, { r, s, v, yParity }) !== hex) {
-      return invalid('non-canonical ethereum tx encoding');
+      return invalidTx('non-canonical ethereum tx encoding');
     }
     signingPreimage = serializeTransaction(unsigned);
   } catch {
-    return invalid('invalid ethereum tx encoding');
+    return invalidTx('invalid ethereum tx encoding');
   }
 
   const nonce = BigInt(unsigned.nonce ?? 0);

@@ -1,19 +1,13 @@
 import type { CryptoSuite } from '../crypto/suite.ts';
-import { RejectCode, reject } from '../reject.ts';
 import { TempoTxFormat } from '../types.ts';
 import { decodeEvmTx } from './decode-evm-tx.ts';
 import { decodeTempoNativeTx } from './decode-tempo-native-tx.ts';
-import type { DecodeTempoTxResult } from './decoded-tempo-tx.ts';
+import { type DecodeTempoTxResult, invalidTx } from './decoded-tempo-tx.ts';
 
 export type { DecodedTempoTx, DecodeTempoTxResult } from './decoded-tempo-tx.ts';
 
 /** Largest signed tx a sidecar looks at: 128 KiB (reference §6.2 A6). */
 export const MAX_TEMPO_TX_BYTES = 128 * 1024;
-
-const invalid = (message: string): DecodeTempoTxResult => ({
-  ok: false,
-  reject: reject(RejectCode.INVALID_FORMAT, message),
-});
 
 /**
  * Decodes a signed payment tx according to its `TempoTxFormat` and checks that it is exactly one TIP-20 transfer
@@ -22,16 +16,16 @@ const invalid = (message: string): DecodeTempoTxResult => ({
  * that are not a plain payment.
  */
 export function decodeTempoTx(suite: CryptoSuite, format: number, bytes: Uint8Array): DecodeTempoTxResult {
-  if (bytes.length === 0) return invalid('empty tempo_tx');
-  if (bytes.length > MAX_TEMPO_TX_BYTES) return invalid('tempo_tx exceeds maximum size');
+  if (bytes.length === 0) return invalidTx('empty tempo_tx');
+  if (bytes.length > MAX_TEMPO_TX_BYTES) return invalidTx('tempo_tx exceeds maximum size');
   switch (format) {
     case TempoTxFormat.EVM_OPAQUE_BYTES_V1:
       return decodeEvmTx(suite, bytes);
     case TempoTxFormat.TEMPO_NATIVE_V1:
       return decodeTempoNativeTx(suite, bytes);
     case TempoTxFormat.UNSPECIFIED:
-      return invalid('tempo_tx_format must be specified');
+      return invalidTx('tempo_tx_format must be specified');
     default:
-      return invalid('unknown tempo_tx_format value');
+      return invalidTx('unknown tempo_tx_format value');
   }
 }

@@ -1,4 +1,4 @@
-import type { Reject } from '../reject.ts';
+import { type Reject, RejectCode, reject } from '../reject.ts';
 
 /** A signed Tempo payment, decoded and checked by `decodeTempoTx` (reference §7, with our §14 fixes). */
 export interface DecodedTempoTx {
@@ -32,3 +32,13 @@ export interface DecodedTempoTx {
 }
 
 export type DecodeTempoTxResult = { ok: true; tx: DecodedTempoTx } | { ok: false; reject: Reject };
+
+/** A failed decode with `code` and `message`. */
+export function decodeFailure(code: RejectCode, message: string): DecodeTempoTxResult {
+  return { ok: false, reject: reject(code, message) };
+}
+
+/** A failed decode for malformed input (INVALID_FORMAT). */
+export function invalidTx(message: string): DecodeTempoTxResult {
+  return decodeFailure(RejectCode.INVALID_FORMAT, message);
+}
