@@ -6,5 +6,6 @@ import type { Command } from './command.ts';
 export const COMMANDS: Record<string, () => Promise<Command>> = {
   devnet: async () => (await import('./devnet.command.ts')).devnetCommand,
   sidecar: async () => (await import('./sidecar.command.ts')).sidecarCommand,
+  bench: async () => (await import('./bench.command.ts')).benchCommand,
   conformance: async () => (await import('./conformance.command.ts')).conformanceCommand,
 };

@@ -9,16 +9,29 @@ export class ByteFormatError extends Error {
 
 const HEX = /^[0-9a-fA-F]*$/;
 
-/** `0x`-prefixed lowercase hex of `bytes`. */
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** `0x`-prefixed lowercase hex of `bytes` (pure JS: this module runs in browsers too). */
 export function toHex(bytes: Uint8Array): `0x${string}` {
-  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`;
+  let out = '0x';
+  for (let i = 0; i < bytes.length; i++) out += HEX_BYTE[bytes[i]!];
+  return out as `0x${string}`;
+}
+
+/**
+ * A compact string with one character per byte, for map keys: distinct byte strings give distinct keys. Not for
+ * display or for the wire.
+ */
+export function byteKey(bytes: Uint8Array): string {
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
 /** Parses hex with or without `0x`; throws ByteFormatError on odd length or a non-hex character. */
 export function fromHex(hex: string, expectedLength?: number): Uint8Array {
   const body = hex.startsWith('0x') || hex.startsWith('0X') ? hex.slice(2) : hex;
   if (body.length % 2 !== 0 || !HEX.test(body)) throw new ByteFormatError(`invalid hex: ${truncate(hex)}`);
-  const out = new Uint8Array(Buffer.from(body, 'hex'));
+  const out = new Uint8Array(body.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(body.slice(2 * i, 2 * i + 2), 16);
   if (expectedLength !== undefined && out.length !== expectedLength) {
     throw new ByteFormatError(`expected ${expectedLength} bytes, got ${out.length}`);
   }

@@ -1,9 +1,9 @@
-import { bytesEqual, toHex } from '../bytes.ts';
+import { byteKey, bytesEqual, toHex } from '../bytes.ts';
 import { LruMap } from '../lru-map.ts';
 import type { ValidatorCertificate } from '../types.ts';
 import type { Credit, LedgerDelta } from '../validation/decision.ts';
 import type { CachedResponse, LedgerView } from '../validation/ledger-view.ts';
-import { contentionKey, holdingKey, laneKey } from './keys.ts';
+import { holdingKey, laneKey } from './keys.ts';
 
 /** A payment this validator certified that has not landed and can still land: it holds its lock and debits. */
 export interface LockRecord {
@@ -52,7 +52,7 @@ export class Ledger implements LedgerView {
   }
 
   ownCertificate(txHash: Uint8Array): ValidatorCertificate | undefined {
-    const hex = toHex(txHash);
+    const hex = byteKey(txHash);
     return this.#byTx.get(hex)?.cert ?? this.#settledCerts.get(hex);
   }
 
@@ -72,16 +72,16 @@ export class Ledger implements LedgerView {
   }
 
   hasCredit(parentTxHash: Uint8Array): boolean {
-    return this.#creditParents.has(toHex(parentTxHash));
+    return this.#creditParents.has(byteKey(parentTxHash));
   }
 
   cachedResponse(sender: Uint8Array, requestId: string): CachedResponse | undefined {
-    return this.#responses.get(`${toHex(sender)}:${requestId}`);
+    return this.#responses.get(`${byteKey(sender)}:${requestId}`);
   }
 
   /** Remembers the answer to (sender, request id). Callers cache certificates and permanent rejects only. */
   cacheResponse(sender: Uint8Array, requestId: string, response: CachedResponse): void {
-    this.#responses.set(`${toHex(sender)}:${requestId}`, response);
+    this.#responses.set(`${byteKey(sender)}:${requestId}`, response);
   }
 
   /** Records a certified payment: its lock, debits and (at most once per parent) its parent's credit. */
@@ -92,12 +92,12 @@ export class Ledger implements LedgerView {
     if (existing) {
       if (bytesEqual(existing.delta.txHash, delta.txHash)) return;
       throw new Error(
-        `ledger invariant: contention key ${contentionKey(sender, nonce.nonceKey, nonce.seq)} already locked`,
+        `ledger invariant: contention key (${toHex(sender)}, ${toHex(nonce.nonceKey)}, ${nonce.seq}) already locked`,
       );
     }
     const record: LockRecord = { delta, cert };
     lane.locks.set(nonce.seq, record);
-    this.#byTx.set(toHex(delta.txHash), record);
+    this.#byTx.set(byteKey(delta.txHash), record);
     for (const d of delta.debits) add(this.#debits, holdingKey(d.account, d.asset), d.amount);
     if (delta.credit && !this.hasCredit(delta.credit.parentTxHash)) this.#addCredit(delta.credit);
   }
@@ -112,7 +112,7 @@ export class Ledger implements LedgerView {
     const record = lane?.locks.get(nonce.seq);
     if (!lane || !record || !bytesEqual(record.delta.txHash, delta.txHash)) return;
     lane.locks.delete(nonce.seq);
-    this.#byTx.delete(toHex(delta.txHash));
+    this.#byTx.delete(byteKey(delta.txHash));
     for (const d of delta.debits) add(this.#debits, holdingKey(d.account, d.asset), -d.amount);
     const credit = delta.credit;
     if (credit) {
@@ -133,7 +133,7 @@ export class Ledger implements LedgerView {
   }
 
   #addCredit(credit: Credit): void {
-    this.#creditParents.add(toHex(credit.parentTxHash));
+    this.#creditParents.add(byteKey(credit.parentTxHash));
     this.#lane(credit.parentSender, credit.parentNonceKey).credits.set(credit.parentSeq, credit);
     add(this.#credits, holdingKey(credit.recipient, credit.asset), credit.amount);
   }
@@ -184,13 +184,13 @@ export class Ledger implements LedgerView {
     const credit = lane.credits.get(seq);
     if (!credit) return;
     lane.credits.delete(seq);
-    this.#creditParents.delete(toHex(credit.parentTxHash));
+    this.#creditParents.delete(byteKey(credit.parentTxHash));
     add(this.#credits, holdingKey(credit.recipient, credit.asset), -credit.amount);
   }
 
   #releaseLock(lane: Lane, seq: bigint, record: LockRecord): void {
     lane.locks.delete(seq);
-    const hex = toHex(record.delta.txHash);
+    const hex = byteKey(record.delta.txHash);
     this.#byTx.delete(hex);
     this.#settledCerts.set(hex, record.cert);
     for (const d of record.delta.debits) add(this.#debits, holdingKey(d.account, d.asset), -d.amount);
