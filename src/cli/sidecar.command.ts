@@ -1,6 +1,6 @@
 import { ByteFormatError, fromHex } from '../protocol/bytes.ts';
 import { createLogger } from '../services/logger.ts';
-import { ALPHA_USD } from '../services/sidecar/demo-balances.ts';
+import { ALPHA_USD } from '../chain/tempo-tokens.ts';
 import type { SidecarConfig } from '../services/sidecar/sidecar-config.ts';
 import { startSidecar } from '../services/sidecar/sidecar-node.ts';
 import { bigintOption, type Command, intOption, type OptionValues, stringOption, UsageError } from './command.ts';

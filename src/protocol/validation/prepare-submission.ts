@@ -3,11 +3,8 @@ import type { Committee } from '../committee.ts';
 import type { CryptoSuite } from '../crypto/suite.ts';
 import { effectsHash, txHash } from '../hashing.ts';
 import { type Reject, RejectCode, reject } from '../reject.ts';
-import { type DecodedTempoTx, decodeTempoTx } from '../tempo/decode-tempo-tx.ts';
+import { type DecodedTempoTx, decodeTempoTx, MAX_TEMPO_TX_BYTES } from '../tempo/decode-tempo-tx.ts';
 import type { Effects, Expiry, FastPayTx, Nonce2D, Payment, PaymentIntent } from '../types.ts';
-
-/** Largest signed tx a sidecar looks at (reference §6.2 A6). */
-export const MAX_TEMPO_TX_BYTES = 128 * 1024;
 
 /** A submission that passed every stateless check: decoded, bound to its wrapper, hashed. */
 export interface PreparedSubmission {

@@ -1,8 +1,5 @@
 import { fromHex } from '../../protocol/bytes.ts';
 
-/** AlphaUSD, the default demo asset (6 decimals) on `anvil --network tempo`. */
-export const ALPHA_USD = fromHex('0x20c0000000000000000000000000000000000001');
-
 /** Base units per dollar of a 6-decimal TIP-20 token. */
 export const DOLLAR = 1_000_000n;
 
@@ -10,7 +7,9 @@ export const DOLLAR = 1_000_000n;
  * The reference's demo balances (§6.5): Alice 15, Bob 5, Carol 5 dollars, as base units of `asset`. The addresses
  * are those of the demo private keys 0x11…, 0x22…, 0x33… (Appendix A).
  */
-export function demoBalances(asset: Uint8Array): { account: Uint8Array; asset: Uint8Array; amount: bigint }[] {
+export function demoBalances(
+  asset: Uint8Array,
+): { account: Uint8Array; asset: Uint8Array; amount: bigint }[] {
   return [
     { account: fromHex('0x19e7e376e7c213b7e7e7e46cc70a5dd086daff2a'), asset, amount: 15n * DOLLAR },
     { account: fromHex('0x1563915e194d8cfba1943570603f7606a3115508'), asset, amount: 5n * DOLLAR },
