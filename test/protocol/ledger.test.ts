@@ -19,6 +19,7 @@ function delta(seq: bigint, amount: bigint, extra: Partial<LedgerDelta> = {}): L
     txHash,
     effects: { sender: ALICE, recipient: BOB, amount, asset: ALPHA_USD, nonce: { nonceKey: KEY, seq } },
     debits: [{ account: ALICE, asset: ALPHA_USD, amount }],
+    signedTx: new Uint8Array([0x76]),
     ...extra,
   };
 }
@@ -76,6 +77,7 @@ describe('Ledger', () => {
         nonce: { nonceKey: KEY, seq: 0n },
       },
       debits: [{ account: BOB, asset: ALPHA_USD, amount: 3n }],
+      signedTx: new Uint8Array([0x76]),
       credit,
     };
     l.record(child, cert(repeatByte(50, 32)));

@@ -6,7 +6,7 @@ import { holdingKey } from '../ledger/keys.ts';
 import { isTransientReject, type Reject, RejectCode, reject } from '../reject.ts';
 import type { Expiry, SubmitRequest } from '../types.ts';
 import type { ChainRead, ChainView } from './chain-view.ts';
-import type { Credit, Debit, Decision } from './decision.ts';
+import type { Credit, Debit, Decision, ParentRef } from './decision.ts';
 import type { LedgerView } from './ledger-view.ts';
 import { resolveParentCredit } from './parent-credit.ts';
 import { type PreparedSubmission, prepareSubmission } from './prepare-submission.ts';
@@ -81,7 +81,7 @@ function decidePrepared(
   if (chainNonce === undefined) reads.push({ kind: 'nonce', account: sender, nonceKey: nonce.nonceKey });
 
   let credit: Credit | undefined;
-  let parentTxHash: Uint8Array | undefined;
+  let parentRef: ParentRef | undefined;
   if (p.parentQcHash) {
     const parent = resolveParentCredit(
       suite,
@@ -92,7 +92,8 @@ function decidePrepared(
       p.effects,
     );
     if (!parent.ok) return refuse(parent.reject);
-    parentTxHash = parent.credit.parentTxHash;
+    const { parentTxHash, parentSender, parentNonceKey, parentSeq } = parent.credit;
+    parentRef = { txHash: parentTxHash, sender: parentSender, nonceKey: parentNonceKey, seq: parentSeq };
     const parentNonce = chain.nonceOf(parent.credit.parentSender, parent.credit.parentNonceKey);
     if (parentNonce === undefined) {
       reads.push({
@@ -152,7 +153,8 @@ function decidePrepared(
       debits,
       ...(credit ? { credit } : {}),
       ...(p.decoded.validBefore !== undefined ? { inclusionDeadlineMs: p.decoded.validBefore * 1000n } : {}),
-      ...(parentTxHash ? { parentTxHash } : {}),
+      ...(parentRef ? { parent: parentRef } : {}),
+      signedTx: p.signedTx,
     },
   };
 }

@@ -30,8 +30,18 @@ export interface LedgerDelta {
   readonly credit?: Credit;
   /** Unix millis from which the signed tx can no longer be included (its validBefore), when it has one. */
   readonly inclusionDeadlineMs?: bigint;
-  /** Hash of the parent payment this one spends from, for settlement ordering. */
-  readonly parentTxHash?: Uint8Array;
+  /** The parent payment this one spends from: settle it first (ARCHITECTURE.md "Settle"). */
+  readonly parent?: ParentRef;
+  /** The signed Tempo tx, kept so the payment can be forwarded to the chain after a restart. */
+  readonly signedTx: Uint8Array;
+}
+
+/** A parent payment by FastPay tx hash and contention key; it has landed once its lane nonce passes `seq`. */
+export interface ParentRef {
+  readonly txHash: Uint8Array;
+  readonly sender: Uint8Array;
+  readonly nonceKey: Uint8Array;
+  readonly seq: bigint;
 }
 
 /** The outcome of validating one submission against the ledger and the chain view at B. */

@@ -9,6 +9,7 @@ import type { Effects, Expiry, FastPayTx, Nonce2D, Payment, PaymentIntent } from
 /** A submission that passed every stateless check: decoded, bound to its wrapper, hashed. */
 export interface PreparedSubmission {
   readonly decoded: DecodedTempoTx;
+  readonly signedTx: Uint8Array;
   readonly effects: Effects;
   readonly expiry: Expiry;
   readonly parentQcHash?: Uint8Array;
@@ -134,6 +135,7 @@ export function prepareSubmission(
     ok: true,
     value: {
       decoded,
+      signedTx: tx.tempoTx,
       effects,
       expiry: expiry.value,
       ...(parentQcHash ? { parentQcHash } : {}),
