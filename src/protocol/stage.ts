@@ -64,5 +64,10 @@ export interface LifecycleUpdate {
 
 /** Stages after which nothing more happens to a payment. */
 export function isTerminalStage(stage: WireStage): boolean {
-  return stage === WireStage.FINALIZED || stage === WireStage.FAILED || stage === WireStage.EXPIRED || stage === WireStage.REJECTED;
+  return (
+    stage === WireStage.FINALIZED ||
+    stage === WireStage.FAILED ||
+    stage === WireStage.EXPIRED ||
+    stage === WireStage.REJECTED
+  );
 }

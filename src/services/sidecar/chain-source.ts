@@ -24,7 +24,9 @@ export interface ChainSource {
  * balances, but the wall clock as the head's timestamp, so unix-millis expiries do expire (the reference used a
  * frozen 1_700_000_000_000, §14).
  */
-export function standaloneChainSource(state: Omit<StaticChainState, 'head'> & { height: bigint; now: () => bigint }): ChainSource {
+export function standaloneChainSource(
+  state: Omit<StaticChainState, 'head'> & { height: bigint; now: () => bigint },
+): ChainSource {
   const base = createStaticChainView({ ...state, head: { height: state.height, timestampMs: 0n } });
   const zeroHash = new Uint8Array(32);
   const head = () => ({ height: state.height, hash: zeroHash, timestampMs: state.now() });
