@@ -225,7 +225,7 @@ describe('BulletinBoard cursors', () => {
   const cursor = pageOf(board, { limit: 1 }).nextCursor;
 
   it('refuses a malformed cursor with a clear message', () => {
-    for (const bad of ['x', `${cursor}x`, `${cursor}.1`, '123', cursor.toUpperCase()]) {
+    for (const bad of ['x', `${cursor}x`, `${cursor}.1`, '123', `g${cursor.slice(1)}`]) {
       const page = board.query({ cursor: bad, limit: 1 });
       expect(page).toEqual({ ok: false, message: expect.stringMatching(/malformed bulletin board cursor/) });
     }
