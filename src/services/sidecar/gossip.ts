@@ -111,7 +111,7 @@ async function pullLoop(
       }
       failing = true;
       const retryInMs = backoff.next();
-      peer.log.warn({ err: error, retryInMs }, 'gossip pull failed');
+      peer.log.warn({ reason: String(error), retryInMs }, 'gossip pull failed');
       await pause(retryInMs, signal);
       continue;
     }

@@ -53,7 +53,10 @@ async function askPeer(
       } catch (error) {
         if (signal.aborted) break;
         const retryInMs = backoff.next();
-        options.logger.info({ peer: address, err: error, retryInMs }, 'waiting for peer validator info');
+        options.logger.info(
+          { peer: address, reason: String(error), retryInMs },
+          'waiting for peer validator info',
+        );
         await pause(retryInMs, signal);
         continue;
       }
