@@ -15,10 +15,6 @@ export class SeqQueue<T extends Sequenced> {
     return this.#items.length - this.#head;
   }
 
-  first(): T | undefined {
-    return this.#items[this.#head];
-  }
-
   /** Appends `item`; its seq must exceed the last one's (a bug otherwise). */
   push(item: T): void {
     const last = this.#items[this.#items.length - 1];
