@@ -91,7 +91,7 @@ export function addService<S extends DescService>(
                 ? (async function* () {
                     yield answer;
                   })()
-                : stream(request, call);
+                : stream(decodedRequest(method, request), call);
             },
             statusOf,
           )
@@ -99,7 +99,7 @@ export function addService<S extends DescService>(
             method,
             (request, call) => {
               const answer = inBandAnswer(method, request, options);
-              return answer ? Promise.resolve(answer) : unary(request, call);
+              return answer ? Promise.resolve(answer) : unary(decodedRequest(method, request), call);
             },
             statusOf,
           );
@@ -175,8 +175,7 @@ function unaryHandler(
 ): grpc.handleUnaryCall<unknown, Buffer> {
   return (call, callback) => {
     const context = callContext(call);
-    (async () =>
-      encodeMessage(method.output, await handler(decodedRequest(method, call.request), context)))().then(
+    (async () => encodeMessage(method.output, await handler(call.request, context)))().then(
       (bytes) => callback(null, bytes),
       (error) => callback(statusOf(error, context.signal)),
     );
@@ -191,7 +190,7 @@ function streamingHandler(
   return (call) => {
     const context = callContext(call);
     (async () => {
-      for await (const message of handler(decodedRequest(method, call.request), context)) {
+      for await (const message of handler(call.request, context)) {
         if (context.signal.aborted) return;
         if (!call.write(encodeMessage(method.output, message)))
           await once(call, 'drain', { signal: context.signal });
@@ -199,4 +198,23 @@ function streamingHandler(
       call.end();
     })().catch((error) => call.emit('error', statusOf(error, context.signal)));
   };
+}
+
+/**
+ * An implementation that forwards every call to whatever `current()` returns at call time, so a server can
+ * listen before its real handlers exist (e.g. answer GetValidatorInfo while the rest is still starting).
+ */
+export function delegatingImpl<S extends DescService>(
+  service: S,
+  current: () => ServiceImpl<S>,
+): ServiceImpl<S> {
+  const impl: Record<string, unknown> = {};
+  for (const method of service.methods) {
+    impl[method.localName] = (request: unknown, call: CallContext) =>
+      (current() as Record<string, (r: unknown, c: CallContext) => unknown>)[method.localName]!(
+        request,
+        call,
+      );
+  }
+  return impl as ServiceImpl<S>;
 }

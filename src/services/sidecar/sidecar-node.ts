@@ -8,7 +8,8 @@ import { Ledger } from '../../protocol/ledger/ledger.ts';
 import { WireStage } from '../../protocol/stage.ts';
 import type { SubmitRequest } from '../../protocol/types.ts';
 import { openStore } from '../../store/open-store.ts';
-import { addService, listen } from '../../wire/grpc-server.ts';
+import type { Store } from '../../store/store.ts';
+import { addService, delegatingImpl, listen, type ServiceImpl } from '../../wire/grpc-server.ts';
 import type { Logger } from '../logger.ts';
 import { BulletinBoard } from './bulletin-board.ts';
 import { type ChainSource, standaloneChainSource } from './chain-source.ts';
@@ -18,7 +19,7 @@ import { startGossip } from './gossip.ts';
 import { LifecycleHub } from './lifecycle-hub.ts';
 import { SafetyJournal } from './safety-journal.ts';
 import type { SidecarConfig } from './sidecar-config.ts';
-import { sidecarService, undecodableReject } from './sidecar-service.ts';
+import { sidecarService, startingSidecarService, undecodableReject } from './sidecar-service.ts';
 import { validatorMachine } from './validator.machine.ts';
 import { type SubmitOutcome, ValidatorCore } from './validator-core.ts';
 
@@ -32,132 +33,159 @@ export interface RunningSidecar {
 const wallClock = () => BigInt(Date.now());
 
 /**
- * Starts a validator sidecar: opens its store, resolves and pins the committee, restores its safety ledger, then
- * serves gRPC and gossips with its peers. Nothing is served before the ledger is restored.
+ * Starts a validator sidecar. It listens first, answering only GetValidatorInfo (peers resolving the committee
+ * need it, and may be waiting on us likewise); then it resolves and pins the committee, restores its safety
+ * ledger from the store, and only then serves submissions and gossips.
  */
 export async function startSidecar(config: SidecarConfig, logger: Logger): Promise<RunningSidecar> {
   if (config.rpcUrl)
     throw new Error('--rpc-url: chain settlement is not available in this build yet; run standalone');
   const suite = createNodeCryptoSuite();
   const signer = suite.ed25519.signer(config.seed);
+  const self = { name: config.name, id: config.validatorId, publicKey: signer.publicKey };
   const store = await openStore(config.store);
+  let service: ServiceImpl<typeof FastPaySidecar> = startingSidecarService(self, config.peers);
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
+  addService(
+    server,
+    FastPaySidecar,
+    delegatingImpl(FastPaySidecar, () => service),
+    {
+      onUnexpectedError: (err, path) => logger.error({ err, path }, 'handler failed'),
+      undecodableResponse: (method, reason) => undecodableReject(method.localName, reason),
+    },
+  );
+  const shutdown = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 2000);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   try {
-    const self = { name: config.name, id: config.validatorId, publicKey: signer.publicKey };
-    const committee = await resolveCommittee({
-      self,
-      peers: config.peers,
-      chainId: config.chainId,
-      epoch: config.epoch,
-      store,
-      logger,
-      ...(config.committeeFile ? { committeeFile: config.committeeFile } : {}),
-    });
-    const ledger = new Ledger({
-      maxRequestCache: config.maxRequestCache,
-      maxSettledCerts: config.maxTotalCerts,
-    });
-    const journal = new SafetyJournal(store);
-    const restored = await journal.restore(ledger);
-    const chain: ChainSource = standaloneChainSource({
-      height: config.blockHeight,
-      balances: config.demoBalances ? demoBalances(config.demoAsset) : [],
-      now: wallClock,
-    });
-    const core = new ValidatorCore(suite, committee, self, signer, ledger, journal, chain, wallClock);
-    const board = new BulletinBoard({
-      maxTotalCerts: config.maxTotalCerts,
-      maxResponse: config.maxBulletinBoardResponse,
-    });
-    for (const record of ledger.locks()) board.add(record.cert);
-    const lifecycle = new LifecycleHub(config.maxTotalCerts);
-    const validator = createActor(validatorMachine, { input: { core } }).start();
-
-    const submit = async (request: SubmitRequest): Promise<SubmitOutcome> => {
-      const outcome = await new Promise<SubmitOutcome>((reply) =>
-        validator.send({ type: 'SUBMIT', request, reply }),
-      );
-      if ('cert' in outcome) {
-        board.add(outcome.cert);
-        const at = {
-          txHash: outcome.cert.txHash,
-          unixMillis: outcome.cert.createdUnixMillis,
-          blockHeight: chain.head().height,
-        };
-        lifecycle.publish({ ...at, stage: WireStage.ACCEPTED });
-        lifecycle.publish({ ...at, stage: WireStage.CERTIFIED });
-        if (outcome.fresh) logger.info({ txHash: toHex(outcome.cert.txHash) }, 'certified');
-      } else {
-        logger.info({ code: outcome.reject.code, reason: outcome.reject.message }, 'rejected');
-      }
-      return outcome;
-    };
-
-    const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
-    addService(
-      server,
-      FastPaySidecar,
-      sidecarService({
-        identity: self,
-        peers: config.peers,
-        submit,
-        board,
-        lifecycle,
-        head: chain.head,
-        followsChain: false,
-      }),
-      {
-        onUnexpectedError: (err, path) => logger.error({ err, path }, 'handler failed'),
-        undecodableResponse: (method, reason) => undecodableReject(method.localName, reason),
-      },
-    );
     const tls = config.tls
       ? { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) }
       : undefined;
     const port = await listen(server, config.listen, tls);
-    const gossip = startGossip({
-      peers: committee.members
-        .filter((m) => m.url && !bytesEqual(m.id, self.id))
-        .map((m) => ({ name: m.name, url: m.url! })),
-      committee,
-      suite,
-      board,
-      intervalMs: config.gossipIntervalMs,
-      pullLimit: config.gossipPullLimit,
-      logger,
-    });
+    const node = await startNode(config, logger, store, suite, signer, self);
+    service = node.service;
     logger.info(
       {
         name: config.name,
         port,
         validatorId: toHex(self.id),
         publicKey: toHex(self.publicKey),
-        restoredLocks: restored,
-        committee: committee.members.length,
+        restoredLocks: node.restored,
+        committee: node.committeeSize,
       },
       'sidecar listening',
     );
     return {
       port,
-      core,
-      board,
+      core: node.core,
+      board: node.board,
       async stop() {
-        await gossip.stop();
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            server.forceShutdown();
-            resolve();
-          }, 2000);
-          server.tryShutdown(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-        validator.stop();
+        await node.stopGossip();
+        await shutdown();
+        node.stopValidator();
         await store.close();
       },
     };
   } catch (err) {
+    await shutdown();
     await store.close();
     throw err;
   }
+}
+
+/** Everything behind the gRPC face: committee, restored ledger, validator actor, board and gossip. */
+async function startNode(
+  config: SidecarConfig,
+  logger: Logger,
+  store: Store,
+  suite: ReturnType<typeof createNodeCryptoSuite>,
+  signer: ReturnType<ReturnType<typeof createNodeCryptoSuite>['ed25519']['signer']>,
+  self: { name: string; id: Uint8Array; publicKey: Uint8Array },
+) {
+  const committee = await resolveCommittee({
+    self,
+    peers: [...config.peers],
+    chainId: config.chainId,
+    epoch: config.epoch,
+    store,
+    logger,
+    ...(config.committeeFile ? { committeeFile: config.committeeFile } : {}),
+  });
+  const ledger = new Ledger({
+    maxRequestCache: config.maxRequestCache,
+    maxSettledCerts: config.maxTotalCerts,
+  });
+  const journal = new SafetyJournal(store);
+  const restored = await journal.restore(ledger);
+  const chain: ChainSource = standaloneChainSource({
+    height: config.blockHeight,
+    balances: config.demoBalances ? demoBalances(config.demoAsset) : [],
+    now: wallClock,
+  });
+  const core = new ValidatorCore(suite, committee, self, signer, ledger, journal, chain, wallClock);
+  const board = new BulletinBoard({
+    maxTotalCerts: config.maxTotalCerts,
+    maxResponse: config.maxBulletinBoardResponse,
+  });
+  for (const record of ledger.locks()) board.add(record.cert);
+  const lifecycle = new LifecycleHub(config.maxTotalCerts);
+  const validator = createActor(validatorMachine, { input: { core } }).start();
+
+  const submit = async (request: SubmitRequest): Promise<SubmitOutcome> => {
+    const outcome = await new Promise<SubmitOutcome>((reply) =>
+      validator.send({ type: 'SUBMIT', request, reply }),
+    );
+    if ('cert' in outcome) {
+      board.add(outcome.cert);
+      const at = {
+        txHash: outcome.cert.txHash,
+        unixMillis: outcome.cert.createdUnixMillis,
+        blockHeight: chain.head().height,
+      };
+      lifecycle.publish({ ...at, stage: WireStage.ACCEPTED });
+      lifecycle.publish({ ...at, stage: WireStage.CERTIFIED });
+      if (outcome.fresh) logger.info({ txHash: toHex(outcome.cert.txHash) }, 'certified');
+    } else {
+      logger.info({ code: outcome.reject.code, reason: outcome.reject.message }, 'rejected');
+    }
+    return outcome;
+  };
+
+  const gossip = startGossip({
+    peers: committee.members
+      .filter((m) => m.url && !bytesEqual(m.id, self.id))
+      .map((m) => ({ name: m.name, url: m.url! })),
+    committee,
+    suite,
+    board,
+    intervalMs: config.gossipIntervalMs,
+    pullLimit: config.gossipPullLimit,
+    logger,
+  });
+  return {
+    service: sidecarService({
+      identity: self,
+      peers: config.peers,
+      submit,
+      board,
+      lifecycle,
+      head: chain.head,
+      followsChain: false,
+    }),
+    core,
+    board,
+    restored,
+    committeeSize: committee.members.length,
+    stopGossip: () => gossip.stop(),
+    stopValidator: () => validator.stop(),
+  };
 }

@@ -123,14 +123,39 @@ export function sidecarService(deps: SidecarDeps): ServiceImpl<typeof FastPaySid
       return { certs: page.certs.map(validatorCertificateToProto), nextCursor: page.nextCursor };
     },
 
-    async getValidatorInfo() {
-      const { name, id, publicKey } = deps.identity;
-      return { validator: { name, id, pubkey: publicKey }, gossipPeers: [...deps.peers] };
-    },
+    getValidatorInfo: async () => validatorInfo(deps.identity, deps.peers),
 
     async getChainHead() {
       const head = deps.head();
       return { blockHeight: head.height, blockHash: head.hash, unixMillis: head.timestampMs };
     },
+  };
+}
+
+/** GetValidatorInfo's answer: this validator's name, id and key, and its peers verbatim (reference §6.7). */
+function validatorInfo(identity: SidecarDeps['identity'], peers: readonly string[]) {
+  const { name, id, publicKey } = identity;
+  return { validator: { name, id, pubkey: publicKey }, gossipPeers: [...peers] };
+}
+
+/**
+ * The service while the node starts: GetValidatorInfo answers at once (peers resolving the committee need it,
+ * and they may be waiting on us likewise); everything else is UNAVAILABLE until the ledger is restored.
+ */
+export function startingSidecarService(
+  identity: SidecarDeps['identity'],
+  peers: readonly string[],
+): ServiceImpl<typeof FastPaySidecar> {
+  const starting = (): never => {
+    throw new WireError(status.UNAVAILABLE, 'sidecar is starting');
+  };
+  return {
+    submitFastPay: async () => starting(),
+    async *submitFastPayStream() {
+      starting();
+    },
+    getBulletinBoard: async () => starting(),
+    getValidatorInfo: async () => validatorInfo(identity, peers),
+    getChainHead: async () => starting(),
   };
 }
