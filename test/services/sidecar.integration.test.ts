@@ -1,7 +1,11 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FastPaySidecar, SubmitFastPayResponseSchema } from '../../gen/tempo/fastpay/v1/sidecar_pb.ts';
+import {
+  FastPaySidecar,
+  SubmitFastPayEventSchema,
+  SubmitFastPayResponseSchema,
+} from '../../gen/tempo/fastpay/v1/sidecar_pb.ts';
 import { fromHex } from '../../src/protocol/bytes.ts';
 import { assembleQuorumCertificate } from '../../src/protocol/quorum.ts';
 import { RejectCode } from '../../src/protocol/reject.ts';
@@ -195,6 +199,29 @@ describe('sidecar over gRPC (two peered processes, reference §13 scenarios)', (
     const r = await rejectOf('Dave', { ...tx, tempoTx: fromHex('0x76c0ffee') });
     expect(r.code).toBe(RejectCode.INVALID_FORMAT);
     expect((await client('Dave').getValidatorInfo({})).validator?.name).toBe('Dave');
+  });
+
+  it('answers garbage bytes on the streaming submit with one INVALID_FORMAT reject event', async () => {
+    const raw = new grpc.Client(pair.url('Dave'), grpc.credentials.createInsecure());
+    const events: Buffer[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const call = raw.makeServerStreamRequest(
+        '/tempo.fastpay.v1.FastPaySidecar/SubmitFastPayStream',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.from([0xff, 0xff, 0xff, 0x0f, 0x12]),
+      );
+      call.on('data', (b: Buffer) => events.push(b));
+      call.on('error', reject);
+      call.on('end', resolve);
+    });
+    raw.close();
+    expect(events).toHaveLength(1);
+    const event = fromBinary(SubmitFastPayEventSchema, events[0]!);
+    expect(event.event.case).toBe('reject');
+    expect(event.event.value && 'code' in event.event.value ? event.event.value.code : -1).toBe(
+      RejectCode.INVALID_FORMAT,
+    );
   });
 
   it('caps the bulletin board response server side', async () => {
