@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { fromBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FastPaySidecar,
@@ -222,6 +224,44 @@ describe('sidecar over gRPC (two peered processes, reference §13 scenarios)', (
     expect(event.event.value && 'code' in event.event.value ? event.event.value.code : -1).toBe(
       RejectCode.INVALID_FORMAT,
     );
+  });
+
+  it('certifies a payment sent by a grpc-js client built at run time from proto/*.proto', async () => {
+    const definition = protoLoader.loadSync('tempo/fastpay/v1/sidecar.proto', {
+      includeDirs: [join(import.meta.dirname, '..', '..', 'proto')],
+      longs: String,
+      enums: Number,
+      oneofs: true,
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: proto-loader services are untyped.
+    const Loaded = (grpc.loadPackageDefinition(definition) as any).tempo.fastpay.v1.FastPaySidecar;
+    const loose = new Loaded(pair.url('Edgar'), grpc.credentials.createInsecure());
+    const tx = await buildPayment({ key: ALICE_KEY, to: BOB, amount: 3n, nonceKey: 908n });
+    const payment = {
+      sender: { data: Buffer.from(tx.intent!.sender!) },
+      recipient: { data: Buffer.from(tx.intent!.recipient!) },
+      amount: tx.intent!.amount.toString(),
+      asset: { data: Buffer.from(tx.intent!.asset!) },
+    };
+    const request = {
+      tx: {
+        chainId: { value: '1337' },
+        tempoTx: { data: Buffer.from(tx.tempoTx!) },
+        intent: payment,
+        overlay: { payment },
+        nonce: { nonceKeyBe: Buffer.from(tx.nonce!.nonceKey), nonceSeq: '0' },
+        expiry: tx.expiry?.kind === 'unixMillis' ? { unixMillis: tx.expiry.value.toString() } : undefined,
+        tempoTxFormat: 2,
+      },
+    };
+    // biome-ignore lint/suspicious/noExplicitAny: proto-loader responses are plain objects.
+    const response: any = await new Promise((resolve, reject) =>
+      loose.SubmitFastPay(request, (err: unknown, res: unknown) => (err ? reject(err) : resolve(res))),
+    );
+    loose.close();
+    expect(response.result).toBe('cert');
+    expect(response.cert.signer.name).toBe('Edgar');
+    expect(response.cert.signature).toHaveLength(64);
   });
 
   it('caps the bulletin board response server side', async () => {
