@@ -1,0 +1,54 @@
+import * as grpc from '@grpc/grpc-js';
+import { FastPaySidecar } from '../../gen/tempo/fastpay/v1/sidecar_pb.js';
+import { validatorCertificateFromProto } from '../wire/convert-certificate.ts';
+import { rejectFromProto } from '../wire/convert-reject.ts';
+import { submitRequestToProto } from '../wire/convert-request.ts';
+import { type ClientOptions, createClient } from '../wire/grpc-client.ts';
+import { WireError } from '../wire/wire-error.ts';
+import { AllegroClientError, TransportError } from './errors.ts';
+import type { SidecarTransport } from './sidecar-transport.ts';
+
+const TRANSIENT = new Set<grpc.status>([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
+
+/**
+ * A sidecar reached over gRPC at `url` (`http://host:port`, `host:port`, or `https://host:port` with
+ * `options.tls`), through ONE channel that every call reuses (the reference opened one per call: §10.4, §14).
+ * UNAVAILABLE and DEADLINE_EXCEEDED become transient `TransportError`s, every other status a permanent one.
+ */
+export function grpcTransport(url: string, options: ClientOptions = {}): SidecarTransport {
+  const client = createClient(FastPaySidecar, grpcAddress(url, options), options);
+  return {
+    async submit(request, { timeoutMs, signal }) {
+      const response = await client
+        .submitFastPay(submitRequestToProto(request), { timeoutMs, signal })
+        .catch((error: unknown) => {
+          throw transportError(error);
+        });
+      const { result } = response;
+      if (result.case === 'cert') return { cert: validatorCertificateFromProto(result.value) };
+      if (result.case === 'reject') return { reject: rejectFromProto(result.value) };
+      throw new TransportError('the sidecar answered with neither a certificate nor a reject', {
+        transient: false,
+      });
+    },
+    close: () => client.close(),
+  };
+}
+
+/** `host:port` of a sidecar URL; `https://` only together with TLS options. */
+function grpcAddress(url: string, options: ClientOptions): string {
+  if (url.startsWith('https://')) {
+    if (!options.tls)
+      throw new AllegroClientError('CONFIG', `${url}: https needs TLS options (a root certificate)`);
+    return url.slice('https://'.length);
+  }
+  return url.startsWith('http://') ? url.slice('http://'.length) : url;
+}
+
+function transportError(error: unknown): TransportError {
+  if (!(error instanceof WireError)) {
+    return new TransportError(error instanceof Error ? error.message : String(error), { transient: false });
+  }
+  const status = grpc.status[error.code];
+  return new TransportError(`${status}: ${error.message}`, { transient: TRANSIENT.has(error.code), status });
+}
