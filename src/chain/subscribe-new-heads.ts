@@ -1,0 +1,79 @@
+import WebSocket from 'ws';
+import type { ChainHead } from './chain-port.ts';
+import { ChainError } from './chain-port.ts';
+import { headFromRpc, type RpcHeader } from './head-from-rpc.ts';
+
+/** Reconnect backoff: doubles from `baseMs` up to `maxMs`, back to `baseMs` once subscribed (reference §8). */
+export interface ReconnectBackoff {
+  readonly baseMs: number;
+  readonly maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: ReconnectBackoff = { baseMs: 500, maxMs: 30_000 };
+
+const SUBSCRIBE_ID = 1;
+
+/**
+ * `eth_subscribe("newHeads")` on its own WebSocket. Every disconnect is reported to `onError` as an
+ * UNAVAILABLE ChainError and followed by a reconnect with backoff, until the returned function is called.
+ */
+export function subscribeNewHeads(
+  wsUrl: string,
+  onHead: (head: ChainHead) => void,
+  onError: (error: Error) => void,
+  backoff: ReconnectBackoff = DEFAULT_BACKOFF,
+): () => void {
+  let stopped = false;
+  let delayMs = backoff.baseMs;
+  let socket: WebSocket | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const connect = (): void => {
+    const ws = new WebSocket(wsUrl);
+    socket = ws;
+    let failure = '';
+    ws.on('open', () => {
+      ws.send(
+        JSON.stringify({ jsonrpc: '2.0', id: SUBSCRIBE_ID, method: 'eth_subscribe', params: ['newHeads'] }),
+      );
+    });
+    ws.on('message', (data) => {
+      if (stopped) return;
+      try {
+        const msg = JSON.parse(data.toString()) as {
+          id?: number;
+          error?: { message?: string };
+          method?: string;
+          params?: { result?: RpcHeader };
+        };
+        if (msg.id === SUBSCRIBE_ID && msg.error) {
+          onError(new ChainError('REJECTED', `eth_subscribe newHeads: ${msg.error.message}`));
+        } else if (msg.id === SUBSCRIBE_ID) {
+          delayMs = backoff.baseMs;
+        } else if (msg.method === 'eth_subscription' && msg.params?.result) {
+          onHead(headFromRpc(msg.params.result));
+        }
+      } catch (err) {
+        onError(err as Error);
+      }
+    });
+    ws.on('error', (err) => {
+      failure = err.message;
+    });
+    ws.on('close', () => {
+      if (stopped) return;
+      onError(
+        new ChainError('UNAVAILABLE', `newHeads socket ${wsUrl} closed${failure ? `: ${failure}` : ''}`),
+      );
+      timer = setTimeout(connect, delayMs);
+      delayMs = Math.min(delayMs * 2, backoff.maxMs);
+    });
+  };
+
+  connect();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    socket?.terminate();
+  };
+}

@@ -1,0 +1,111 @@
+import { bytesToBigInt, createPublicClient, http } from 'viem';
+import { Abis, Addresses } from 'viem/tempo';
+import { fromHex, toHex } from '../protocol/bytes.ts';
+import type { ChainHead, ChainPort, ChainReceipt } from './chain-port.ts';
+import { headFromRpc, type RpcHeader } from './head-from-rpc.ts';
+import { pollHeads } from './poll-heads.ts';
+import { DEFAULT_BACKOFF, type ReconnectBackoff, subscribeNewHeads } from './subscribe-new-heads.ts';
+import { toChainError } from './to-chain-error.ts';
+
+export interface ViemChainOptions {
+  /** JSON-RPC over HTTP, used for every request. */
+  readonly rpcUrl: string;
+  /** JSON-RPC over WebSocket, used for the `newHeads` subscription; without it heads are polled over HTTP. */
+  readonly wsUrl?: string;
+  /** Head polling interval without `wsUrl`. Default 250 ms. */
+  readonly pollIntervalMs?: number;
+  /** Per-request timeout. Default 10 s. */
+  readonly timeoutMs?: number;
+  /** WebSocket reconnect backoff. Default 500 ms doubling to 30 s. */
+  readonly backoff?: ReconnectBackoff;
+}
+
+/**
+ * A ChainPort over any Tempo JSON-RPC node through viem. Requests are not retried (retryCount 0): a failure
+ * surfaces at once as a ChainError and the caller decides when to try again. Nothing is cached.
+ */
+export function createViemChain(options: ViemChainOptions): ChainPort {
+  const client = createPublicClient({
+    transport: http(options.rpcUrl, { retryCount: 0, timeout: options.timeoutMs ?? 10_000 }),
+  });
+  const watches = new Set<() => void>();
+
+  const head = (): Promise<ChainHead> =>
+    rpc(async () => {
+      const block = await client.request({ method: 'eth_getBlockByNumber', params: ['latest', false] });
+      if (!block) throw new Error('node returned no latest block');
+      return headFromRpc(block as RpcHeader);
+    });
+
+  return {
+    chainId: () => rpc(async () => BigInt(await client.getChainId())),
+    head,
+    balanceOf: (token, account, blockNumber) =>
+      rpc(() =>
+        client.readContract({
+          address: toHex(token),
+          abi: Abis.tip20,
+          functionName: 'balanceOf',
+          args: [toHex(account)],
+          blockNumber,
+        }),
+      ),
+    nonce: (account, nonceKey, blockNumber) =>
+      rpc(async () => {
+        const key = bytesToBigInt(nonceKey);
+        if (key === 0n)
+          return BigInt(await client.getTransactionCount({ address: toHex(account), blockNumber }));
+        return client.readContract({
+          address: Addresses.nonceManager,
+          abi: Abis.nonce,
+          functionName: 'getNonce',
+          args: [toHex(account), key],
+          blockNumber,
+        });
+      }),
+    sendRawTransaction: (raw) =>
+      rpc(async () =>
+        fromHex(await client.request({ method: 'eth_sendRawTransaction', params: [toHex(raw)] }), 32),
+      ),
+    receipt: (txHash) =>
+      rpc(async () => {
+        const r = await client.request({ method: 'eth_getTransactionReceipt', params: [toHex(txHash)] });
+        if (!r) return undefined;
+        const receipt: ChainReceipt = {
+          txHash: fromHex(r.transactionHash, 32),
+          blockNumber: BigInt(r.blockNumber),
+          blockHash: fromHex(r.blockHash, 32),
+          success: r.status === '0x1',
+        };
+        return receipt;
+      }),
+    watchHeads(onHead, onError) {
+      let last = -1n;
+      const onAnyHead = (h: ChainHead): void => {
+        if (h.height <= last) return;
+        last = h.height;
+        onHead(h);
+      };
+      const stop = options.wsUrl
+        ? subscribeNewHeads(options.wsUrl, onAnyHead, onError, options.backoff ?? DEFAULT_BACKOFF)
+        : pollHeads(head, options.pollIntervalMs ?? 250, onAnyHead, onError);
+      watches.add(stop);
+      return () => {
+        watches.delete(stop);
+        stop();
+      };
+    },
+    async close() {
+      for (const stop of watches) stop();
+      watches.clear();
+    },
+  };
+}
+
+async function rpc<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw toChainError(err);
+  }
+}
