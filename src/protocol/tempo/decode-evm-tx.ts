@@ -59,7 +59,7 @@ export function decodeEvmTx(suite: CryptoSuite, bytes: Uint8Array): DecodeTempoT
   if (!payment.ok) return payment;
 
   const signingHash = suite.keccak256(fromHex(signingPreimage));
-  const sender = recoverSecp256k1Sender(suite, signingHash, BigInt(r), BigInt(s), yParity);
+  const sender = recoverSecp256k1Sender(suite, signingHash, { r: fromHex(r), s: fromHex(s), yParity });
   if (!(sender instanceof Uint8Array)) return { ok: false, reject: sender };
   return {
     ok: true,

@@ -28,7 +28,7 @@ export interface Tip20Transfer {
 
 /** True when `address` is 20 bytes and starts with {@link TIP20_ADDRESS_PREFIX}. */
 export function isTip20Address(address: Uint8Array): boolean {
-  return address.length === 20 && TIP20_ADDRESS_PREFIX.every((b, i) => address[i] === b);
+  return address.length === 20 && startsWith(address, TIP20_ADDRESS_PREFIX);
 }
 
 /**
@@ -39,14 +39,13 @@ export function isTip20Address(address: Uint8Array): boolean {
 export function parseTip20Transfer(
   call: PaymentCall,
 ): { ok: true; transfer: Tip20Transfer } | { ok: false; reject: Reject } {
-  const fail = (code: RejectCode, message: string) => ({ ok: false as const, reject: reject(code, message) });
   if (call.value !== 0n) return fail(RejectCode.NOT_PAYMENT_TX, 'native value transfers are not supported');
   if (call.to === undefined) return fail(RejectCode.NOT_PAYMENT_TX, 'contract creation is not a payment tx');
   if (!isTip20Address(call.to)) {
     return fail(RejectCode.NOT_PAYMENT_TX, 'token address is not TIP-20 payment-prefixed');
   }
   const data = call.data;
-  if (data.length !== TRANSFER_CALLDATA_BYTES || !TRANSFER_SELECTOR.every((b, i) => data[i] === b)) {
+  if (data.length !== TRANSFER_CALLDATA_BYTES || !startsWith(data, TRANSFER_SELECTOR)) {
     return fail(RejectCode.NOT_PAYMENT_TX, 'unsupported call data');
   }
   if (!isZero(data.subarray(4, 16))) return fail(RejectCode.INVALID_FORMAT, 'invalid recipient encoding');
@@ -55,6 +54,16 @@ export function parseTip20Transfer(
   return { ok: true, transfer: { asset: call.to, recipient: data.slice(16, 36), amount } };
 }
 
+function fail(code: RejectCode, message: string): { ok: false; reject: Reject } {
+  return { ok: false, reject: reject(code, message) };
+}
+
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
+  return true;
+}
+
 function isZero(bytes: Uint8Array): boolean {
-  return bytes.every((b) => b === 0);
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
 }
