@@ -1,7 +1,7 @@
-import { numberToBytes } from 'viem';
 import { TxEnvelopeTempo } from 'ox/tempo';
-import { signTempoTransfer } from '../chain/tempo-transfer.ts';
+import { numberToBytes } from 'viem';
 import { ALPHA_USD, PATH_USD } from '../chain/tempo-tokens.ts';
+import { signTempoTransfer } from '../chain/tempo-transfer.ts';
 import { fromHex, toHex } from '../protocol/bytes.ts';
 import { signCertificate } from '../protocol/certificate.ts';
 import type { Committee } from '../protocol/committee.ts';
@@ -19,7 +19,8 @@ export interface BenchReport {
   readonly ratio: number;
 }
 
-interface Fixture {
+export interface Fixture {
+  readonly sender: Uint8Array;
   readonly request: SubmitRequest;
   readonly signingHash: Uint8Array;
   readonly signature: Uint8Array;
@@ -58,9 +59,13 @@ export function makeFixtures(count: number, onProgress: (done: number) => void):
     const envelope = TxEnvelopeTempo.deserialize(toHex(raw) as `0x76${string}`);
     const sig = envelope.signature?.signature as { r: bigint; s: bigint; yParity: number };
     fixtures.push({
+      sender: decoded.tx.sender,
       request: { tx: wrapSignedPayment(raw, decoded.tx)!, parentQcs: [] },
       signingHash: decoded.tx.signingHash,
-      signature: new Uint8Array([...numberToBytes(sig.r, { size: 32 }), ...numberToBytes(sig.s, { size: 32 })]),
+      signature: new Uint8Array([
+        ...numberToBytes(sig.r, { size: 32 }),
+        ...numberToBytes(sig.s, { size: 32 }),
+      ]),
       recoveryId: sig.yParity,
     });
     if ((i + 1) % 500 === 0) onProgress(i + 1);
@@ -77,8 +82,20 @@ export function runPipeline(fixtures: readonly Fixture[], committee: Committee, 
   const start = process.hrtime.bigint();
   for (const f of fixtures) {
     const d = decideSubmission(suite, committee, ledger, richChain, f.request);
-    if (d.kind !== 'accept') throw new Error(`bench payment not accepted: ${JSON.stringify(d.kind === 'reject' ? d.reject : d.kind)}`);
-    const cert = signCertificate(suite, signer, identity, committee, d.delta.effects, d.txHash, d.effectsHash, 1n);
+    if (d.kind !== 'accept')
+      throw new Error(
+        `bench payment not accepted: ${JSON.stringify(d.kind === 'reject' ? d.reject : d.kind)}`,
+      );
+    const cert = signCertificate(
+      suite,
+      signer,
+      identity,
+      committee,
+      d.delta.effects,
+      d.txHash,
+      d.effectsHash,
+      1n,
+    );
     ledger.record(d.delta, cert);
   }
   return perSecond(fixtures.length, start);

@@ -1,9 +1,18 @@
+import { ALPHA_USD } from '../chain/tempo-tokens.ts';
 import { ByteFormatError, fromHex } from '../protocol/bytes.ts';
 import { createLogger } from '../services/logger.ts';
-import { ALPHA_USD } from '../chain/tempo-tokens.ts';
+import { SETTLEMENT_LANES, type SettlementLane } from '../services/sidecar/settlement-route.ts';
 import type { SidecarConfig } from '../services/sidecar/sidecar-config.ts';
 import { startSidecar } from '../services/sidecar/sidecar-node.ts';
-import { bigintOption, type Command, intOption, type OptionValues, stringOption, UsageError } from './command.ts';
+import { readBalancesFile } from './balances-file.ts';
+import {
+  bigintOption,
+  type Command,
+  intOption,
+  type OptionValues,
+  stringOption,
+  UsageError,
+} from './command.ts';
 import { untilSignal } from './until-signal.ts';
 
 function hexOption(values: OptionValues, name: string, length: number): Uint8Array | undefined {
@@ -12,7 +21,8 @@ function hexOption(values: OptionValues, name: string, length: number): Uint8Arr
   try {
     return fromHex(v, length);
   } catch (err) {
-    if (err instanceof ByteFormatError) throw new UsageError(`--${name}: ${err.message} (want ${length * 2} hex chars)`);
+    if (err instanceof ByteFormatError)
+      throw new UsageError(`--${name}: ${err.message} (want ${length * 2} hex chars)`);
     throw err;
   }
 }
@@ -22,9 +32,18 @@ export function sidecarConfigFromFlags(values: OptionValues): SidecarConfig {
   const name = stringOption(values, 'name', true);
   const tlsCert = stringOption(values, 'tls-cert');
   const tlsKey = stringOption(values, 'tls-key');
-  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  if ((tlsCert === undefined) !== (tlsKey === undefined))
+    throw new UsageError('--tls-cert and --tls-key go together');
   const committeeFile = stringOption(values, 'committee');
   const rpcUrl = stringOption(values, 'rpc-url');
+  const wsUrl = stringOption(values, 'ws-url');
+  if (wsUrl && !rpcUrl) throw new UsageError('--ws-url needs --rpc-url');
+  const lane = stringOption(values, 'lane') ?? 'default';
+  if (!SETTLEMENT_LANES.includes(lane as SettlementLane)) {
+    throw new UsageError(`--lane must be one of ${SETTLEMENT_LANES.join(', ')}, got "${lane}"`);
+  }
+  const maxPending = intOption(values, 'max-pending-settlements')!;
+  if (maxPending < 1) throw new UsageError('--max-pending-settlements must be at least 1');
   return {
     name,
     listen: stringOption(values, 'listen', true),
@@ -39,13 +58,23 @@ export function sidecarConfigFromFlags(values: OptionValues): SidecarConfig {
     maxBulletinBoardResponse: intOption(values, 'max-bulletin-board-response')!,
     demoBalances: values['demo-balances'] === true,
     demoAsset: hexOption(values, 'demo-asset', 20) ?? ALPHA_USD,
-    peers: (stringOption(values, 'peers') ?? '').split(',').map((p) => p.trim()).filter((p) => p !== ''),
+    peers: (stringOption(values, 'peers') ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== ''),
     gossipIntervalMs: intOption(values, 'gossip-interval-ms')!,
     gossipPullLimit: intOption(values, 'gossip-pull-limit')!,
     store: stringOption(values, 'store') ?? `file:./.allegro/${name}`,
     ...(committeeFile ? { committeeFile } : {}),
     ...(tlsCert && tlsKey ? { tls: { certFile: tlsCert, keyFile: tlsKey } } : {}),
     ...(rpcUrl ? { rpcUrl } : {}),
+    ...(wsUrl ? { wsUrl } : {}),
+    settlement: {
+      maxPending,
+      finalityDepth: intOption(values, 'finality-depth')!,
+      lane: lane as SettlementLane,
+      forwardDelayBlocks: intOption(values, 'forward-delay-blocks')!,
+    },
   };
 }
 
@@ -58,7 +87,7 @@ export const sidecarCommand: Command = {
   summary: 'Run a validator sidecar: certify payments over gRPC, gossip certificates with peers',
   usage: 'sidecar --name NAME --seed HEX --validator-id HEX [options]',
   description: [
-    'Example (the reference README\'s Dave):',
+    "Example (the reference README's Dave):",
     '  allegro sidecar --name Dave --listen 127.0.0.1:50051 --seed 4141…41 --validator-id d1d1…d1 \\',
     '    --chain-id 1337 --epoch 1 --block-height 1 --demo-balances --peers http://127.0.0.1:50052',
     'Safety state (locks, sequences, debits, own certificates) is written to --store before any certificate',
@@ -74,21 +103,70 @@ export const sidecarCommand: Command = {
     'block-height': { type: 'string', help: 'static head height when standalone', default: '1' },
     'max-total-certs': { type: 'string', help: 'bulletin board capacity (oldest evicted)', default: '10000' },
     'max-known-qcs': { type: 'string', help: 'parent QCs remembered', default: '4096' },
-    'max-request-cache': { type: 'string', help: 'cached answers per client request id (LRU)', default: '8192' },
-    'max-bulletin-board-response': { type: 'string', help: 'most certificates per board response', default: '1000' },
-    'demo-balances': { type: 'boolean', help: 'standalone: Alice 15, Bob 5, Carol 5 dollars of the demo asset' },
-    'demo-asset': { type: 'string', help: 'TIP-20 asset of the demo balances, 40 hex chars (default: AlphaUSD 20c0…0001)' },
+    'max-request-cache': {
+      type: 'string',
+      help: 'cached answers per client request id (LRU)',
+      default: '8192',
+    },
+    'max-bulletin-board-response': {
+      type: 'string',
+      help: 'most certificates per board response',
+      default: '1000',
+    },
+    'demo-balances': {
+      type: 'boolean',
+      help: 'standalone: Alice 15, Bob 5, Carol 5 dollars of the demo asset',
+    },
+    balances: { type: 'string', help: 'standalone: JSON file of [{account, asset, amount}] fixed balances' },
+    'demo-asset': {
+      type: 'string',
+      help: 'TIP-20 asset of the demo balances, 40 hex chars (default: AlphaUSD 20c0…0001)',
+    },
     peers: { type: 'string', help: 'comma-separated peer sidecar URLs' },
     'gossip-interval-ms': { type: 'string', help: 'gossip pull interval', default: '1000' },
     'gossip-pull-limit': { type: 'string', help: 'certificates per gossip pull', default: '512' },
-    committee: { type: 'string', help: 'committee JSON file (pinned members: name, validatorId, publicKey, url)' },
-    store: { type: 'string', help: 'memory | file:DIR | redis://host:port (default: file:./.allegro/<name>)' },
+    committee: {
+      type: 'string',
+      help: 'committee JSON file (pinned members: name, validatorId, publicKey, url)',
+    },
+    store: {
+      type: 'string',
+      help: 'memory | file:DIR | redis://host:port (default: file:./.allegro/<name>)',
+    },
     'tls-cert': { type: 'string', help: 'TLS certificate (PEM) for the gRPC server' },
     'tls-key': { type: 'string', help: 'TLS private key (PEM)' },
     'rpc-url': { type: 'string', help: 'Tempo JSON-RPC URL: read balances and settle on chain' },
+    'ws-url': {
+      type: 'string',
+      help: 'Tempo WebSocket JSON-RPC URL for new heads (default: poll --rpc-url)',
+    },
+    'max-pending-settlements': {
+      type: 'string',
+      help: 'payments pending on chain at most; beyond it submissions get TEMPORARY_UNAVAILABLE',
+      default: '4096',
+    },
+    'finality-depth': {
+      type: 'string',
+      help: 'blocks on top of the including block before FINALIZED',
+      default: '2',
+    },
+    lane: {
+      type: 'string',
+      help: 'nonce-key lanes: default | subblock (0x5b keys routed to their validator)',
+      default: 'default',
+    },
+    'forward-delay-blocks': {
+      type: 'string',
+      help: 'subblock lanes: blocks before a non-primary sidecar forwards too',
+      default: '2',
+    },
   },
   async run(values) {
-    const config = sidecarConfigFromFlags(values);
+    const balancesFile = stringOption(values, 'balances');
+    const config = {
+      ...sidecarConfigFromFlags(values),
+      ...(balancesFile ? { balances: await readBalancesFile(balancesFile) } : {}),
+    };
     const logger = createLogger(`sidecar:${config.name}`);
     const sidecar = await startSidecar(config, logger);
     const signal = await untilSignal();

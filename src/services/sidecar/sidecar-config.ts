@@ -1,3 +1,16 @@
+import type { SettlementLane } from './settlement-route.ts';
+
+/** On-chain settlement (ARCHITECTURE.md "Settle"); used with `rpcUrl`. */
+export interface SettlementConfig {
+  /** Payments queued or awaiting finality at most; then new submissions get TEMPORARY_UNAVAILABLE. */
+  readonly maxPending: number;
+  /** Blocks on top of the including block before a payment is FINALIZED. */
+  readonly finalityDepth: number;
+  readonly lane: SettlementLane;
+  /** Sub-block lanes: blocks a non-primary sidecar waits before it forwards too. */
+  readonly forwardDelayBlocks: number;
+}
+
 /** Everything a sidecar process is started with (reference §6.10 flags plus Allegro's). */
 export interface SidecarConfig {
   readonly name: string;
@@ -17,6 +30,8 @@ export interface SidecarConfig {
   /** Seed the standalone chain view with the demo balances of `demoAsset`. */
   readonly demoBalances: boolean;
   readonly demoAsset: Uint8Array;
+  /** Standalone: extra fixed balances (account, asset, amount in base units), e.g. for load tests. */
+  readonly balances?: readonly { account: Uint8Array; asset: Uint8Array; amount: bigint }[];
   readonly peers: readonly string[];
   readonly gossipIntervalMs: number;
   readonly gossipPullLimit: number;
@@ -24,5 +39,9 @@ export interface SidecarConfig {
   /** Store spec: `memory`, `file:DIR` or `redis://…`. */
   readonly store: string;
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** Tempo JSON-RPC over HTTP: chain state at block B and settlement. Standalone without it. */
   readonly rpcUrl?: string;
+  /** Tempo JSON-RPC over WebSocket for `newHeads`; without it heads are polled over `rpcUrl`. */
+  readonly wsUrl?: string;
+  readonly settlement: SettlementConfig;
 }

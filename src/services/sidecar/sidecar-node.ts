@@ -14,6 +14,7 @@ import type { Logger } from '../logger.ts';
 import { BulletinBoard } from './bulletin-board.ts';
 import { type ChainSource, standaloneChainSource } from './chain-source.ts';
 import { resolveCommittee } from './committee-source.ts';
+import { connectChain } from './connect-chain.ts';
 import { demoBalances } from './demo-balances.ts';
 import { startGossip } from './gossip.ts';
 import { LifecycleHub } from './lifecycle-hub.ts';
@@ -38,8 +39,6 @@ const wallClock = () => BigInt(Date.now());
  * ledger from the store, and only then serves submissions and gossips.
  */
 export async function startSidecar(config: SidecarConfig, logger: Logger): Promise<RunningSidecar> {
-  if (config.rpcUrl)
-    throw new Error('--rpc-url: chain settlement is not available in this build yet; run standalone');
   const suite = createNodeCryptoSuite();
   const signer = suite.ed25519.signer(config.seed);
   const self = { name: config.name, id: config.validatorId, publicKey: signer.publicKey };
@@ -92,6 +91,7 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
         await node.stopGossip();
         await shutdown();
         node.stopValidator();
+        await node.stopChain();
         await store.close();
       },
     };
@@ -126,24 +126,32 @@ async function startNode(
   });
   const journal = new SafetyJournal(store);
   const restored = await journal.restore(ledger);
-  const chain: ChainSource = standaloneChainSource({
-    height: config.blockHeight,
-    balances: config.demoBalances ? demoBalances(config.demoAsset) : [],
-    now: wallClock,
-  });
+  const lifecycle = new LifecycleHub(config.maxTotalCerts);
+  const onChain = config.rpcUrl
+    ? await connectChain(
+        { ...config, rpcUrl: config.rpcUrl },
+        { ledger, journal, lifecycle, keccak256: suite.keccak256, validatorKey: self.publicKey, logger },
+      )
+    : undefined;
+  const chain: ChainSource =
+    onChain?.follower ??
+    standaloneChainSource({
+      height: config.blockHeight,
+      balances: [...(config.demoBalances ? demoBalances(config.demoAsset) : []), ...(config.balances ?? [])],
+      now: wallClock,
+    });
   const core = new ValidatorCore(suite, committee, self, signer, ledger, journal, chain, wallClock);
   const board = new BulletinBoard({
     maxTotalCerts: config.maxTotalCerts,
     maxResponse: config.maxBulletinBoardResponse,
   });
   for (const record of ledger.locks()) board.add(record.cert);
-  const lifecycle = new LifecycleHub(config.maxTotalCerts);
   const validator = createActor(validatorMachine, { input: { core } }).start();
 
   const submit = async (request: SubmitRequest): Promise<SubmitOutcome> => {
-    const outcome = await new Promise<SubmitOutcome>((reply) =>
-      validator.send({ type: 'SUBMIT', request, reply }),
-    );
+    const certify = () =>
+      new Promise<SubmitOutcome>((reply) => validator.send({ type: 'SUBMIT', request, reply }));
+    const outcome = await (onChain ? onChain.settlement.submit(certify) : certify());
     if ('cert' in outcome) {
       board.add(outcome.cert);
       const at = {
@@ -153,9 +161,9 @@ async function startNode(
       };
       lifecycle.publish({ ...at, stage: WireStage.ACCEPTED });
       lifecycle.publish({ ...at, stage: WireStage.CERTIFIED });
-      if (outcome.fresh) logger.info({ txHash: toHex(outcome.cert.txHash) }, 'certified');
+      if (outcome.fresh) logger.debug({ txHash: toHex(outcome.cert.txHash) }, 'certified');
     } else {
-      logger.info({ code: outcome.reject.code, reason: outcome.reject.message }, 'rejected');
+      logger.debug({ code: outcome.reject.code, reason: outcome.reject.message }, 'rejected');
     }
     return outcome;
   };
@@ -178,8 +186,8 @@ async function startNode(
       submit,
       board,
       lifecycle,
-      head: chain.head,
-      followsChain: false,
+      head: () => chain.head(),
+      followsChain: onChain !== undefined,
     }),
     core,
     board,
@@ -187,5 +195,6 @@ async function startNode(
     committeeSize: committee.members.length,
     stopGossip: () => gossip.stop(),
     stopValidator: () => validator.stop(),
+    stopChain: async () => onChain?.stop(),
   };
 }

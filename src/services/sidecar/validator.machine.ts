@@ -1,4 +1,4 @@
-import { assign, enqueueActions, fromPromise, setup } from 'xstate';
+import { assign, enqueueActions, fromPromise, setup, stopChild } from 'xstate';
 import { RejectCode, reject } from '../../protocol/reject.ts';
 import type { SubmitRequest } from '../../protocol/types.ts';
 import type { SubmitOutcome, SubmitStep, ValidatorCore } from './validator-core.ts';
@@ -11,32 +11,46 @@ export interface SubmitEvent {
   readonly round?: number;
 }
 
-export type ValidatorEvent = SubmitEvent | { readonly type: 'STOP' };
+export type ValidatorEvent =
+  | SubmitEvent
+  | { readonly type: 'FINISHED'; readonly id: string }
+  | { readonly type: 'STOP' };
 
 /** Chain-read rounds per submission before answering TEMPORARY_UNAVAILABLE (the head kept moving). */
 const MAX_FETCH_ROUNDS = 3;
 
 /** Finishes one decided submission: waits for its durable write, or loads chain values and decides again. */
 const submission = fromPromise<void, { core: ValidatorCore; event: SubmitEvent; step: SubmitStep }>(
-  async ({ input: { core, event, step }, self }) => {
-    if (step.kind === 'done') return event.reply(await step.outcome);
-    if (step.kind === 'persist') return event.reply(await core.persist(step));
-    const round = (event.round ?? 0) + 1;
-    if (round > MAX_FETCH_ROUNDS) {
-      return event.reply({
-        reject: reject(RejectCode.TEMPORARY_UNAVAILABLE, 'chain view kept changing; retry'),
-      });
-    }
+  async ({ input, self }) => {
     try {
-      await core.chain.load(step.reads);
-    } catch (err) {
-      return event.reply({
-        reject: reject(RejectCode.TEMPORARY_UNAVAILABLE, `chain unavailable: ${(err as Error).message}`),
-      });
+      await finish(input, self._parent);
+    } finally {
+      self._parent?.send({ type: 'FINISHED', id: self.id });
     }
-    self._parent?.send({ ...event, round });
   },
 );
+
+async function finish(
+  { core, event, step }: { core: ValidatorCore; event: SubmitEvent; step: SubmitStep },
+  parent: { send(event: ValidatorEvent): void } | undefined,
+): Promise<void> {
+  if (step.kind === 'done') return event.reply(await step.outcome);
+  if (step.kind === 'persist') return event.reply(await core.persist(step));
+  const round = (event.round ?? 0) + 1;
+  if (round > MAX_FETCH_ROUNDS) {
+    return event.reply({
+      reject: reject(RejectCode.TEMPORARY_UNAVAILABLE, 'chain view kept changing; retry'),
+    });
+  }
+  try {
+    await core.chain.load(step.reads);
+  } catch (err) {
+    return event.reply({
+      reject: reject(RejectCode.TEMPORARY_UNAVAILABLE, `chain unavailable: ${(err as Error).message}`),
+    });
+  }
+  parent?.send({ ...event, round });
+}
 
 /**
  * The validator actor. Each SUBMIT is decided in the actor's own step, one event at a time, so requests that
@@ -59,6 +73,7 @@ export const validatorMachine = setup({
     serving: {
       on: {
         STOP: 'stopped',
+        FINISHED: { actions: stopChild(({ event }) => event.id) },
         SUBMIT: {
           actions: [
             assign({ submissions: ({ context }) => context.submissions + 1 }),
