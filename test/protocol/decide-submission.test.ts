@@ -2,9 +2,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, repeatByte } from '../../src/protocol/bytes.ts';
 import { assembleQuorumCertificate } from '../../src/protocol/quorum.ts';
 import { RejectCode } from '../../src/protocol/reject.ts';
+import { decodeTempoTx } from '../../src/protocol/tempo/decode-tempo-tx.ts';
 import type { FastPayTx, QuorumCertificate, SubmitRequest } from '../../src/protocol/types.ts';
 import type { ChainView } from '../../src/protocol/validation/chain-view.ts';
 import { createStaticChainView } from '../../src/protocol/validation/static-chain-view.ts';
+import { wrapSignedPayment } from '../../src/protocol/wrap-signed-payment.ts';
 import {
   ALICE,
   ALICE_KEY,
@@ -17,6 +19,7 @@ import {
   PATH_USD,
 } from '../support/demo-keys.ts';
 import { buildPayment, type PaymentSpec } from '../support/payment-builder.ts';
+import { signTempo, tempoEnvelope } from '../support/tempo-tx-fixtures.ts';
 import { committeeOf, HarnessValidator, suite } from '../support/validator-harness.ts';
 
 const committee = committeeOf([DAVE, EDGAR]);
@@ -273,6 +276,17 @@ describe('decideSubmission rejects with the specific code', () => {
     const r = rejectOf(new HarnessValidator(DAVE, committee, feeChain), req(base));
     expect(r.code).toBe(RejectCode.INSUFFICIENT_FUNDS);
     expect(r.message).toContain('insufficient fee token balance');
+  });
+
+  it('refuses a tx naming no fee token when the chain cannot tell which token it would charge', () => {
+    const raw = signTempo(tempoEnvelope({ nonceKey: 1n, nonce: 0n }));
+    const decoded = decodeTempoTx(suite, 2, raw);
+    if (!decoded.ok) throw new Error(decoded.reject.message);
+    const tx = wrapSignedPayment(raw, decoded.tx)!;
+    const unknownFeeToken: ChainView = { ...demoBalances(), chargesFees: true, defaultFeeToken: () => null };
+    const r = rejectOf(new HarnessValidator(DAVE, committee, unknownFeeToken), req(tx));
+    expect(r.code).toBe(RejectCode.INVALID_FORMAT);
+    expect(r.message).toContain('must name its fee token');
   });
 
   it('MISSING_PARENT_QC when the cited parent QC is not attached', async () => {

@@ -12,8 +12,11 @@ export interface ChainView {
   balanceOf(account: Uint8Array, asset: Uint8Array): bigint | undefined;
   /** The chain's next nonce for (account, nonce key) at B; key 0 is the protocol nonce. */
   nonceOf(account: Uint8Array, nonceKey: Uint8Array): bigint | undefined;
-  /** The fee token charged to `account` when its tx names none. */
-  defaultFeeToken(account: Uint8Array): Uint8Array | undefined;
+  /**
+   * The fee token charged to `account` when its tx names none; `null` when the view cannot know it (Tempo then
+   * picks the account's preference or the token the tx calls), so the tx must name its fee token.
+   */
+  defaultFeeToken(account: Uint8Array): Uint8Array | null | undefined;
 }
 
 /** A chain value the decision needs but the view has not loaded. */

@@ -107,6 +107,7 @@ function decidePrepared(
   }
 
   const debits = requiredDebits(chain, p, reads);
+  if (!Array.isArray(debits)) return refuse(debits);
   for (const d of debits) {
     if (chain.balanceOf(d.account, d.asset) === undefined)
       reads.push({ kind: 'balance', account: d.account, asset: d.asset });
@@ -164,11 +165,17 @@ function decidePrepared(
  * pays it or the chain charges none (ARCHITECTURE.md ledger: "amount, plus the maximum fee when the fee token is
  * the asset; a fee in another token is checked against that token the same way").
  */
-function requiredDebits(chain: ChainView, p: PreparedSubmission, reads: ChainRead[]): Debit[] {
+function requiredDebits(chain: ChainView, p: PreparedSubmission, reads: ChainRead[]): Debit[] | Reject {
   const { sender, asset, amount } = p.effects;
   const debits: Debit[] = [{ account: sender, asset, amount }];
   if (!chain.chargesFees || p.decoded.sponsored || p.decoded.maxFee === 0n) return debits;
   const feeToken = p.decoded.feeToken ?? chain.defaultFeeToken(sender);
+  if (feeToken === null) {
+    return reject(
+      RejectCode.INVALID_FORMAT,
+      'the signed tx must name its fee token (feeToken) on this chain',
+    );
+  }
   if (!feeToken) {
     reads.push({ kind: 'feeToken', account: sender });
     return debits;

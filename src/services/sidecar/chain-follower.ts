@@ -17,8 +17,11 @@ export interface ChainFollowerOptions {
   readonly port: ChainPort;
   readonly ledger: Ledger;
   readonly journal: SafetyJournal;
-  /** Fee token assumed for txs that name none (Tempo falls back to pathUSD without a user preference). */
-  readonly defaultFeeToken: Uint8Array;
+  /**
+   * Fee token assumed for txs that name none. Omit it unless the network guarantees it: Tempo charges the
+   * account's preference, else the token the tx calls, so without it such txs are refused (must name feeToken).
+   */
+  readonly defaultFeeToken?: Uint8Array;
   readonly logger: Logger;
   readonly onAdvance?: (advance: ChainAdvance) => void;
 }
@@ -64,7 +67,7 @@ export class ChainFollower implements ChainSource {
       chargesFees: true,
       balanceOf: (account, asset) => this.#balances.get(holdingKey(account, asset)),
       nonceOf: (account, nonceKey) => this.#nonces.get(laneKey(account, nonceKey)),
-      defaultFeeToken: () => this.options.defaultFeeToken,
+      defaultFeeToken: () => this.options.defaultFeeToken ?? null,
     };
   }
 
