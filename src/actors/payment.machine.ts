@@ -1,0 +1,187 @@
+import { assign, setup } from 'xstate';
+import type { ApiStage } from '../protocol/stage.ts';
+import type { PaymentEvent } from './payment-events.ts';
+
+/** What is known of one payment. JSON-native: hex strings, decimal strings for u64s, unix millis as numbers. */
+export interface PaymentContext {
+  readonly txHash: string;
+  readonly sender: string;
+  readonly recipient: string;
+  readonly asset: string;
+  readonly amount: string;
+  /** Parent QC hash of a chained spend. */
+  readonly parentQcHash?: string;
+  /** Certificates needed for a QC (2f+1 of the committee) and the faults tolerated (f). */
+  readonly threshold: number;
+  readonly faultTolerance: number;
+  readonly certificates: Readonly<
+    Record<string, { validator: string; signature: string; createdUnixMillis: string }>
+  >;
+  readonly rejects: Readonly<
+    Record<string, { validator: string; code: number; message: string; permanent: boolean }>
+  >;
+  readonly qcHash?: string;
+  readonly blockAtSubmit: string;
+  readonly blockAtQc?: string;
+  readonly inclusion?: { readonly blockNumber: string; readonly blockHash: string };
+  readonly failure?: string;
+  /** When each stage was reached (unix millis). */
+  readonly stageTimes: Readonly<Partial<Record<ApiStage, number>>>;
+}
+
+export type PaymentInput = Omit<PaymentContext, 'certificates' | 'rejects' | 'stageTimes'> & {
+  submittedAt: number;
+};
+
+/** Forward moves shared by every state that has not reached them yet. */
+const toQcFormed = {
+  target: '#payment.qcFormed',
+  actions: ['recordQc', { type: 'stamp', params: { stage: 'QC_FORMED' } }],
+} as const;
+const toQueued = {
+  target: '#payment.queuedOnchain',
+  actions: { type: 'stamp', params: { stage: 'QUEUED_ONCHAIN' } },
+} as const;
+const toIncluded = {
+  target: '#payment.included',
+  actions: ['recordInclusion', { type: 'stamp', params: { stage: 'INCLUDED' } }],
+} as const;
+const onReject = [
+  {
+    guard: 'quorumImpossible',
+    target: '#payment.rejected',
+    actions: ['recordReject', { type: 'stamp', params: { stage: 'REJECTED' } }],
+  },
+  { actions: 'recordReject' },
+] as const;
+
+/**
+ * One payment's life (ARCHITECTURE.md "Payment stages"): submitted → certified (≥ 1 certificate) → qcFormed →
+ * queuedOnchain → included → finalized, or the terminal failures rejected (more than f validators refused for
+ * good: a quorum is impossible), expired, failedOnchain. Stages only move forward; an event for a later stage
+ * skips the ones between (a sidecar may report inclusion before this observer saw the queueing).
+ */
+export const paymentMachine = setup({
+  types: {
+    context: {} as PaymentContext,
+    events: {} as PaymentEvent,
+    input: {} as PaymentInput,
+  },
+  guards: {
+    /** Counting the reject being received, more than f validators refused for good. */
+    quorumImpossible: ({ context, event }) => {
+      if (event.type !== 'REJECT') return false;
+      const others = Object.entries(context.rejects).filter(
+        ([id, r]) => id !== event.validatorId && r.permanent,
+      );
+      return others.length + (event.permanent ? 1 : 0) > context.faultTolerance;
+    },
+  },
+  actions: {
+    stamp: assign(({ context, event }, params: { stage: ApiStage }) => ({
+      stageTimes: { ...context.stageTimes, [params.stage]: event.at },
+    })),
+    recordCertificate: assign({
+      certificates: ({ context, event }) =>
+        event.type === 'CERTIFICATE'
+          ? {
+              ...context.certificates,
+              [event.validatorId]: {
+                validator: event.validator,
+                signature: event.signature,
+                createdUnixMillis: event.createdUnixMillis,
+              },
+            }
+          : context.certificates,
+    }),
+    recordReject: assign({
+      rejects: ({ context, event }) =>
+        event.type === 'REJECT'
+          ? {
+              ...context.rejects,
+              [event.validatorId]: {
+                validator: event.validator,
+                code: event.code,
+                message: event.message,
+                permanent: event.permanent,
+              },
+            }
+          : context.rejects,
+    }),
+    recordQc: assign({
+      qcHash: ({ context, event }) => (event.type === 'QC_FORMED' ? event.qcHash : context.qcHash),
+      blockAtQc: ({ context, event }) => (event.type === 'QC_FORMED' ? event.blockHeight : context.blockAtQc),
+    }),
+    recordInclusion: assign({
+      inclusion: ({ context, event }) =>
+        event.type === 'INCLUDED'
+          ? { blockNumber: event.blockNumber, blockHash: event.blockHash }
+          : context.inclusion,
+    }),
+    recordFailure: assign({
+      failure: ({ context, event }) => (event.type === 'FAILED' ? event.message : context.failure),
+    }),
+  },
+}).createMachine({
+  id: 'payment',
+  context: ({ input }) => {
+    const { submittedAt, ...rest } = input;
+    return { ...rest, certificates: {}, rejects: {}, stageTimes: { SUBMITTED: submittedAt } };
+  },
+  initial: 'submitted',
+  on: {
+    FAILED: {
+      target: '.failedOnchain',
+      actions: ['recordFailure', { type: 'stamp', params: { stage: 'FAILED' } }],
+    },
+    EXPIRED: { target: '.expired', actions: { type: 'stamp', params: { stage: 'EXPIRED' } } },
+    CERTIFICATE: { actions: 'recordCertificate' },
+  },
+  states: {
+    submitted: {
+      on: {
+        CERTIFICATE: {
+          target: 'certified',
+          actions: ['recordCertificate', { type: 'stamp', params: { stage: 'CERTIFIED' } }],
+        },
+        REJECT: onReject,
+        QC_FORMED: toQcFormed,
+        QUEUED_ONCHAIN: toQueued,
+        INCLUDED: toIncluded,
+      },
+    },
+    certified: {
+      on: {
+        REJECT: onReject,
+        QC_FORMED: toQcFormed,
+        QUEUED_ONCHAIN: toQueued,
+        INCLUDED: toIncluded,
+      },
+    },
+    qcFormed: { on: { QUEUED_ONCHAIN: toQueued, INCLUDED: toIncluded } },
+    queuedOnchain: { on: { INCLUDED: toIncluded } },
+    included: {
+      on: {
+        FINALIZED: { target: 'finalized', actions: { type: 'stamp', params: { stage: 'FINALIZED' } } },
+        EXPIRED: {},
+      },
+    },
+    finalized: { type: 'final' },
+    rejected: { type: 'final' },
+    expired: { type: 'final' },
+    failedOnchain: { type: 'final' },
+  },
+});
+
+/** The API stage of a machine state (ARCHITECTURE.md names). */
+export const STAGE_OF_STATE: Readonly<Record<string, ApiStage>> = {
+  submitted: 'SUBMITTED',
+  certified: 'CERTIFIED',
+  qcFormed: 'QC_FORMED',
+  queuedOnchain: 'QUEUED_ONCHAIN',
+  included: 'INCLUDED',
+  finalized: 'FINALIZED',
+  rejected: 'REJECTED',
+  expired: 'EXPIRED',
+  failedOnchain: 'FAILED',
+};

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { createActor } from 'xstate';
+import { type PaymentInput, paymentMachine, STAGE_OF_STATE } from '../../src/actors/payment.machine.ts';
+
+const input: PaymentInput = {
+  txHash: '0xaa',
+  sender: '0x01',
+  recipient: '0x02',
+  asset: '0x20c0',
+  amount: '10000000',
+  threshold: 3,
+  faultTolerance: 1,
+  blockAtSubmit: '7',
+  submittedAt: 1000,
+};
+const cert = (id: string, at: number) =>
+  ({
+    type: 'CERTIFICATE',
+    at,
+    validatorId: id,
+    validator: id,
+    signature: '0x00',
+    createdUnixMillis: String(at),
+  }) as const;
+const reject = (id: string, permanent: boolean) =>
+  ({
+    type: 'REJECT',
+    at: 5,
+    validatorId: id,
+    validator: id,
+    code: 8,
+    message: 'insufficient funds',
+    permanent,
+  }) as const;
+
+describe('payment machine', () => {
+  it('walks submitted → certified → qcFormed → queued → included → finalized, stamping each stage', () => {
+    const actor = createActor(paymentMachine, { input }).start();
+    actor.send(cert('a', 1001));
+    expect(actor.getSnapshot().value).toBe('certified');
+    actor.send(cert('b', 1002));
+    actor.send({ type: 'QC_FORMED', at: 1003, qcHash: '0xqc', blockHeight: '7' });
+    actor.send({ type: 'QUEUED_ONCHAIN', at: 1004, blockHeight: '7' });
+    actor.send({ type: 'INCLUDED', at: 1005, blockNumber: '8', blockHash: '0xbb' });
+    actor.send({ type: 'FINALIZED', at: 1006, blockNumber: '9' });
+    const s = actor.getSnapshot();
+    expect(s.value).toBe('finalized');
+    expect(s.status).toBe('done');
+    expect(Object.keys(s.context.certificates)).toEqual(['a', 'b']);
+    expect(s.context.blockAtQc).toBe('7');
+    expect(s.context.inclusion).toEqual({ blockNumber: '8', blockHash: '0xbb' });
+    expect(s.context.stageTimes).toEqual({
+      SUBMITTED: 1000,
+      CERTIFIED: 1001,
+      QC_FORMED: 1003,
+      QUEUED_ONCHAIN: 1004,
+      INCLUDED: 1005,
+      FINALIZED: 1006,
+    });
+  });
+
+  it('is rejected once more than f validators refused permanently, not before', () => {
+    const actor = createActor(paymentMachine, { input }).start();
+    actor.send(reject('a', true));
+    actor.send(reject('b', false));
+    expect(actor.getSnapshot().value).toBe('submitted');
+    actor.send(reject('c', true));
+    expect(actor.getSnapshot().value).toBe('rejected');
+    expect(STAGE_OF_STATE.rejected).toBe('REJECTED');
+  });
+
+  it('skips forward when inclusion is reported first and never moves back', () => {
+    const actor = createActor(paymentMachine, { input }).start();
+    actor.send({ type: 'INCLUDED', at: 2000, blockNumber: '9', blockHash: '0xcc' });
+    actor.send({ type: 'QC_FORMED', at: 2001, qcHash: '0xqc', blockHeight: '8' });
+    expect(actor.getSnapshot().value).toBe('included');
+  });
+
+  it('restores from a JSON snapshot and continues to its final stage', () => {
+    const first = createActor(paymentMachine, { input }).start();
+    first.send(cert('a', 1001));
+    first.send({ type: 'QC_FORMED', at: 1003, qcHash: '0xqc', blockHeight: '7' });
+    first.send({ type: 'QUEUED_ONCHAIN', at: 1004, blockHeight: '7' });
+    const saved = JSON.parse(JSON.stringify(first.getPersistedSnapshot()));
+    first.stop();
+    const restored = createActor(paymentMachine, { snapshot: saved, input }).start();
+    expect(restored.getSnapshot().value).toBe('queuedOnchain');
+    restored.send({ type: 'INCLUDED', at: 1005, blockNumber: '8', blockHash: '0xbb' });
+    expect(restored.getSnapshot().value).toBe('included');
+    expect(restored.getSnapshot().context.certificates.a?.createdUnixMillis).toBe('1001');
+  });
+
+  it('fails on chain from any stage before finality', () => {
+    const actor = createActor(paymentMachine, { input }).start();
+    actor.send({ type: 'QC_FORMED', at: 1003, qcHash: '0xqc', blockHeight: '7' });
+    actor.send({ type: 'FAILED', at: 1010, message: 'reverted' });
+    expect(actor.getSnapshot().value).toBe('failedOnchain');
+    expect(actor.getSnapshot().context.failure).toBe('reverted');
+  });
+});
