@@ -324,6 +324,27 @@ describe('chained payments', () => {
     expect(r.message).toContain('available 5000000');
   });
 
+  it('remembers a parent QC it verified, so a later child need not attach it again', async () => {
+    const validators = [dave(), new HarnessValidator(EDGAR, committee, demoBalances())];
+    const qc1 = certifyAll(validators, req(base));
+    const first = await buildPayment({
+      key: BOB_KEY,
+      to: CAROL,
+      amount: 1_000_000n,
+      parentQcHash: qc1.qcHash,
+    });
+    expect(validators[0]!.submit(req(first, [qc1])).decision.kind).toBe('accept');
+    const second = await buildPayment({
+      key: BOB_KEY,
+      to: CAROL,
+      amount: 1_000_000n,
+      seq: 1n,
+      parentQcHash: qc1.qcHash,
+    });
+    expect(validators[0]!.submit(req(second)).decision.kind).toBe('accept');
+    expect(rejectOf(dave(), req(second)).code).toBe(RejectCode.MISSING_PARENT_QC);
+  });
+
   it('credits a parent this validator never signed when the QC verifies against the committee', async () => {
     const signers = [dave(), new HarnessValidator(EDGAR, committee, demoBalances())];
     const qc1 = certifyAll(signers, req(base));

@@ -19,6 +19,8 @@ export interface LedgerLimits {
   readonly maxRequestCache: number;
   /** Certificates of settled payments kept for idempotent answers and parent effects; LRU. */
   readonly maxSettledCerts: number;
+  /** Parent QCs verified once and trusted by qc hash afterwards; LRU (reference `--max-known-qcs`, 4096). */
+  readonly maxKnownQcs?: number;
 }
 
 interface Lane {
@@ -41,10 +43,16 @@ export class Ledger implements LedgerView {
   readonly #creditParents = new Set<string>();
   readonly #settledCerts: LruMap<string, ValidatorCertificate>;
   readonly #responses: LruMap<string, CachedResponse>;
+  readonly #knownParents: LruMap<string, Credit>;
 
   constructor(limits: LedgerLimits) {
     this.#settledCerts = new LruMap(limits.maxSettledCerts);
     this.#responses = new LruMap(limits.maxRequestCache);
+    this.#knownParents = new LruMap(limits.maxKnownQcs ?? 4096);
+  }
+
+  knownParent(qcHash: Uint8Array): Credit | undefined {
+    return this.#knownParents.get(byteKey(qcHash));
   }
 
   lockedTx(sender: Uint8Array, nonceKey: Uint8Array, seq: bigint): Uint8Array | undefined {
@@ -100,6 +108,7 @@ export class Ledger implements LedgerView {
     this.#byTx.set(byteKey(delta.txHash), record);
     for (const d of delta.debits) add(this.#debits, holdingKey(d.account, d.asset), d.amount);
     if (delta.credit && !this.hasCredit(delta.credit.parentTxHash)) this.#addCredit(delta.credit);
+    if (delta.parent && delta.credit) this.#knownParents.set(byteKey(delta.parent.qcHash), delta.credit);
   }
 
   /**

@@ -93,7 +93,13 @@ function decidePrepared(
     );
     if (!parent.ok) return refuse(parent.reject);
     const { parentTxHash, parentSender, parentNonceKey, parentSeq } = parent.credit;
-    parentRef = { txHash: parentTxHash, sender: parentSender, nonceKey: parentNonceKey, seq: parentSeq };
+    parentRef = {
+      qcHash: p.parentQcHash,
+      txHash: parentTxHash,
+      sender: parentSender,
+      nonceKey: parentNonceKey,
+      seq: parentSeq,
+    };
     const parentNonce = chain.nonceOf(parent.credit.parentSender, parent.credit.parentNonceKey);
     if (parentNonce === undefined) {
       reads.push({

@@ -38,6 +38,8 @@ export interface LedgerDelta {
 
 /** A parent payment by FastPay tx hash and contention key; it has landed once its lane nonce passes `seq`. */
 export interface ParentRef {
+  /** The verified QC the child cited. */
+  readonly qcHash: Uint8Array;
   readonly txHash: Uint8Array;
   readonly sender: Uint8Array;
   readonly nonceKey: Uint8Array;

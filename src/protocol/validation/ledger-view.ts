@@ -1,5 +1,6 @@
 import type { Reject } from '../reject.ts';
 import type { ValidatorCertificate } from '../types.ts';
+import type { Credit } from './decision.ts';
 
 /** A response remembered for a client request id: the tx it answered and the answer (reference §6.2 B1). */
 export interface CachedResponse {
@@ -24,6 +25,8 @@ export interface LedgerView {
   creditOf(account: Uint8Array, asset: Uint8Array): bigint;
   /** True when the credit of this parent payment is already counted. */
   hasCredit(parentTxHash: Uint8Array): boolean;
+  /** The credit of a parent QC this validator already verified, by qc hash (an LRU: `--max-known-qcs`). */
+  knownParent(qcHash: Uint8Array): Credit | undefined;
   /** The response cached for (sender, client request id). */
   cachedResponse(sender: Uint8Array, requestId: string): CachedResponse | undefined;
 }

@@ -15,7 +15,8 @@ export const MAX_PARENT_QCS = 8;
  * Finds and verifies the parent QC a child cites (reference §6.4 `parent_credit`, with the §14 fixes): the QC with
  * exactly the cited hash must be attached; its certificates must verify against the committee with the
  * committee's quorum (not the QC's own threshold, and not "this validator signed it"); it must pay the child's
- * sender in the child's asset. Effects come from a certificate's summary checked against the QC's effects hash,
+ * sender in the child's asset. A QC this validator verified before (by qc hash) is not checked again, nor needs to
+ * be attached again. Effects come from a certificate's summary checked against the QC's effects hash,
  * or from this validator's own certificate of the parent. Other attached QCs are ignored.
  */
 export function resolveParentCredit(
@@ -27,6 +28,11 @@ export function resolveParentCredit(
   child: Effects,
 ): { ok: true; credit: Credit } | { ok: false; reject: Reject } {
   const fail = (code: RejectCode, message: string) => ({ ok: false as const, reject: reject(code, message) });
+  const known = ledger.knownParent(parentQcHash);
+  if (known)
+    return paysChild(known, child)
+      ? { ok: true, credit: known }
+      : fail(RejectCode.INVALID_PARENT_QC, NOT_PAYING);
   if (parentQcs.length > MAX_PARENT_QCS)
     return fail(RejectCode.INVALID_FORMAT, `at most ${MAX_PARENT_QCS} parent_qcs`);
   const qc = parentQcs.find((q) => {
@@ -38,21 +44,23 @@ export function resolveParentCredit(
   if (!verified.ok) return fail(RejectCode.INVALID_PARENT_QC, verified.message);
   const effects = verified.effects ?? ownEffects(ledger, qc);
   if (!effects) return fail(RejectCode.INVALID_PARENT_QC, 'missing effects summary');
-  if (!bytesEqual(effects.recipient, child.sender) || !bytesEqual(effects.asset, child.asset)) {
-    return fail(RejectCode.INVALID_PARENT_QC, 'parent qc does not pay the sender in this asset');
-  }
-  return {
-    ok: true,
-    credit: {
-      parentTxHash: qc.txHash,
-      parentSender: effects.sender,
-      parentNonceKey: effects.nonce.nonceKey,
-      parentSeq: effects.nonce.seq,
-      recipient: effects.recipient,
-      asset: effects.asset,
-      amount: effects.amount,
-    },
+  const credit: Credit = {
+    parentTxHash: qc.txHash,
+    parentSender: effects.sender,
+    parentNonceKey: effects.nonce.nonceKey,
+    parentSeq: effects.nonce.seq,
+    recipient: effects.recipient,
+    asset: effects.asset,
+    amount: effects.amount,
   };
+  return paysChild(credit, child) ? { ok: true, credit } : fail(RejectCode.INVALID_PARENT_QC, NOT_PAYING);
+}
+
+const NOT_PAYING = 'parent qc does not pay the sender in this asset';
+
+/** A parent can only fund a child it pays: the child's sender is its recipient, in the child's asset. */
+function paysChild(credit: Credit, child: Effects): boolean {
+  return bytesEqual(credit.recipient, child.sender) && bytesEqual(credit.asset, child.asset);
 }
 
 /** Effects of this validator's own certificate for the QC's tx, when its effects hash matches the QC's. */
