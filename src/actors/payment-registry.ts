@@ -1,6 +1,6 @@
 import type { ApiStage } from '../protocol/stage.ts';
-import type { PaymentEvent } from './payment-events.ts';
 import type { PaymentContext, PaymentInput } from './payment.machine.ts';
+import type { PaymentEvent } from './payment-events.ts';
 
 /** A payment as observers see it: its stage (API name), everything known, and when it last changed. */
 export interface PaymentView {

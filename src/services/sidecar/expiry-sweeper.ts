@@ -19,7 +19,9 @@ export function startExpirySweeper(
     const released = ledger.releaseExpired(now());
     if (released.length === 0) return;
     onReleased(released);
-    journal.release(released).catch((err) => logger.warn({ err: err.message }, 'could not forget expired locks'));
+    journal
+      .release(released)
+      .catch((err) => logger.warn({ err: err.message }, 'could not forget expired locks'));
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -151,9 +151,9 @@ export function startingSidecarService(
   };
   return {
     submitFastPay: async () => starting(),
-    async *submitFastPayStream() {
-      starting();
-    },
+    submitFastPayStream: () => ({
+      [Symbol.asyncIterator]: () => ({ next: async () => starting() }),
+    }),
     getBulletinBoard: async () => starting(),
     getValidatorInfo: async () => validatorInfo(identity, peers),
     getChainHead: async () => starting(),
