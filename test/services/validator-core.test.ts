@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { Ledger } from '../../src/protocol/ledger/ledger.ts';
+import { RejectCode } from '../../src/protocol/reject.ts';
+import { standaloneChainSource } from '../../src/services/sidecar/chain-source.ts';
+import { SafetyJournal } from '../../src/services/sidecar/safety-journal.ts';
+import { ValidatorCore } from '../../src/services/sidecar/validator-core.ts';
+import { MemoryStore } from '../../src/store/memory-store.ts';
+import { StoreError, type WriteOptions } from '../../src/store/store.ts';
+import { ALICE, ALICE_KEY, ALPHA_USD, BOB, CAROL, DAVE } from '../support/demo-keys.ts';
+import { buildPayment } from '../support/payment-builder.ts';
+import { committeeOf, suite } from '../support/validator-harness.ts';
+
+/** A memory store whose durable writes fail while `failing` is set (a full disk, a Redis without AOF). */
+class FlakyStore extends MemoryStore {
+  failing = true;
+  override async put(key: string, value: Uint8Array, opts?: WriteOptions): Promise<void> {
+    if (opts?.durable && this.failing) throw new StoreError('STORE_UNAVAILABLE', 'disk full');
+    return super.put(key, value, opts);
+  }
+}
+
+function coreWith(store: FlakyStore) {
+  const ledger = new Ledger({ maxRequestCache: 16, maxSettledCerts: 16 });
+  const chain = standaloneChainSource({
+    height: 1n,
+    balances: [{ account: ALICE, asset: ALPHA_USD, amount: 15_000_000n }],
+    now: () => 1_700_000_000_000n,
+  });
+  const committee = committeeOf([DAVE]);
+  const core = new ValidatorCore(
+    suite,
+    committee,
+    DAVE,
+    suite.ed25519.signer(DAVE.seed),
+    ledger,
+    new SafetyJournal(store),
+    chain,
+    () => 1n,
+  );
+  return { core, ledger };
+}
+
+async function submit(core: ValidatorCore, request: Parameters<ValidatorCore['step']>[0]) {
+  const step = core.step(request);
+  if (step.kind === 'persist') return core.persist(step);
+  if (step.kind === 'done') return step.outcome;
+  throw new Error('unexpected fetch');
+}
+
+describe('validator core persistence', () => {
+  it('answers TEMPORARY_UNAVAILABLE and signs nothing when the lock cannot be made durable', async () => {
+    const store = new FlakyStore();
+    const { core, ledger } = coreWith(store);
+    const tx = await buildPayment({ key: ALICE_KEY, to: BOB, amount: 10_000_000n });
+    const outcome = await submit(core, { tx, parentQcs: [] });
+    expect('reject' in outcome && outcome.reject.code).toBe(RejectCode.TEMPORARY_UNAVAILABLE);
+    expect(ledger.debitOf(ALICE, ALPHA_USD)).toBe(0n);
+    expect(ledger.highestLockedSeq(ALICE, tx.nonce!.nonceKey)).toBeUndefined();
+    expect([...ledger.locks()]).toHaveLength(0);
+  });
+
+  it('after the store recovers, a different tx on the same sequence is certified: the failed one was never signed', async () => {
+    const store = new FlakyStore();
+    const { core } = coreWith(store);
+    await submit(core, {
+      tx: await buildPayment({ key: ALICE_KEY, to: BOB, amount: 10_000_000n }),
+      parentQcs: [],
+    });
+    store.failing = false;
+    const other = await submit(core, {
+      tx: await buildPayment({ key: ALICE_KEY, to: CAROL, amount: 1n }),
+      parentQcs: [],
+    });
+    expect('cert' in other).toBe(true);
+  });
+
+  it('persists the lock before answering, and a restarted ledger refuses the conflicting tx', async () => {
+    const store = new FlakyStore();
+    store.failing = false;
+    const { core } = coreWith(store);
+    const first = await submit(core, {
+      tx: await buildPayment({ key: ALICE_KEY, to: BOB, amount: 10_000_000n }),
+      parentQcs: [],
+    });
+    expect('cert' in first).toBe(true);
+    const restored = coreWith(store);
+    expect(await new SafetyJournal(store).restore(restored.ledger)).toBe(1);
+    const conflicting = await submit(restored.core, {
+      tx: await buildPayment({ key: ALICE_KEY, to: CAROL, amount: 1n }),
+      parentQcs: [],
+    });
+    expect('reject' in conflicting && conflicting.reject.code).toBe(RejectCode.EQUIVOCATION);
+  });
+});
