@@ -11,6 +11,8 @@ export interface PaymentContext {
   readonly amount: string;
   /** Parent QC hash of a chained spend. */
   readonly parentQcHash?: string;
+  /** The chain's hash of the signed Tempo tx (keccak256), to find its receipt. */
+  readonly chainTxHash?: string;
   /** Certificates needed for a QC (2f+1 of the committee) and the faults tolerated (f). */
   readonly threshold: number;
   readonly faultTolerance: number;
