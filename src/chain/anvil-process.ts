@@ -11,6 +11,8 @@ export interface AnvilOptions {
   readonly chainId?: bigint;
   /** How long to wait for "Listening on". Default 20 s. */
   readonly startTimeoutMs?: number;
+  /** anvil `--state FILE`: load the chain from FILE when it exists, dump it there on exit (a restart keeps it). */
+  readonly state?: string;
   /** Path of the anvil binary. Default: the one from the `@foundry-rs/anvil` npm package. */
   readonly binary?: string;
 }
@@ -49,6 +51,7 @@ export function startAnvil(options: AnvilOptions = {}): Promise<AnvilProcess> {
   const args = ['--network', 'tempo', '--host', '127.0.0.1', '--port', String(options.port ?? 0)];
   if (options.blockTime !== undefined) args.push('--block-time', String(options.blockTime));
   if (options.chainId !== undefined) args.push('--chain-id', options.chainId.toString());
+  if (options.state !== undefined) args.push('--state', options.state);
 
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const killOnExit = (): void => {

@@ -18,9 +18,11 @@ const FUNDER = {
 
 const PROTOCOL_NONCE_KEY = new Uint8Array(32);
 
-export interface DevnetOptions extends Pick<AnvilOptions, 'port' | 'blockTime' | 'chainId'> {
+export interface DevnetOptions extends Pick<AnvilOptions, 'port' | 'blockTime' | 'chainId' | 'state'> {
   /** pathUSD given to each demo account for fees, in base units. Default 10 pathUSD. */
   readonly feeAllowance?: bigint;
+  /** The accounts to fund, each with its `alphaUsd`. Default: Alice, Bob and Carol (DEMO_ACCOUNTS). */
+  readonly accounts?: readonly DemoAccount[];
 }
 
 export interface DevnetToken {
@@ -49,10 +51,11 @@ export interface Devnet {
 
 /**
  * Starts `anvil --network tempo` and prepares the demo: dev account #0 sends Alice 15, Bob 5 and Carol 5
- * AlphaUSD plus a pathUSD fee allowance; then each demo account sets its fee-token preference to pathUSD
- * (FeeManager `setUserToken`, paid in pathUSD). Tempo charges fees in the tx's `feeToken`, else the
- * sender's preference, else the token a TIP-20 transfer calls, so AlphaUSD balances stay exact even for
- * transactions without a `feeToken`. Fails (and stops anvil) unless every AlphaUSD balance is exact.
+ * AlphaUSD (or each of `options.accounts` its `alphaUsd`) plus a pathUSD fee allowance; then each account
+ * sets its fee-token preference to pathUSD (FeeManager `setUserToken`, paid in pathUSD). Tempo charges fees
+ * in the tx's `feeToken`, else the sender's preference, else the token a TIP-20 transfer calls, so AlphaUSD
+ * balances stay exact even for transactions without a `feeToken`. Fails (and stops anvil) unless every
+ * AlphaUSD balance is exact.
  */
 export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> {
   const anvil = await startAnvil(options);
@@ -60,11 +63,13 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
   try {
     const chainId = await chain.chainId();
     const allowance = options.feeAllowance ?? 10_000000n;
-    const funding = DEMO_ACCOUNTS.flatMap((a) => [
+    const demo = options.accounts ?? DEMO_ACCOUNTS;
+    const funding = demo.flatMap((a) => [
       tip20TransferCall(ALPHA_USD, a.address, a.alphaUsd),
       tip20TransferCall(PATH_USD, a.address, allowance),
     ]);
-    await settle(chain, [await signProtocolTx(chain, chainId, FUNDER, funding, 5_000_000n)]);
+    const gas = 5_000_000n + BigInt(funding.length) * 300_000n;
+    await settle(chain, [await signProtocolTx(chain, chainId, FUNDER, funding, gas)]);
 
     const setPathUsd: TempoCall = {
       to: fromHex(Addresses.feeManager),
@@ -72,14 +77,11 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
         encodeFunctionData({ abi: Abis.feeManager, functionName: 'setUserToken', args: [toHex(PATH_USD)] }),
       ),
     };
-    await settle(
-      chain,
-      await Promise.all(DEMO_ACCOUNTS.map((a) => signProtocolTx(chain, chainId, a, [setPathUsd]))),
-    );
+    await settle(chain, await Promise.all(demo.map((a) => signProtocolTx(chain, chainId, a, [setPathUsd]))));
 
     const at = (await chain.head()).height;
     const accounts = await Promise.all(
-      DEMO_ACCOUNTS.map(async (a) => {
+      demo.map(async (a) => {
         const alphaUsd = await chain.balanceOf(ALPHA_USD, a.address, at);
         if (alphaUsd !== a.alphaUsd) {
           throw new ChainError('REJECTED', `${a.name} holds ${alphaUsd} AlphaUSD units, not ${a.alphaUsd}`);
