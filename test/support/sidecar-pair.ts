@@ -46,7 +46,10 @@ export function sidecarFlags(
   ];
 }
 
-/** Dave and Edgar as two peered sidecar processes (reference README), each with a file store in a temp dir. */
+/**
+ * Dave and Edgar as two peered sidecar processes (reference README), each with a file store in a temp dir; or
+ * any `members`, each peered with all the others.
+ */
 export class SidecarPair {
   readonly processes = new Map<string, SidecarProcess>();
   readonly ports = new Map<string, number>();
@@ -55,11 +58,13 @@ export class SidecarPair {
     readonly extra: string[],
   ) {}
 
-  static async start(extra: string[] = []): Promise<SidecarPair> {
+  static async start(
+    extra: string[] = [],
+    members: readonly Identity[] = [DAVE, EDGAR],
+  ): Promise<SidecarPair> {
     const pair = new SidecarPair(await mkdtemp(join(tmpdir(), 'allegro-sidecars-')), extra);
-    pair.ports.set(DAVE.name, await freePort());
-    pair.ports.set(EDGAR.name, await freePort());
-    await Promise.all([pair.start(DAVE), pair.start(EDGAR)]);
+    for (const v of members) pair.ports.set(v.name, await freePort());
+    await Promise.all(members.map((v) => pair.start(v)));
     return pair;
   }
 
