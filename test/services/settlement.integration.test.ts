@@ -11,6 +11,7 @@ import { DEMO_ACCOUNTS, type DemoAccount } from '../../src/chain/demo-accounts.t
 import { startDevnet } from '../../src/chain/devnet.ts';
 import { createViemChain } from '../../src/chain/viem-chain.ts';
 import { fromHex, toHex } from '../../src/protocol/bytes.ts';
+import { RejectCode } from '../../src/protocol/reject.ts';
 import { WireStage } from '../../src/protocol/stage.ts';
 import type { FastPayTx, QuorumCertificate } from '../../src/protocol/types.ts';
 import { startSidecarProcess } from '../../src/services/sidecar/sidecar-process.ts';
@@ -28,7 +29,7 @@ import {
 } from '../support/demo-keys.ts';
 import { buildPayment } from '../support/payment-builder.ts';
 import { pidAlive } from '../support/pid-alive.ts';
-import { certifyAll, followStages, type SidecarClient } from '../support/sidecar-calls.ts';
+import { certifyAll, followStages, type SidecarClient, submitTo } from '../support/sidecar-calls.ts';
 import { SidecarPair, sidecarFlags } from '../support/sidecar-pair.ts';
 import { committeeOf, suite } from '../support/validator-harness.ts';
 
@@ -257,4 +258,25 @@ describe('settlement on a real Tempo node (anvil --network tempo, Dave and Edgar
           .join(','),
     );
   }, 120_000);
+
+  it('pushes back: with --max-pending-settlements 1 a second payment waits (TEMPORARY_UNAVAILABLE) until the first settles', async () => {
+    await pair.processes.get('Dave')!.stop();
+    const flags = sidecarFlags(DAVE, pair.ports.get('Dave')!, [pair.ports.get('Edgar')!], pair.dir, [
+      ...pair.extra,
+      '--max-pending-settlements',
+      '1',
+    ]);
+    pair.processes.set('Dave', await startSidecarProcess(flags));
+    connect('Dave');
+    const first = await submitTo(client('Dave'), await payerPays(3n, 1_000000n), [], 1);
+    expect('cert' in first).toBe(true);
+    const second = await payerPays(4n, 1_000000n);
+    const refused = await submitTo(client('Dave'), second, [], 1);
+    expect(refused).toMatchObject({ reject: { code: RejectCode.TEMPORARY_UNAVAILABLE } });
+    expect('reject' in refused && refused.reject.message).toMatch(/settlement queue full/);
+    const started = Date.now();
+    const admitted = await submitTo(client('Dave'), second, [], 100);
+    expect('cert' in admitted).toBe(true);
+    console.log(`push-back: the second payment was admitted ${Date.now() - started} ms after the refusal`);
+  }, 60_000);
 });
