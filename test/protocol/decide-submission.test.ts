@@ -88,6 +88,20 @@ describe('decideSubmission accepts', () => {
     expect(plain.cert).toEqual(first);
   });
 
+  it('returns the certificate of a payment that already landed instead of NONCE_SEQ_TOO_LOW', () => {
+    const v = dave();
+    const { cert } = v.submit(req(base));
+    v.ledger.releaseThroughNonce(ALICE, base.nonce!.nonceKey, 1n);
+    v.chain = createStaticChainView({
+      head: HEAD,
+      balances: [{ account: ALICE, asset: ALPHA_USD, amount: 5_000_000n }],
+      nonces: [{ account: ALICE, nonceKey: base.nonce!.nonceKey, nonce: 1n }],
+    });
+    const again = v.submit(req(base));
+    expect(again.decision.kind).toBe('existing');
+    expect(again.cert).toEqual(cert);
+  });
+
   it('asks to fetch chain values it has not loaded instead of guessing', () => {
     const empty: ChainView = {
       head: HEAD,

@@ -264,6 +264,15 @@ describe('sidecar over gRPC (two peered processes, reference §13 scenarios)', (
     expect(response.cert.signature).toHaveLength(64);
   });
 
+  it('releases the lock of a payment whose validBefore passed, so its sequence can carry another payment', async () => {
+    const validBefore = BigInt(Math.floor(Date.now() / 1000) + 2);
+    await certOf('Dave', await buildPayment({ key: ALICE_KEY, to: BOB, amount: 1n, nonceKey: 909n, validBefore }));
+    const replacement = await buildPayment({ key: ALICE_KEY, to: CAROL, amount: 1n, nonceKey: 909n });
+    expect((await rejectOf('Dave', replacement)).code).toBe(RejectCode.EQUIVOCATION);
+    await new Promise((r) => setTimeout(r, 3500));
+    expect((await certOf('Dave', replacement)).txHash).toHaveLength(32);
+  });
+
   it('caps the bulletin board response server side', async () => {
     const board = await client('Dave').getBulletinBoard({ limit: 100_000 });
     expect(board.certs.length).toBeLessThanOrEqual(1000);

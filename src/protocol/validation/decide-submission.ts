@@ -76,6 +76,9 @@ function decidePrepared(
         };
   }
 
+  const settled = ledger.ownCertificate(p.txHash);
+  if (settled) return { kind: 'existing', cert: settled };
+
   const reads: ChainRead[] = [];
   const chainNonce = chain.nonceOf(sender, nonce.nonceKey);
   if (chainNonce === undefined) reads.push({ kind: 'nonce', account: sender, nonceKey: nonce.nonceKey });

@@ -16,6 +16,7 @@ import { type ChainSource, standaloneChainSource } from './chain-source.ts';
 import { resolveCommittee } from './committee-source.ts';
 import { connectChain } from './connect-chain.ts';
 import { demoBalances } from './demo-balances.ts';
+import { startExpirySweeper } from './expiry-sweeper.ts';
 import { startGossip } from './gossip.ts';
 import { LifecycleHub } from './lifecycle-hub.ts';
 import { SafetyJournal } from './safety-journal.ts';
@@ -123,6 +124,7 @@ async function startNode(
   const ledger = new Ledger({
     maxRequestCache: config.maxRequestCache,
     maxSettledCerts: config.maxTotalCerts,
+    maxKnownQcs: config.maxKnownQcs,
   });
   const journal = new SafetyJournal(store);
   const restored = await journal.restore(ledger);
@@ -147,6 +149,14 @@ async function startNode(
   });
   for (const record of ledger.locks()) board.add(record.cert);
   const validator = createActor(validatorMachine, { input: { core } }).start();
+  const stopSweeper = onChain
+    ? () => {}
+    : startExpirySweeper(ledger, journal, wallClock, logger, (records) => {
+        for (const r of records) {
+          const at = { unixMillis: wallClock(), blockHeight: chain.head().height };
+          lifecycle.publish({ txHash: r.delta.txHash, stage: WireStage.EXPIRED, ...at });
+        }
+      });
 
   const submit = async (request: SubmitRequest): Promise<SubmitOutcome> => {
     const certify = () =>
@@ -194,7 +204,10 @@ async function startNode(
     restored,
     committeeSize: committee.members.length,
     stopGossip: () => gossip.stop(),
-    stopValidator: () => validator.stop(),
+    stopValidator: () => {
+      stopSweeper();
+      validator.stop();
+    },
     stopChain: async () => onChain?.stop(),
   };
 }
