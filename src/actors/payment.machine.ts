@@ -61,7 +61,9 @@ const onReject = [
  * One payment's life (ARCHITECTURE.md "Payment stages"): submitted → certified (≥ 1 certificate) → qcFormed →
  * queuedOnchain → included → finalized, or the terminal failures rejected (more than f validators refused for
  * good: a quorum is impossible), expired, failedOnchain. Stages only move forward; an event for a later stage
- * skips the ones between (a sidecar may report inclusion before this observer saw the queueing).
+ * skips the ones between (a sidecar may report inclusion before this observer saw the queueing). A QC, and
+ * certificates and rejects, arriving after a later stage are still recorded (a sidecar queues a payment for
+ * settlement as soon as it certified it, which may be before the payer assembled the QC).
  */
 export const paymentMachine = setup({
   types: {
@@ -70,6 +72,7 @@ export const paymentMachine = setup({
     input: {} as PaymentInput,
   },
   guards: {
+    noQcYet: ({ context }) => context.qcHash === undefined,
     /** Counting the reject being received, more than f validators refused for good. */
     quorumImpossible: ({ context, event }) => {
       if (event.type !== 'REJECT') return false;
@@ -138,6 +141,11 @@ export const paymentMachine = setup({
     },
     EXPIRED: { target: '.expired', actions: { type: 'stamp', params: { stage: 'EXPIRED' } } },
     CERTIFICATE: { actions: 'recordCertificate' },
+    REJECT: { actions: 'recordReject' },
+    QC_FORMED: {
+      guard: 'noQcYet',
+      actions: ['recordQc', { type: 'stamp', params: { stage: 'QC_FORMED' } }],
+    },
   },
   states: {
     submitted: {

@@ -97,4 +97,25 @@ describe('payment machine', () => {
     expect(actor.getSnapshot().value).toBe('failedOnchain');
     expect(actor.getSnapshot().context.failure).toBe('reverted');
   });
+
+  it('records the QC that arrives after the sidecars reported queueing, without moving back', () => {
+    const actor = createActor(paymentMachine, { input }).start();
+    actor.send(cert('a', 1001));
+    actor.send({ type: 'QUEUED_ONCHAIN', at: 1002, blockHeight: '7' });
+    actor.send({ type: 'QC_FORMED', at: 1003, qcHash: '0xqc', blockHeight: '7' });
+    actor.send({ type: 'QC_FORMED', at: 1004, qcHash: '0xother', blockHeight: '8' });
+    const s = actor.getSnapshot();
+    expect(s.value).toBe('queuedOnchain');
+    expect(s.context).toMatchObject({ qcHash: '0xqc', blockAtQc: '7' });
+    expect(s.context.stageTimes).toMatchObject({ QUEUED_ONCHAIN: 1002, QC_FORMED: 1003 });
+  });
+
+  it('records a refusal that arrives after the QC without leaving qcFormed', () => {
+    const actor = createActor(paymentMachine, { input }).start();
+    actor.send({ type: 'QC_FORMED', at: 1003, qcHash: '0xqc', blockHeight: '7' });
+    actor.send(reject('c', true));
+    actor.send(reject('d', true));
+    expect(actor.getSnapshot().value).toBe('qcFormed');
+    expect(Object.keys(actor.getSnapshot().context.rejects)).toEqual(['c', 'd']);
+  });
 });
