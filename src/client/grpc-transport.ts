@@ -36,7 +36,7 @@ export function grpcTransport(url: string, options: ClientOptions = {}): Sidecar
 }
 
 /** `host:port` of a sidecar URL; `https://` only together with TLS options. */
-function grpcAddress(url: string, options: ClientOptions): string {
+export function grpcAddress(url: string, options: ClientOptions): string {
   if (url.startsWith('https://')) {
     if (!options.tls)
       throw new AllegroClientError('CONFIG', `${url}: https needs TLS options (a root certificate)`);
@@ -45,7 +45,8 @@ function grpcAddress(url: string, options: ClientOptions): string {
   return url.startsWith('http://') ? url.slice('http://'.length) : url;
 }
 
-function transportError(error: unknown): TransportError {
+/** A failed gRPC call as a TransportError: UNAVAILABLE and DEADLINE_EXCEEDED are transient. */
+export function transportError(error: unknown): TransportError {
   if (!(error instanceof WireError)) {
     return new TransportError(error instanceof Error ? error.message : String(error), { transient: false });
   }

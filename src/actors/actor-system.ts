@@ -1,0 +1,245 @@
+import { pino } from 'pino';
+import { createActor, type InspectionEvent, type Observer } from 'xstate';
+import { FastPaySidecar } from '../../gen/tempo/fastpay/v1/sidecar_pb.ts';
+import type { ChainHead, ChainPort } from '../chain/chain-port.ts';
+import { AllegroClient, type AllegroClientOptions } from '../client/allegro-client.ts';
+import { grpcAddress } from '../client/grpc-transport.ts';
+import type { SidecarTransport } from '../client/sidecar-transport.ts';
+import { toHex } from '../protocol/bytes.ts';
+import { type Committee, faultTolerance, quorumThreshold } from '../protocol/committee.ts';
+import { createNodeCryptoSuite } from '../protocol/crypto/node-suite.ts';
+import type { CryptoSuite } from '../protocol/crypto/suite.ts';
+import { txHash } from '../protocol/hashing.ts';
+import { decodeTagged, encodeTagged } from '../protocol/tagged-json.ts';
+import type { SubmitRequest } from '../protocol/types.ts';
+import type { Store } from '../store/store.ts';
+import { createClient, type ServiceClient } from '../wire/grpc-client.ts';
+import { type ChainWatcherRef, chainWatcherLogic } from './chain-watcher.ts';
+import type { PaymentInput } from './payment.machine.ts';
+import type { PaymentEvent } from './payment-events.ts';
+import type { PaymentView } from './payment-registry.ts';
+import { PaymentSystem } from './payment-system.ts';
+import { sidecarHeads } from './sidecar-heads.ts';
+import { proxyTransport, type SidecarProxyRef, sidecarProxyLogic } from './sidecar-proxy.ts';
+import { clientEventToPaymentEvent } from './to-payment-event.ts';
+
+/** Store key prefix of the submitted requests of unfinished payments, to follow them again after a restart. */
+export const REQUEST_KEY_PREFIX = 'payment-request/';
+
+const FINAL_STAGES = new Set(['FINALIZED', 'REJECTED', 'EXPIRED', 'FAILED']);
+const SETTLING_STAGES = new Set(['QC_FORMED', 'QUEUED_ONCHAIN', 'INCLUDED']);
+
+export interface ActorSystemOptions {
+  /** The pinned committee; every member needs the `url` of its sidecar. */
+  readonly committee: Committee;
+  /** Payment snapshots and the requests of unfinished payments. */
+  readonly store: Store;
+  /**
+   * The chain node (heads and receipts). Without it, heads are the first sidecar's GetChainHead and settlement
+   * stages come from the sidecars only.
+   */
+  readonly chain?: Pick<ChainPort, 'watchHeads' | 'receipt'>;
+  /** Inspection observer attached to every actor (see inspector.ts). */
+  readonly inspect?: Observer<InspectionEvent>;
+  /** Blocks on top of the including block before FINALIZED; default 2 (the sidecars' default). */
+  readonly finalityDepth?: number;
+  readonly suite?: CryptoSuite;
+  readonly now?: () => number;
+  readonly logger?: Pick<pino.Logger, 'warn'>;
+}
+
+/** A payer client's options; the system provides the committee and the transports. */
+export type PayerOptions = Omit<AllegroClientOptions, 'committee' | 'transports'>;
+
+/**
+ * The actor system (ARCHITECTURE.md "Actors"): one payment actor per payment (PaymentSystem, persisted), one
+ * sidecar-proxy actor per validator (one gRPC channel each) and a chain-watcher actor, wired together. Payer
+ * clients made by `payer` submit through the proxies, so each payment is tracked from its first request; the
+ * client's certificates, refusals and QC, the sidecars' settlement stages and the chain's receipts all drive the
+ * payment's machine. On start, unfinished payments are restored and followed again (sidecar streams reopened
+ * with their stored request, receipts watched), so a payment queued on chain before a restart still settles.
+ */
+export class ActorSystem {
+  readonly payments: PaymentSystem;
+  readonly committee: Committee;
+  readonly #store: Store;
+  readonly #suite: CryptoSuite;
+  readonly #now: () => number;
+  readonly #logger: Pick<pino.Logger, 'warn'>;
+  readonly #channels: ServiceClient<typeof FastPaySidecar>[] = [];
+  readonly #proxies = new Map<string, SidecarProxyRef>();
+  readonly #payers = new Set<AllegroClient>();
+  /** Unfinished payments whose request this process has stored. */
+  readonly #recorded = new Set<string>();
+  readonly #headListeners = new Set<(head: ChainHead) => void>();
+  #watcher!: ChainWatcherRef;
+  #head: ChainHead | undefined;
+  #unsubscribe: () => void = () => undefined;
+
+  private constructor(options: ActorSystemOptions, payments: PaymentSystem) {
+    this.payments = payments;
+    this.committee = options.committee;
+    this.#store = options.store;
+    this.#suite = options.suite ?? createNodeCryptoSuite();
+    this.#now = options.now ?? Date.now;
+    this.#logger = options.logger ?? pino({ base: { component: 'actors' } });
+  }
+
+  static async start(options: ActorSystemOptions): Promise<ActorSystem> {
+    const { committee, inspect } = options;
+    const payments = await PaymentSystem.open({
+      store: options.store,
+      ...(inspect ? { inspect } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
+    const system = new ActorSystem(options, payments);
+    const inspection = inspect ? { inspect } : {};
+    for (const member of committee.members) {
+      if (!member.url) throw new Error(`committee member ${member.name} has no sidecar url`);
+      const channel = createClient(FastPaySidecar, grpcAddress(member.url, {}));
+      system.#channels.push(channel);
+      const logic = sidecarProxyLogic({
+        client: channel,
+        onSubmit: (request) => system.#onSubmit(request),
+        deliver: (hash, event) => system.#deliver(hash, event),
+        now: system.#now,
+      });
+      const proxy = createActor(logic, {
+        id: `sidecar ${member.name}`,
+        input: { validator: member.name, url: member.url },
+        ...inspection,
+      });
+      system.#proxies.set(toHex(member.id), proxy.start());
+    }
+    const watcher = chainWatcherLogic({
+      chain: options.chain ?? sidecarHeads(system.#channels[0]!),
+      onHead: (head) => system.#onHead(head),
+      get: (hash) => payments.get(hash),
+      deliver: (hash, event) => system.#deliver(hash, event),
+      finalityDepth: options.finalityDepth ?? 2,
+      now: system.#now,
+      onError: (error) => system.#logger.warn({ err: error.message }, 'chain watcher'),
+    });
+    system.#watcher = createActor(watcher, { id: 'chain watcher', ...inspection }).start();
+    system.#unsubscribe = payments.subscribe((view) => system.#onChange(view));
+    await system.#resume();
+    return system;
+  }
+
+  /** The latest head seen, if any. */
+  head(): ChainHead | undefined {
+    return this.#head;
+  }
+
+  /** Calls `listener` with every new head until the returned function is called. */
+  onHead(listener: (head: ChainHead) => void): () => void {
+    this.#headListeners.add(listener);
+    return () => this.#headListeners.delete(listener);
+  }
+
+  /** The transport to each committee member (keyed by 0x-hex id), through its proxy actor. */
+  transports(): ReadonlyMap<string, SidecarTransport> {
+    return new Map([...this.#proxies].map(([id, proxy]) => [id, proxyTransport(proxy)]));
+  }
+
+  /** A payer client whose payments are submitted through the proxies and tracked by the payment actors. */
+  payer(options: PayerOptions): AllegroClient {
+    const client = new AllegroClient({
+      ...options,
+      committee: this.committee,
+      transports: this.transports(),
+      onEvent: (event) => {
+        const height = this.#head?.height ?? 0n;
+        const payment = clientEventToPaymentEvent(event, this.committee, height, this.#now());
+        if (payment) this.#deliver(toHex(event.txHash), payment);
+        options.onEvent?.(event);
+      },
+    });
+    this.#payers.add(client);
+    return client;
+  }
+
+  /** Closes the payer clients, stops every actor and closes the channels. The store stays open. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.#payers].map((client) => client.close()));
+    this.#unsubscribe();
+    for (const proxy of this.#proxies.values()) proxy.stop();
+    this.#watcher.stop();
+    await this.payments.close();
+    for (const channel of this.#channels) channel.close();
+  }
+
+  /** Follows the restored unfinished payments again: receipts, and the sidecar streams of stored requests. */
+  async #resume(): Promise<void> {
+    for (const view of this.payments.active()) {
+      this.#onChange(view);
+      const bytes = await this.#store.get(REQUEST_KEY_PREFIX + view.txHash);
+      if (!bytes) continue;
+      this.#recorded.add(view.txHash);
+      const request = decodeTagged<SubmitRequest>(bytes);
+      for (const proxy of this.#proxies.values()) proxy.send({ type: 'WATCH', txHash: view.txHash, request });
+    }
+  }
+
+  /** A request a proxy is about to send: tracks its payment and stores the request, the first time. */
+  #onSubmit(request: SubmitRequest): void {
+    const input = this.#inputOf(request);
+    if (!input || this.#recorded.has(input.txHash)) return;
+    this.#recorded.add(input.txHash);
+    this.payments.track(input).catch((error: unknown) => this.#warn(error, input.txHash, 'track'));
+    this.#store
+      .put(REQUEST_KEY_PREFIX + input.txHash, encodeTagged(request))
+      .catch((error: unknown) => this.#warn(error, input.txHash, 'store request'));
+  }
+
+  /** The payment a request makes, or undefined when it is too malformed to hash (the sidecars will refuse it). */
+  #inputOf(request: SubmitRequest): PaymentInput | undefined {
+    const tx = request.tx;
+    const intent = tx?.intent;
+    if (!tx?.tempoTx || !tx.nonce || !tx.expiry || tx.chainId === undefined) return undefined;
+    if (!intent?.sender || !intent.recipient || !intent.asset) return undefined;
+    const { chainId, tempoTx, nonce, expiry, parentQcHash } = tx;
+    return {
+      txHash: toHex(txHash(this.#suite, { chainId, tempoTx, nonce, expiry, parentQcHash })),
+      sender: toHex(intent.sender),
+      recipient: toHex(intent.recipient),
+      asset: toHex(intent.asset),
+      amount: intent.amount.toString(),
+      ...(parentQcHash.length > 0 ? { parentQcHash: toHex(parentQcHash) } : {}),
+      chainTxHash: toHex(this.#suite.keccak256(tempoTx)),
+      threshold: quorumThreshold(this.committee),
+      faultTolerance: faultTolerance(this.committee),
+      blockAtSubmit: (this.#head?.height ?? 0n).toString(),
+      submittedAt: this.#now(),
+    };
+  }
+
+  #deliver(hash: string, event: PaymentEvent): void {
+    this.payments.send(hash, event).catch((error: unknown) => this.#warn(error, hash, event.type));
+  }
+
+  #onHead(head: ChainHead): void {
+    this.#head = head;
+    for (const listener of this.#headListeners) listener(head);
+  }
+
+  /** Starts or stops following a payment as its stage changes. */
+  #onChange(view: PaymentView): void {
+    const { txHash: hash, stage } = view;
+    if (FINAL_STAGES.has(stage)) {
+      this.#watcher.send({ type: 'UNWATCH', txHash: hash });
+      for (const proxy of this.#proxies.values()) proxy.send({ type: 'UNWATCH', txHash: hash });
+      if (this.#recorded.delete(hash)) {
+        this.#store
+          .delete(REQUEST_KEY_PREFIX + hash)
+          .catch((error: unknown) => this.#warn(error, hash, 'forget'));
+      }
+    } else if (SETTLING_STAGES.has(stage) && view.context.chainTxHash) {
+      this.#watcher.send({ type: 'WATCH', txHash: hash });
+    }
+  }
+
+  #warn(error: unknown, hash: string, what: string): void {
+    this.#logger.warn({ txHash: hash, err: error instanceof Error ? error.message : String(error) }, what);
+  }
+}

@@ -1,0 +1,109 @@
+import { type ActorRefFrom, fromCallback } from 'xstate';
+import type { ChainHead, ChainPort } from '../chain/chain-port.ts';
+import { fromHex, toHex } from '../protocol/bytes.ts';
+import type { PaymentEvent } from './payment-events.ts';
+import type { PaymentView } from './payment-registry.ts';
+
+/** What the chain watcher is told: follow a payment's receipt, or stop (it reached a final stage). */
+export type ChainWatcherEvent =
+  | { readonly type: 'WATCH'; readonly txHash: string }
+  | { readonly type: 'UNWATCH'; readonly txHash: string };
+
+export interface ChainWatcherDeps {
+  /** Heads; with `receipt`, the receipts of watched payments are read at every head. */
+  readonly chain: Pick<ChainPort, 'watchHeads'> & Partial<Pick<ChainPort, 'receipt'>>;
+  /** Every new head, first thing (the system stamps block heights with it). */
+  readonly onHead: (head: ChainHead) => void;
+  readonly get: (txHash: string) => PaymentView | undefined;
+  readonly deliver: (txHash: string, event: PaymentEvent) => void;
+  /** Blocks on top of the including block before a payment is FINALIZED. */
+  readonly finalityDepth: number;
+  readonly now: () => number;
+  readonly onError: (error: Error) => void;
+}
+
+/**
+ * Follows the chain's heads and, for each watched payment, confirms its settlement from the chain itself:
+ * a receipt of its signed tx (`chainTxHash`) once the QC formed makes it INCLUDED (FAILED when reverted), and
+ * `finalityDepth` blocks on top of its block make it FINALIZED. Sidecars report the same stages; whichever comes
+ * first moves the payment, and a payment whose sidecars are gone (or a restarted observer) still settles.
+ */
+export function chainWatcherLogic(deps: ChainWatcherDeps) {
+  return fromCallback<ChainWatcherEvent>(({ receive }) => {
+    const watched = new Set<string>();
+    let latest: ChainHead | undefined;
+    let checking = false;
+    let again = false;
+
+    const check = async (head: ChainHead) => {
+      for (const txHash of watched) {
+        const view = deps.get(txHash);
+        if (!view) {
+          watched.delete(txHash);
+          continue;
+        }
+        const event = await settlementEvent(deps, view, head);
+        if (event) deps.deliver(txHash, event);
+      }
+    };
+    const run = () => {
+      if (checking || !latest) {
+        again = true;
+        return;
+      }
+      checking = true;
+      again = false;
+      void check(latest)
+        .catch((error: unknown) => deps.onError(error as Error))
+        .finally(() => {
+          checking = false;
+          if (again) run();
+        });
+    };
+    const stop = deps.chain.watchHeads((head) => {
+      latest = head;
+      deps.onHead(head);
+      run();
+    }, deps.onError);
+
+    receive((event) => {
+      if (event.type === 'UNWATCH') watched.delete(event.txHash);
+      else if (!watched.has(event.txHash)) {
+        watched.add(event.txHash);
+        run();
+      }
+    });
+    return stop;
+  });
+}
+
+export type ChainWatcherRef = ActorRefFrom<ReturnType<typeof chainWatcherLogic>>;
+
+/** The stage the chain shows for `view` at `head`, when it is later than the payment's. */
+async function settlementEvent(
+  deps: ChainWatcherDeps,
+  view: PaymentView,
+  head: ChainHead,
+): Promise<PaymentEvent | undefined> {
+  const { context, stage } = view;
+  const at = deps.now();
+  if (stage === 'INCLUDED' && context.inclusion) {
+    const included = BigInt(context.inclusion.blockNumber);
+    return head.height >= included + BigInt(deps.finalityDepth)
+      ? { type: 'FINALIZED', at, blockNumber: context.inclusion.blockNumber }
+      : undefined;
+  }
+  if ((stage !== 'QC_FORMED' && stage !== 'QUEUED_ONCHAIN') || !context.chainTxHash || !deps.chain.receipt) {
+    return undefined;
+  }
+  const receipt = await deps.chain.receipt(fromHex(context.chainTxHash, 32));
+  if (!receipt) return undefined;
+  return receipt.success
+    ? {
+        type: 'INCLUDED',
+        at,
+        blockNumber: receipt.blockNumber.toString(),
+        blockHash: toHex(receipt.blockHash),
+      }
+    : { type: 'FAILED', at, message: `reverted in block ${receipt.blockNumber}` };
+}
