@@ -8,4 +8,5 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   sidecar: async () => (await import('./sidecar.command.ts')).sidecarCommand,
   bench: async () => (await import('./bench.command.ts')).benchCommand,
   conformance: async () => (await import('./conformance.command.ts')).conformanceCommand,
+  demo: async () => (await import('./demo.command.ts')).demoCommand,
 };
