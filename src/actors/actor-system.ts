@@ -38,7 +38,7 @@ export interface ActorSystemOptions {
    * The chain node (heads and receipts). Without it, heads are the first sidecar's GetChainHead and settlement
    * stages come from the sidecars only.
    */
-  readonly chain?: Pick<ChainPort, 'watchHeads' | 'receipt'>;
+  readonly chain?: Pick<ChainPort, 'head' | 'watchHeads' | 'receipt'>;
   /** Inspection observer attached to every actor (see inspector.ts). */
   readonly inspect?: Observer<InspectionEvent>;
   /** Blocks on top of the including block before FINALIZED; default 2 (the sidecars' default). */
@@ -111,8 +111,13 @@ export class ActorSystem {
       });
       system.#proxies.set(toHex(member.id), proxy.start());
     }
+    const chain = options.chain ?? sidecarHeads(system.#channels[0]!);
+    await chain.head().then(
+      (head) => system.#onHead(head),
+      (error: unknown) => system.#warn(error, 'first head'),
+    );
     const watcher = chainWatcherLogic({
-      chain: options.chain ?? sidecarHeads(system.#channels[0]!),
+      chain,
       onHead: (head) => system.#onHead(head),
       get: (hash) => payments.get(hash),
       deliver: (hash, event) => system.#deliver(hash, event),
@@ -186,10 +191,10 @@ export class ActorSystem {
     const input = this.#inputOf(request);
     if (!input || this.#recorded.has(input.txHash)) return;
     this.#recorded.add(input.txHash);
-    this.payments.track(input).catch((error: unknown) => this.#warn(error, input.txHash, 'track'));
+    this.payments.track(input).catch((error: unknown) => this.#warn(error, 'track', input.txHash));
     this.#store
       .put(REQUEST_KEY_PREFIX + input.txHash, encodeTagged(request))
-      .catch((error: unknown) => this.#warn(error, input.txHash, 'store request'));
+      .catch((error: unknown) => this.#warn(error, 'store request', input.txHash));
   }
 
   /** The payment a request makes, or undefined when it is too malformed to hash (the sidecars will refuse it). */
@@ -215,10 +220,11 @@ export class ActorSystem {
   }
 
   #deliver(hash: string, event: PaymentEvent): void {
-    this.payments.send(hash, event).catch((error: unknown) => this.#warn(error, hash, event.type));
+    this.payments.send(hash, event).catch((error: unknown) => this.#warn(error, event.type, hash));
   }
 
   #onHead(head: ChainHead): void {
+    if (this.#head && head.height < this.#head.height) return;
     this.#head = head;
     for (const listener of this.#headListeners) listener(head);
   }
@@ -232,14 +238,15 @@ export class ActorSystem {
       if (this.#recorded.delete(hash)) {
         this.#store
           .delete(REQUEST_KEY_PREFIX + hash)
-          .catch((error: unknown) => this.#warn(error, hash, 'forget'));
+          .catch((error: unknown) => this.#warn(error, 'forget', hash));
       }
     } else if (SETTLING_STAGES.has(stage) && view.context.chainTxHash) {
       this.#watcher.send({ type: 'WATCH', txHash: hash });
     }
   }
 
-  #warn(error: unknown, hash: string, what: string): void {
-    this.#logger.warn({ txHash: hash, err: error instanceof Error ? error.message : String(error) }, what);
+  #warn(error: unknown, what: string, txHash?: string): void {
+    const err = error instanceof Error ? error.message : String(error);
+    this.#logger.warn({ ...(txHash ? { txHash } : {}), err }, what);
   }
 }

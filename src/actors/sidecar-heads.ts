@@ -10,16 +10,17 @@ import type { ServiceClient } from '../wire/grpc-client.ts';
 export function sidecarHeads(
   client: ServiceClient<typeof FastPaySidecar>,
   intervalMs = 1000,
-): Pick<ChainPort, 'watchHeads'> {
+): Pick<ChainPort, 'head' | 'watchHeads'> {
+  const head = async (): Promise<ChainHead> => {
+    const r = await client.getChainHead({}, { timeoutMs: intervalMs * 5 });
+    return { height: r.blockHeight, hash: r.blockHash, timestampMs: r.unixMillis };
+  };
   return {
+    head,
     watchHeads(onHead, onError) {
       let last: bigint | undefined;
-      const fetchHead = async (): Promise<ChainHead> => {
-        const r = await client.getChainHead({}, { timeoutMs: intervalMs * 5 });
-        return { height: r.blockHeight, hash: r.blockHash, timestampMs: r.unixMillis };
-      };
       return pollHeads(
-        fetchHead,
+        head,
         intervalMs,
         (head) => {
           if (last !== undefined && head.height <= last) return;

@@ -11,7 +11,8 @@ import { eventually } from '../support/eventually.ts';
 function fakeChain() {
   let listener: ((head: ChainHead) => void) | undefined;
   const receipts = new Map<string, ChainReceipt>();
-  const chain: Pick<ChainPort, 'watchHeads' | 'receipt'> = {
+  const chain: Pick<ChainPort, 'head' | 'watchHeads' | 'receipt'> = {
+    head: async () => ({ height: 7n, hash: repeatByte(7, 32), timestampMs: 0n }),
     watchHeads(onHead) {
       listener = onHead;
       return () => {
@@ -64,7 +65,7 @@ afterEach(async () => {
   for (const system of systems.splice(0)) await system.stop();
 });
 
-async function start(store: MemoryStore, chain: Pick<ChainPort, 'watchHeads' | 'receipt'>) {
+async function start(store: MemoryStore, chain: Pick<ChainPort, 'head' | 'watchHeads' | 'receipt'>) {
   const system = await ActorSystem.start({ committee, store, chain, finalityDepth: 2 });
   systems.push(system);
   return system;
@@ -79,6 +80,7 @@ describe('chain watcher', () => {
     const p = payment(1);
     await system.payments.track(p);
     await system.payments.send(p.txHash, qcFormed);
+    expect(system.head()?.height).toBe(7n);
     fake.mine(8n);
     expect(system.head()?.height).toBe(8n);
     fake.include(p.chainTxHash!, 9n);
