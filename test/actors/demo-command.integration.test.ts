@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { pidAlive } from '../support/pid-alive.ts';
+
+const BIN = join(import.meta.dirname, '../../bin/allegro.mjs');
+
+interface Inspected {
+  readonly type: string;
+  readonly snapshot?: { value?: unknown; context?: { txHash?: string; stageTimes?: object } };
+}
+
+describe('allegro demo (one command: devnet, sidecar processes, payments)', () => {
+  it('runs a 4-validator committee with the inspector attached, exits 0 and leaves no process behind', async () => {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const received: string[] = [];
+    server.on('connection', (socket) => socket.on('message', (data) => received.push(String(data))));
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const child = spawn(process.execPath, [BIN, 'demo', '--validators', '4', '--inspect', url], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => (output += chunk));
+      const code = await new Promise((resolve) => child.once('exit', resolve));
+      expect(code, output).toBe(0);
+
+      expect(output).toContain('Committee of 4: f = 1, a QC needs 3 certificates');
+      expect(output).toMatch(/QC1 formed at block (\d+): 3 of 4 certificates/);
+      const qc1 = /QC1 formed at block (\d+)/.exec(output)![1];
+      expect(output).toContain(`QC2 formed at block ${qc1} (the height has not moved)`);
+      expect(output).toMatch(/Alice → Bob: included in block \d+/);
+      expect(output).toMatch(/Bob → Carol: included in block \d+/);
+      expect(output).toContain(`QC1 and QC2 both formed at block ${qc1}, before block ${BigInt(qc1!) + 1n}`);
+      expect(output).toContain('Final on-chain balances: Alice 5, Bob 5, Carol 15 AlphaUSD, as expected.');
+      const pids = [...output.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
+      expect(new Set(pids).size).toBe(5);
+      for (const pid of [...pids, child.pid!]) expect(pidAlive(pid)).toBe(false);
+
+      const events = received.map((text) => JSON.parse(text) as Inspected);
+      const included = events.filter(
+        (e) =>
+          e.type === '@xstate.snapshot' && e.snapshot?.value === 'included' && e.snapshot.context?.txHash,
+      );
+      expect(new Set(included.map((e) => e.snapshot!.context!.txHash)).size).toBe(2);
+      const actors = events
+        .filter((e) => e.type === '@xstate.actor')
+        .map((e) => (e as { name?: string }).name);
+      expect(actors).toEqual(
+        expect.arrayContaining(['sidecar Dave', 'sidecar Gus', 'chain watcher', 'chained demo']),
+      );
+      for (const secret of ['11'.repeat(32), '22'.repeat(32), '41'.repeat(32)]) {
+        expect(received.join('\n')).not.toContain(secret);
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 120_000);
+});
