@@ -81,8 +81,9 @@ export const demoCommand: Command = {
         ? await runAgainstSidecars(values, inspector, interrupted.signal)
         : await runOnDevnet(values, inspector, interrupted.signal);
     } catch (error) {
-      if (!(error instanceof Interrupted)) throw error;
-      console.log(`\n${error.message}: stopped`);
+      // Ctrl-C in a terminal reaches the children too: whatever failed after it, the user asked to stop.
+      if (!interrupted.signal.aborted) throw error;
+      console.log(`\n${(interrupted.signal.reason as Interrupted).message}: stopped`);
       return 130;
     } finally {
       process.off('SIGINT', onSignal);
