@@ -35,8 +35,8 @@ export interface ActorSystemOptions {
   /** Payment snapshots and the requests of unfinished payments. */
   readonly store: Store;
   /**
-   * The chain node (heads and receipts). Without it, heads are the first sidecar's GetChainHead and settlement
-   * stages come from the sidecars only.
+   * The chain node (heads and receipts). Without it, heads are the sidecars' GetChainHead and settlement stages
+   * come from the sidecars only.
    */
   readonly chain?: Pick<ChainPort, 'head' | 'watchHeads' | 'receipt'>;
   /** Inspection observer attached to every actor (see inspector.ts). */
@@ -111,7 +111,7 @@ export class ActorSystem {
       });
       system.#proxies.set(toHex(member.id), proxy.start());
     }
-    const chain = options.chain ?? sidecarHeads(system.#channels[0]!);
+    const chain = options.chain ?? sidecarHeads(system.#channels);
     await chain.head().then(
       (head) => system.#onHead(head),
       (error: unknown) => system.#warn(error, 'first head'),

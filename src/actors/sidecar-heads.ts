@@ -4,16 +4,25 @@ import { pollHeads } from '../chain/poll-heads.ts';
 import type { ServiceClient } from '../wire/grpc-client.ts';
 
 /**
- * Heads as a sidecar reports them (GetChainHead, reference §6.7), for a system without its own chain node: polled
- * every `intervalMs`, each height reported once (a standalone sidecar's height never moves).
+ * Heads as the sidecars report them (GetChainHead, reference §6.7), for a system without its own chain node: the
+ * first sidecar that answers, in committee order, polled every `intervalMs`; each height is reported once (a
+ * standalone sidecar's height never moves).
  */
 export function sidecarHeads(
-  client: ServiceClient<typeof FastPaySidecar>,
+  clients: readonly ServiceClient<typeof FastPaySidecar>[],
   intervalMs = 1000,
 ): Pick<ChainPort, 'head' | 'watchHeads'> {
   const head = async (): Promise<ChainHead> => {
-    const r = await client.getChainHead({}, { timeoutMs: intervalMs * 5 });
-    return { height: r.blockHeight, hash: r.blockHash, timestampMs: r.unixMillis };
+    let failure: unknown = new Error('no sidecar to ask for the chain head');
+    for (const client of clients) {
+      try {
+        const r = await client.getChainHead({}, { timeoutMs: intervalMs * 2 });
+        return { height: r.blockHeight, hash: r.blockHash, timestampMs: r.unixMillis };
+      } catch (error) {
+        failure = error;
+      }
+    }
+    throw failure;
   };
   return {
     head,
@@ -22,10 +31,10 @@ export function sidecarHeads(
       return pollHeads(
         head,
         intervalMs,
-        (head) => {
-          if (last !== undefined && head.height <= last) return;
-          last = head.height;
-          onHead(head);
+        (h) => {
+          if (last !== undefined && h.height <= last) return;
+          last = h.height;
+          onHead(h);
         },
         onError,
       );
