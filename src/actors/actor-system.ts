@@ -87,6 +87,8 @@ export class ActorSystem {
 
   static async start(options: ActorSystemOptions): Promise<ActorSystem> {
     const { committee, inspect } = options;
+    const unreachable = committee.members.find((m) => !m.url);
+    if (unreachable) throw new Error(`committee member ${unreachable.name} has no sidecar url`);
     const payments = await PaymentSystem.open({
       store: options.store,
       ...(inspect ? { inspect } : {}),
@@ -95,8 +97,8 @@ export class ActorSystem {
     const system = new ActorSystem(options, payments);
     const inspection = inspect ? { inspect } : {};
     for (const member of committee.members) {
-      if (!member.url) throw new Error(`committee member ${member.name} has no sidecar url`);
-      const channel = createClient(FastPaySidecar, grpcAddress(member.url, {}));
+      const url = member.url!;
+      const channel = createClient(FastPaySidecar, grpcAddress(url, {}));
       system.#channels.push(channel);
       const logic = sidecarProxyLogic({
         client: channel,
@@ -106,7 +108,7 @@ export class ActorSystem {
       });
       const proxy = createActor(logic, {
         id: `sidecar ${member.name}`,
-        input: { validator: member.name, url: member.url },
+        input: { validator: member.name, url },
         ...inspection,
       });
       system.#proxies.set(toHex(member.id), proxy.start());
