@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/services/free-port.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { RedisStore } from '../../src/store/redis-store.ts';
 import type { Store } from '../../src/store/store.ts';
-import { freePort, type RedisServer, startRedisServer } from '../support/redis-server.ts';
+import { type RedisServer, startRedisServer } from '../support/redis-server.ts';
 import { describeStoreConformance, expectStoreError } from './store-conformance.ts';
 
 const bytes = (...values: number[]) => new Uint8Array(values);
