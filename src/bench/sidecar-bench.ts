@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FastPaySidecar } from '../../gen/tempo/fastpay/v1/sidecar_pb.ts';
@@ -12,7 +12,21 @@ import type { Fixture } from './protocol-bench.ts';
 export interface SidecarBenchResult {
   readonly certified: number;
   readonly rejected: number;
+  /** Certified payments per second of wall time, load generator included. */
   readonly perSecond: number;
+  /** The sidecar process's own CPU seconds per certified payment (Linux /proc), when measurable. */
+  readonly cpuSecondsPerPayment: number | undefined;
+}
+
+/** user + system CPU seconds a process has used, from /proc/PID/stat (clock ticks of 1/100 s on Linux). */
+async function cpuSeconds(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -53,6 +67,7 @@ export async function runSidecarBench(
       let next = 0;
       let certified = 0;
       let rejected = 0;
+      const cpuBefore = await cpuSeconds(sidecar.pid);
       const start = process.hrtime.bigint();
       const worker = async () => {
         while (next < fixtures.length) {
@@ -64,7 +79,10 @@ export async function runSidecarBench(
       };
       await Promise.all(Array.from({ length: concurrency }, worker));
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      return { certified, rejected, perSecond: certified / seconds };
+      const cpuAfter = await cpuSeconds(sidecar.pid);
+      const cpu =
+        cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / certified : undefined;
+      return { certified, rejected, perSecond: certified / seconds, cpuSecondsPerPayment: cpu };
     } finally {
       client.close();
       await sidecar.stop();
