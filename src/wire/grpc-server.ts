@@ -117,6 +117,20 @@ export function listen(server: grpc.Server, address: string, tls?: ServerTls): P
   );
 }
 
+/** Lets calls in flight finish, forcing the shutdown after `graceMs`; resolves once the server stopped. */
+export function shutdownServer(server: grpc.Server, graceMs = 2000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 type StatusOf = (error: unknown, signal: AbortSignal) => grpc.StatusObject;
 
 /** The status a handler's error ends its call with; errors after a cancellation are expected and quiet. */

@@ -18,8 +18,11 @@ import { askPeerIdentities } from './peer-identities.ts';
 export type ResolvedCommittee = Committee & { members: CommitteeMember[] };
 
 export interface CommitteeSourceOptions {
-  /** This validator: name, id and the public key of its `--seed`. */
-  readonly self: CommitteeMember;
+  /**
+   * This validator: name, id and the public key of its `--seed`. Absent for an observer (the aggregator): the
+   * committee is then exactly the peers, and no membership of its own is checked.
+   */
+  readonly self?: CommitteeMember;
   readonly chainId: bigint;
   readonly epoch: bigint;
   /** `--committee FILE`: the committee is configuration, and peers are not asked. */
@@ -94,6 +97,7 @@ async function fileCommittee(options: CommitteeSourceOptions, path: string): Pro
     );
   }
   const { self } = options;
+  if (!self) return committee;
   const member =
     findMember(committee, self.id) ?? fail(`this validator ${self.name} (${toHex(self.id)}) is not a member`);
   if (!bytesEqual(member.publicKey, self.publicKey)) {
@@ -126,7 +130,7 @@ async function pinFirstCommittee(
   const committee: ResolvedCommittee = {
     chainId: options.chainId,
     epoch: options.epoch,
-    members: [options.self, ...peers],
+    members: options.self ? [options.self, ...peers] : peers,
   };
   const problem = committeeProblem(committee);
   if (problem !== undefined) throw new ServiceError('CONFIG', `learned committee: ${problem}`);
@@ -149,8 +153,8 @@ async function recheckPinned(
       `pinned for chain ${pinned.chainId} epoch ${pinned.epoch}, not chain ${options.chainId} epoch ${options.epoch}`,
     );
   }
-  const pinnedSelf = findMember(pinned, self.id);
-  if (!pinnedSelf || !bytesEqual(pinnedSelf.publicKey, self.publicKey)) {
+  const pinnedSelf = self && findMember(pinned, self.id);
+  if (self && (!pinnedSelf || !bytesEqual(pinnedSelf.publicKey, self.publicKey))) {
     fail(
       'KEY_CHANGED',
       `this validator ${self.name} (${toHex(self.id)}, key ${toHex(self.publicKey)}) is not the pinned one`,

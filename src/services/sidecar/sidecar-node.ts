@@ -9,7 +9,13 @@ import { WireStage } from '../../protocol/stage.ts';
 import type { SubmitRequest } from '../../protocol/types.ts';
 import { openStore } from '../../store/open-store.ts';
 import type { Store } from '../../store/store.ts';
-import { addService, delegatingImpl, listen, type ServiceImpl } from '../../wire/grpc-server.ts';
+import {
+  addService,
+  delegatingImpl,
+  listen,
+  type ServiceImpl,
+  shutdownServer,
+} from '../../wire/grpc-server.ts';
 import type { Logger } from '../logger.ts';
 import { BulletinBoard } from './bulletin-board.ts';
 import { type ChainSource, standaloneChainSource } from './chain-source.ts';
@@ -55,17 +61,7 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
       undecodableResponse: (method, reason) => undecodableReject(method.localName, reason),
     },
   );
-  const shutdown = () =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        server.forceShutdown();
-        resolve();
-      }, 2000);
-      server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+  const shutdown = () => shutdownServer(server);
   try {
     const tls = config.tls
       ? { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) }

@@ -10,6 +10,7 @@ import { rejectToProto } from '../../wire/convert-reject.ts';
 import { submitRequestFromProto } from '../../wire/convert-request.ts';
 import type { CallContext, ServiceImpl } from '../../wire/grpc-server.ts';
 import { WireError } from '../../wire/wire-error.ts';
+import { boardQueryOf } from './board-query.ts';
 import type { BulletinBoard } from './bulletin-board.ts';
 import type { LifecycleHub } from './lifecycle-hub.ts';
 import type { SubmitOutcome } from './validator-core.ts';
@@ -112,13 +113,7 @@ export function sidecarService(deps: SidecarDeps): ServiceImpl<typeof FastPaySid
     },
 
     async getBulletinBoard(req) {
-      const page = deps.board.query({
-        ...(req.filter.case === 'txHash' ? { txHash: req.filter.value } : {}),
-        ...(req.filter.case === 'address' ? { address: req.filter.value.data } : {}),
-        sinceUnixMillis: req.sinceUnixMillis,
-        cursor: req.cursor,
-        limit: req.limit,
-      });
+      const page = deps.board.query(boardQueryOf(req));
       if (!page.ok) throw new WireError(status.INVALID_ARGUMENT, page.message);
       return { certs: page.certs.map(validatorCertificateToProto), nextCursor: page.nextCursor };
     },

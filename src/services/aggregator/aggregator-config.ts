@@ -1,0 +1,31 @@
+/** Everything an aggregator process is started with (reference §9.6 flags plus Allegro's). */
+export interface AggregatorConfig {
+  /** Sidecar gRPC addresses, in committee order when the committee file names no URLs. */
+  readonly sidecars: readonly string[];
+  /** gRPC `host:port` (FastPayAggregator); port 0 picks one. */
+  readonly listen: string;
+  /** HTTP `host:port`: GraphQL (HTTP and WebSocket), REST, /metrics, /healthz and the web page. */
+  readonly httpListen: string;
+  readonly chainId: bigint;
+  readonly epoch: bigint;
+  /** `--committee FILE`; without it the committee is learned from the sidecars (and pinned). */
+  readonly committeeFile?: string;
+  /** Store spec: `memory`, `file:DIR` or `redis://…`. */
+  readonly store: string;
+  /** Tempo JSON-RPC: the aggregator reads heads and on-chain stages itself. */
+  readonly rpcUrl?: string;
+  /** Tempo WebSocket JSON-RPC for new heads (default: poll `rpcUrl`). */
+  readonly wsUrl?: string;
+  /** Stately inspector WebSocket URL for the payment actors. */
+  readonly inspect?: string;
+  /** Blocks on top of the including block before FINALIZED. */
+  readonly finalityDepth: number;
+  /** Pause between bulletin board mirroring rounds; 0 reads boards only on demand. */
+  readonly mirrorIntervalMs: number;
+  /** Per-sidecar deadline of one call. */
+  readonly upstreamTimeoutMs: number;
+  /** Deadline of one certificate collection. */
+  readonly submitDeadlineMs: number;
+  /** Sidecar head polling interval when there is no `rpcUrl`. */
+  readonly headPollMs: number;
+}

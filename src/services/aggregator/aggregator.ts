@@ -1,0 +1,596 @@
+import type { PaymentEvent } from '../../actors/payment-events.ts';
+import type { PaymentPage, PaymentRegistry, PaymentView } from '../../actors/payment-registry.ts';
+import type { ChainHead } from '../../chain/chain-port.ts';
+import type { ClientEvent } from '../../client/client-event.ts';
+import { type CollectionTarget, collectCertificates } from '../../client/collect-certificates.ts';
+import type { RetryPolicy } from '../../client/retry-policy.ts';
+import type { ValidatorReport } from '../../client/validator-answer.ts';
+import { bytesEqual, fromHex, toHex } from '../../protocol/bytes.ts';
+import { certificateSigner, verifyCertificate } from '../../protocol/certificate.ts';
+import {
+  type Committee,
+  type CommitteeMember,
+  faultTolerance,
+  findMember,
+  quorumThreshold,
+} from '../../protocol/committee.ts';
+import type { CryptoSuite } from '../../protocol/crypto/suite.ts';
+import { effectsFromSummary } from '../../protocol/effects-from-summary.ts';
+import { effectsHash } from '../../protocol/hashing.ts';
+import { LruMap } from '../../protocol/lru-map.ts';
+import { assembleQuorumCertificate } from '../../protocol/quorum.ts';
+import { isTransientReject, type Reject, RejectCode, rejectCodeName } from '../../protocol/reject.ts';
+import { type ApiStage, WireStage } from '../../protocol/stage.ts';
+import type { QuorumCertificate, SubmitRequest, ValidatorCertificate } from '../../protocol/types.ts';
+import { prepareSubmission } from '../../protocol/validation/prepare-submission.ts';
+import type { Logger } from '../logger.ts';
+import type { BulletinBoard, BulletinBoardPage, BulletinBoardQuery } from '../sidecar/bulletin-board.ts';
+import type { AggregatorMetrics } from './aggregator-metrics.ts';
+import { type ChainHeadNode, chainHeadNode, type PaymentNode, paymentNode } from './api-nodes.ts';
+import { BoardMirror } from './board-mirror.ts';
+import { LifecycleFollower, type SidecarStage } from './lifecycle-follower.ts';
+import type { PaymentRecord, PaymentRecords } from './payment-records.ts';
+import type { SidecarLink } from './sidecar-links.ts';
+
+/** What subscribers hear: JSON-native, so it can travel through Redis pubsub unchanged. */
+export type AggregatorEvent =
+  | {
+      readonly type: 'paymentUpdated';
+      readonly payment: PaymentNode;
+      readonly previousStage: ApiStage | null;
+    }
+  | { readonly type: 'qcFormed'; readonly payment: PaymentNode }
+  | { readonly type: 'blockHeight'; readonly head: ChainHeadNode };
+
+/** A validator's final refusal of a submission (a transport failure counts as TEMPORARY_UNAVAILABLE). */
+export interface ValidatorRejection {
+  readonly member: CommitteeMember;
+  readonly reject: Reject;
+  readonly permanent: boolean;
+}
+
+/** The answer to a submission that passed the aggregator's own checks. */
+export interface Submission {
+  readonly payment: PaymentNode;
+  readonly effectsHash: Uint8Array;
+  readonly qc?: QuorumCertificate;
+  /** Every verified certificate for the payment. */
+  readonly certs: readonly ValidatorCertificate[];
+  readonly rejections: readonly ValidatorRejection[];
+}
+
+export type SubmitOutcome =
+  | { readonly ok: true; readonly submission: Submission }
+  | { readonly ok: false; readonly reject: Reject };
+
+export interface AggregatorOptions {
+  readonly suite: CryptoSuite;
+  readonly committee: Committee;
+  readonly links: readonly SidecarLink[];
+  readonly registry: PaymentRegistry;
+  readonly records: PaymentRecords;
+  /** Verified certificates only, one per (tx, signer). */
+  readonly board: BulletinBoard;
+  /** Certificate collection timing: overall deadline and per-sidecar attempt deadline. */
+  readonly policy: RetryPolicy;
+  /** Board mirroring: pause between rounds (0: on demand only) and page size. */
+  readonly mirror: { readonly intervalMs: number; readonly pageSize: number };
+  readonly metrics: AggregatorMetrics;
+  readonly logger: Logger;
+  /**
+   * True when the aggregator reads on-chain stages from its own Tempo node (`--rpc-url`); otherwise a stage after
+   * QUEUED_ONCHAIN counts once f+1 sidecars report it alike (at least one of them honest).
+   */
+  readonly verifiesChain: boolean;
+  readonly now?: () => number;
+}
+
+const BEFORE_QC: ReadonlySet<ApiStage | undefined> = new Set(['SUBMITTED', 'CERTIFIED']);
+const TERMINAL: ReadonlySet<ApiStage> = new Set(['FINALIZED', 'REJECTED', 'EXPIRED', 'FAILED']);
+const ON_CHAIN: ReadonlySet<ApiStage> = new Set(['QUEUED_ONCHAIN', 'INCLUDED', ...TERMINAL]);
+
+/**
+ * The aggregator's state and operations behind its gRPC, REST and GraphQL faces (ARCHITECTURE.md "Observe";
+ * reference §9 with the §14 backend fixes): one payment actor per payment, submitted here or mirrored from the
+ * sidecars' boards; only certificates that verify against the committee count; the QC is assembled here and
+ * kept exactly as formed; every change is published as an AggregatorEvent.
+ */
+export class Aggregator {
+  readonly committee: Committee;
+  readonly #o: AggregatorOptions;
+  readonly #now: () => number;
+  readonly #listeners = new Set<(event: AggregatorEvent) => void>();
+  readonly #serial = new Map<string, Promise<void>>();
+  readonly #stages = new Map<string, ApiStage>();
+  readonly #open = new Set<string>();
+  readonly #byContention = new Map<string, Set<string>>();
+  readonly #qcByHash = new Map<string, QuorumCertificate>();
+  readonly #reports = new Map<string, Map<string, Set<string>>>();
+  /** Certificates refused already (tx hash and signature), so a board read again does not count them again. */
+  readonly #refused = new LruMap<string, true>(10_000);
+  readonly #follower: LifecycleFollower;
+  readonly #mirror: BoardMirror;
+  readonly #closing = new AbortController();
+  #head: ChainHead | undefined;
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(options: AggregatorOptions) {
+    this.#o = options;
+    this.committee = options.committee;
+    this.#now = options.now ?? Date.now;
+    this.#follower = new LifecycleFollower(
+      options.links,
+      (member, txHash, update) => this.#onSidecarStage(member, txHash, update),
+      options.logger,
+    );
+    this.#mirror = new BoardMirror({
+      ...options.mirror,
+      ingest: (cert) => this.ingest(cert),
+      links: options.links,
+      timeoutMs: options.policy.attemptTimeoutMs,
+      logger: options.logger,
+    });
+  }
+
+  /** Restores every recorded payment (certificates, QC, open collections and streams) and starts publishing. */
+  async start(): Promise<void> {
+    this.#unsubscribe = this.#o.registry.subscribe((view, previous) => this.#onChange(view, previous));
+    const records = await this.#o.records.load();
+    for (const record of records) {
+      const key = toHex(record.txHash);
+      if (record.qc) this.#qcByHash.set(toHex(record.qc.qcHash), record.qc);
+      const view = this.#o.registry.get(key) ?? (await this.#track(record, this.#now()));
+      for (const cert of this.#certsFromContext(record, view)) this.#o.board.add(cert);
+      this.#stages.set(key, view.stage);
+      if (TERMINAL.has(view.stage)) continue;
+      this.#markOpen(key, record);
+      if (record.request && BEFORE_QC.has(view.stage) && !this.#expired(record)) {
+        void this.#collect(key, record.request, record);
+      } else if (record.request && !ON_CHAIN.has(view.stage)) {
+        this.#follower.follow(key, record.request);
+      }
+    }
+    this.#o.logger.info({ payments: records.length, open: this.#open.size }, 'payments restored');
+    this.#mirror.start();
+  }
+
+  async close(): Promise<void> {
+    this.#closing.abort();
+    await this.#mirror.stop();
+    this.#follower.close();
+    this.#unsubscribe?.();
+    await Promise.all(this.#serial.values());
+  }
+
+  subscribe(listener: (event: AggregatorEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Submits a payment to every sidecar and collects verified certificates until a QC forms, more than f validators
+   * refuse for good, or the deadline (reference §9.3 SubmitFastPay, made honest: rejects are reported, not hidden).
+   * The aggregator's own stateless checks come first; a payment it already knows past CERTIFIED is not resubmitted.
+   * The request's parent QC is attached from what the aggregator knows when the caller cites one without it.
+   */
+  async submit(request: SubmitRequest): Promise<SubmitOutcome> {
+    const { suite, committee } = this.#o;
+    const prepared = prepareSubmission(suite, committee, request.tx);
+    if (!prepared.ok) {
+      this.#o.metrics.rejects.inc({ code: rejectCodeName(prepared.reject.code) });
+      return prepared;
+    }
+    const p = prepared.value;
+    const key = toHex(p.txHash);
+    const parent = p.parentQcHash && this.#qcByHash.get(toHex(p.parentQcHash));
+    const full: SubmitRequest = {
+      tx: request.tx!,
+      parentQcs: request.parentQcs.length === 0 && parent ? [parent] : request.parentQcs,
+    };
+    const record = await this.#remember(
+      {
+        txHash: p.txHash,
+        effectsHash: p.effectsHash,
+        effects: p.effects,
+        request: full,
+        chainTxHash: suite.keccak256(p.signedTx),
+        ...(p.expiry.kind === 'unixMillis' ? { expiresAtMs: p.expiry.value } : {}),
+      },
+      this.#now(),
+    );
+    const stage = this.#o.registry.get(key)?.stage;
+    const reports = BEFORE_QC.has(stage) ? await this.#collect(key, full, record) : [];
+    await this.#serial.get(key);
+    return {
+      ok: true,
+      submission: {
+        payment: this.payment(key)!,
+        effectsHash: record.effectsHash,
+        ...(this.#o.records.get(key)?.qc ? { qc: this.#o.records.get(key)!.qc! } : {}),
+        certs: this.certificates(key),
+        rejections: reports.flatMap((r) => this.#rejectionOf(r)),
+      },
+    };
+  }
+
+  /**
+   * Takes in a certificate from a sidecar's board: it counts only if it verifies against the committee and its
+   * effects summary hashes to the signed effects hash (the summary itself is unsigned). An unknown payment is
+   * tracked from the certified effects. Returns whether the certificate was new.
+   */
+  ingest(cert: ValidatorCertificate): Promise<boolean> {
+    const { suite, committee, board } = this.#o;
+    const refusal = `${toHex(cert.txHash)}${toHex(cert.signature)}`;
+    if (board.has(cert) || this.#refused.get(refusal)) return Promise.resolve(false);
+    const problem = verifyCertificate(suite, committee, cert);
+    const effects = cert.effects && effectsFromSummary(cert.effects);
+    if (problem || !effects || !bytesEqual(effectsHash(suite, effects), cert.effectsHash)) {
+      this.#refused.set(refusal, true);
+      const signer = certificateSigner(cert);
+      this.#o.metrics.forgedCertificates.inc({ validator: signer ? toHex(signer) : 'none' });
+      this.#o.logger.warn(
+        { txHash: toHex(cert.txHash), reason: problem ?? 'effects summary does not match the effects hash' },
+        'certificate refused',
+      );
+      return Promise.resolve(false);
+    }
+    const key = toHex(cert.txHash);
+    let added = false;
+    return this.#queue(key, async () => {
+      if (!this.#o.records.get(key)) {
+        const at = Math.min(Number(cert.createdUnixMillis), this.#now());
+        await this.#remember({ txHash: cert.txHash, effectsHash: cert.effectsHash, effects }, at);
+      }
+      added = await this.#addCertificate(key, cert);
+    }).then(() => added);
+  }
+
+  /** A new chain head: published, and the reference for expiry and finality. */
+  setHead(head: ChainHead): void {
+    if (this.#head && head.height <= this.#head.height) return;
+    this.#head = head;
+    this.#emit({ type: 'blockHeight', head: chainHeadNode(head) });
+  }
+
+  head(): ChainHead | undefined {
+    return this.#head;
+  }
+
+  /** Delivers an on-chain event to the payment's actor (the chain tracker's findings). */
+  advance(txHash: string, event: PaymentEvent): Promise<void> {
+    return this.#queue(txHash, () => this.#o.registry.send(txHash, event));
+  }
+
+  /** Payments not in a terminal stage, with their records and views. */
+  openPayments(): { key: string; record: PaymentRecord; view: PaymentView }[] {
+    return [...this.#open].flatMap((key) => this.openPayment(key) ?? []);
+  }
+
+  /** The open payments claiming this contention key (sender, nonce key, sequence): at most one can land. */
+  byContention(sender: Uint8Array, nonceKey: Uint8Array, seq: bigint): string[] {
+    return [...(this.#byContention.get(contentionKey(sender, nonceKey, seq)) ?? [])];
+  }
+
+  /** An open payment with its record and view. */
+  openPayment(key: string): { key: string; record: PaymentRecord; view: PaymentView } | undefined {
+    const record = this.#open.has(key) ? this.#o.records.get(key) : undefined;
+    const view = this.#o.registry.get(key);
+    return record && view ? { key, record, view } : undefined;
+  }
+
+  payment(txHash: string): PaymentNode | undefined {
+    const view = this.#o.registry.get(txHash);
+    const record = this.#o.records.get(txHash);
+    return view && record && paymentNode(this.committee, view, record, this.certificates(txHash));
+  }
+
+  payments(filter: Parameters<PaymentRegistry['list']>[0]): Omit<PaymentPage, 'items'> & {
+    items: PaymentNode[];
+  } {
+    const page = this.#o.registry.list(filter);
+    return { ...page, items: page.items.flatMap((v) => this.payment(v.txHash) ?? []) };
+  }
+
+  /** The payment, reading the sidecars' boards first when it is not known yet (a status query may come first). */
+  async lookup(txHash: string): Promise<PaymentNode | undefined> {
+    if (!this.#o.records.get(txHash)) {
+      await this.#mirror.refresh({ filter: { case: 'txHash', value: fromHex(txHash) } });
+      await this.#serial.get(txHash);
+    }
+    return this.payment(txHash);
+  }
+
+  /**
+   * The merged bulletin board (reference §9.3 GetBulletinBoard): for a first page every sidecar's matching
+   * certificates are read and verified first; the page then comes from this aggregator's board of verified
+   * certificates, de-duplicated per (tx, validator), with its own cursors. `answered` counts the sidecars read.
+   */
+  async bulletinBoard(query: BulletinBoardQuery): Promise<BulletinBoardPage & { answered: number }> {
+    const filter = query.txHash
+      ? { case: 'txHash' as const, value: query.txHash }
+      : query.address
+        ? { case: 'address' as const, value: { data: query.address } }
+        : undefined;
+    const answered = query.cursor
+      ? this.#o.links.length
+      : await this.#mirror.refresh({
+          ...(filter ? { filter } : {}),
+          sinceUnixMillis: query.sinceUnixMillis ?? 0n,
+          limit: query.limit,
+        });
+    return { ...this.#o.board.query(query), answered };
+  }
+
+  quorumCertificate(txHash: string): QuorumCertificate | undefined {
+    return this.#o.records.get(txHash)?.qc;
+  }
+
+  /** Verified certificates of a payment, one per validator. */
+  certificates(txHash: string): ValidatorCertificate[] {
+    const page = this.#o.board.query({ txHash: fromHex(txHash), limit: 0 });
+    return page.ok ? [...page.certs] : [];
+  }
+
+  /** How many payments are in each stage. */
+  stageCounts(): Map<ApiStage, number> {
+    const counts = new Map<ApiStage, number>();
+    for (const stage of this.#stages.values()) counts.set(stage, (counts.get(stage) ?? 0) + 1);
+    return counts;
+  }
+
+  #emit(event: AggregatorEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#o.logger.error({ err: error }, 'event listener failed');
+      }
+    }
+  }
+
+  #onChange(view: PaymentView, previous: ApiStage | undefined): void {
+    this.#stages.set(view.txHash, view.stage);
+    if (TERMINAL.has(view.stage)) {
+      this.#close(view.txHash);
+      this.#follower.stop(view.txHash);
+      this.#reports.delete(view.txHash);
+    }
+    const payment = this.payment(view.txHash);
+    if (!payment) return;
+    this.#emit({ type: 'paymentUpdated', payment, previousStage: previous ?? null });
+    if (
+      payment.qcHash &&
+      BEFORE_QC.has(previous) &&
+      !BEFORE_QC.has(view.stage) &&
+      view.stage !== 'REJECTED'
+    ) {
+      this.#emit({ type: 'qcFormed', payment });
+    }
+  }
+
+  /** Runs `task` after every earlier task of the same payment, so its actor hears events in order. */
+  #queue(key: string, task: () => Promise<void>): Promise<void> {
+    const next = (this.#serial.get(key) ?? Promise.resolve()).then(task).catch((error: unknown) => {
+      this.#o.logger.error({ err: error, txHash: key }, 'payment update failed');
+    });
+    this.#serial.set(key, next);
+    void next.then(() => {
+      if (this.#serial.get(key) === next) this.#serial.delete(key);
+    });
+    return next;
+  }
+
+  /** Saves the record, then tracks the payment (idempotent): a tracked payment always has its record. */
+  async #remember(record: PaymentRecord, submittedAt: number): Promise<PaymentRecord> {
+    const key = toHex(record.txHash);
+    const saved = await this.#o.records.save(record);
+    const view = this.#o.registry.get(key) ?? (await this.#track(saved, submittedAt));
+    if (!TERMINAL.has(view.stage)) this.#markOpen(key, saved);
+    return saved;
+  }
+
+  #track(record: PaymentRecord, submittedAt: number): Promise<PaymentView> {
+    const { committee } = this;
+    const e = record.effects;
+    const parent = record.request?.tx?.parentQcHash;
+    return this.#o.registry.track({
+      txHash: toHex(record.txHash),
+      sender: toHex(e.sender),
+      recipient: toHex(e.recipient),
+      asset: toHex(e.asset),
+      amount: e.amount.toString(),
+      ...(parent?.length ? { parentQcHash: toHex(parent) } : {}),
+      threshold: quorumThreshold(committee),
+      faultTolerance: faultTolerance(committee),
+      blockAtSubmit: (this.#head?.height ?? 0n).toString(),
+      submittedAt,
+    });
+  }
+
+  #markOpen(key: string, record: PaymentRecord): void {
+    this.#open.add(key);
+    const { sender, nonce } = record.effects;
+    const contention = contentionKey(sender, nonce.nonceKey, nonce.seq);
+    this.#byContention.set(contention, (this.#byContention.get(contention) ?? new Set()).add(key));
+  }
+
+  #close(key: string): void {
+    this.#open.delete(key);
+    const record = this.#o.records.get(key);
+    if (!record) return;
+    const { sender, nonce } = record.effects;
+    const contention = contentionKey(sender, nonce.nonceKey, nonce.seq);
+    const claims = this.#byContention.get(contention);
+    claims?.delete(key);
+    if (claims?.size === 0) this.#byContention.delete(contention);
+  }
+
+  #expired(record: PaymentRecord): boolean {
+    return record.expiresAtMs !== undefined && BigInt(this.#now()) >= record.expiresAtMs;
+  }
+
+  async #collect(key: string, request: SubmitRequest, record: PaymentRecord): Promise<ValidatorReport[]> {
+    const targets: CollectionTarget[] = this.#o.links.map(({ member, transport }) => ({ member, transport }));
+    const running = collectCertificates({
+      suite: this.#o.suite,
+      committee: this.committee,
+      targets,
+      request,
+      txHash: record.txHash,
+      effectsHash: record.effectsHash,
+      seq: record.effects.nonce.seq,
+      policy: this.#o.policy,
+      signal: this.#closing.signal,
+      emit: (event) => this.#onClientEvent(key, event),
+    });
+    const result = await running.result;
+    return [...result.reports];
+  }
+
+  #onClientEvent(key: string, event: ClientEvent): void {
+    const member = this.committee.members.find(
+      (m) => m.name === ('validator' in event ? event.validator : ''),
+    );
+    if (event.type === 'certificate') {
+      void this.#queue(key, async () => {
+        await this.#addCertificate(key, event.cert);
+      });
+    } else if (event.type === 'reject' && !event.willRetry && member) {
+      const permanent = !isTransientReject(event.code);
+      this.#o.metrics.rejects.inc({ code: rejectCodeName(event.code) });
+      void this.advance(key, {
+        type: 'REJECT',
+        at: this.#now(),
+        validatorId: toHex(member.id),
+        validator: member.name,
+        code: event.code,
+        message: event.message,
+        permanent,
+      });
+    } else if (event.type === 'invalidCertificate') {
+      this.#o.metrics.forgedCertificates.inc({ validator: member ? toHex(member.id) : 'none' });
+      this.#o.logger.warn(
+        { txHash: key, validator: event.validator, reason: event.message },
+        'invalid certificate',
+      );
+    }
+  }
+
+  /** Adds a verified certificate, tells the actor, and forms the QC once quorumThreshold signers agree. */
+  async #addCertificate(key: string, cert: ValidatorCertificate): Promise<boolean> {
+    if (!this.#o.board.add(cert)) return false;
+    const member = findMember(this.committee, certificateSigner(cert)!)!;
+    await this.#o.registry.send(key, {
+      type: 'CERTIFICATE',
+      at: this.#now(),
+      validatorId: toHex(member.id),
+      validator: member.name,
+      signature: toHex(cert.signature),
+      createdUnixMillis: cert.createdUnixMillis.toString(),
+    });
+    const record = this.#o.records.get(key);
+    if (!record || record.qc) return true;
+    const qc = assembleQuorumCertificate(this.#o.suite, this.committee, this.certificates(key));
+    if (!qc) return true;
+    const saved = await this.#o.records.save({ ...record, qc });
+    this.#qcByHash.set(toHex(qc.qcHash), qc);
+    const submittedAt = this.#o.registry.get(key)?.context.stageTimes.SUBMITTED;
+    if (saved.request && submittedAt !== undefined) {
+      this.#o.metrics.qcLatency.observe((this.#now() - submittedAt) / 1000);
+    }
+    await this.#o.registry.send(key, {
+      type: 'QC_FORMED',
+      at: this.#now(),
+      qcHash: toHex(qc.qcHash),
+      blockHeight: (this.#head?.height ?? 0n).toString(),
+    });
+    if (saved.request) this.#follower.follow(key, saved.request);
+    return true;
+  }
+
+  /**
+   * A sidecar's lifecycle report. QUEUED_ONCHAIN is taken from any sidecar (it only says a validator forwarded the
+   * tx). Later stages are the chain tracker's when the aggregator verifies the chain itself; otherwise they count
+   * once f+1 validators report the same stage and block.
+   */
+  #onSidecarStage(member: CommitteeMember, key: string, update: SidecarStage): void {
+    const at = this.#now();
+    if (update.stage === WireStage.QUEUED_ONCHAIN) {
+      void this.advance(key, { type: 'QUEUED_ONCHAIN', at, blockHeight: update.blockHeight.toString() });
+      return;
+    }
+    if (this.#o.verifiesChain) return;
+    const event = sidecarChainEvent(update, at);
+    if (!event) return;
+    const reports = this.#reports.get(key) ?? new Map<string, Set<string>>();
+    this.#reports.set(key, reports);
+    const agreeing = `${update.stage}:${toHex(update.blockHash)}`;
+    const voters = reports.get(agreeing) ?? new Set<string>();
+    reports.set(agreeing, voters.add(toHex(member.id)));
+    if (voters.size === faultTolerance(this.committee) + 1) void this.advance(key, event);
+  }
+
+  #certsFromContext(record: PaymentRecord, view: PaymentView): ValidatorCertificate[] {
+    const e = record.effects;
+    return Object.entries(view.context.certificates).flatMap(([id, c]) => {
+      const member = findMember(this.committee, fromHex(id));
+      if (!member) return [];
+      return [
+        {
+          signer: { name: member.name, id: member.id, pubkey: member.publicKey },
+          txHash: record.txHash,
+          effectsHash: record.effectsHash,
+          effects: {
+            sender: e.sender,
+            recipient: e.recipient,
+            amount: e.amount,
+            asset: e.asset,
+            nonce: e.nonce,
+          },
+          signature: fromHex(c.signature),
+          createdUnixMillis: BigInt(c.createdUnixMillis),
+        },
+      ];
+    });
+  }
+
+  #rejectionOf(report: ValidatorReport): ValidatorRejection[] {
+    const member = this.committee.members.find((m) => m.name === report.validator);
+    const { answer } = report;
+    if (!member) return [];
+    if (answer.kind === 'reject') {
+      return [{ member, reject: answer, permanent: !isTransientReject(answer.code) }];
+    }
+    if (answer.kind === 'transportError') {
+      return [
+        {
+          member,
+          reject: { code: RejectCode.TEMPORARY_UNAVAILABLE, message: `unreachable: ${answer.message}` },
+          permanent: false,
+        },
+      ];
+    }
+    return [];
+  }
+}
+
+/** The payment event of a sidecar's on-chain report (INCLUDED, FINALIZED, FAILED, EXPIRED). */
+function sidecarChainEvent(update: SidecarStage, at: number): PaymentEvent | undefined {
+  const blockNumber = update.blockHeight.toString();
+  switch (update.stage) {
+    case WireStage.INCLUDED:
+      return { type: 'INCLUDED', at, blockNumber, blockHash: toHex(update.blockHash) };
+    case WireStage.FINALIZED:
+      return { type: 'FINALIZED', at, blockNumber };
+    case WireStage.FAILED:
+      return { type: 'FAILED', at, message: update.message || 'failed on chain' };
+    case WireStage.EXPIRED:
+      return { type: 'EXPIRED', at };
+    default:
+      return undefined;
+  }
+}
+
+function contentionKey(sender: Uint8Array, nonceKey: Uint8Array, seq: bigint): string {
+  return `${toHex(sender)}:${toHex(nonceKey)}:${seq}`;
+}

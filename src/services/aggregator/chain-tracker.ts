@@ -1,0 +1,194 @@
+import type { BlockReader, ChainBlock } from '../../chain/block-transactions.ts';
+import type { ChainHead, ChainPort } from '../../chain/chain-port.ts';
+import { bytesEqual, compareBytes, toHex } from '../../protocol/bytes.ts';
+import { parseTip20Transfer } from '../../protocol/tempo/tip20-transfer.ts';
+import type { Effects } from '../../protocol/types.ts';
+import type { Store } from '../../store/store.ts';
+import type { Logger } from '../logger.ts';
+import type { Aggregator } from './aggregator.ts';
+import type { SidecarLink } from './sidecar-links.ts';
+
+export interface ChainTrackerOptions {
+  readonly aggregator: Aggregator;
+  /** The aggregator's own Tempo node (`--rpc-url`); without it heads come from the sidecars. */
+  readonly chain?: { readonly port: ChainPort; readonly reader: BlockReader };
+  readonly links: readonly SidecarLink[];
+  /** Where the last scanned block height is kept across restarts. */
+  readonly store: Store;
+  /** Blocks on top of the including block before a payment is FINALIZED. */
+  readonly finalityDepth: number;
+  /** Sidecar head polling interval without a chain. */
+  readonly headPollMs: number;
+  readonly logger: Logger;
+}
+
+const SCANNED_KEY = 'aggregator/chain/scanned';
+/** Blocks scanned after a restart at most; a payment included further back keeps its last stage. */
+const MAX_CATCH_UP = 1024n;
+
+/**
+ * Moves payments through their on-chain stages from what the aggregator reads itself (fixes reference §14: the
+ * backend never produced INCLUDED or FINALIZED). With a chain every block is scanned once, in order: a transaction
+ * holding an open payment's contention key (sender, nonce key, sequence) is that payment's INCLUDED (FAILED if it
+ * reverted) when it is the certified transaction (same chain hash, or for mirrored payments the same single
+ * TIP-20 transfer); any other transaction took the sequence, so the payment FAILED. INCLUDED becomes FINALIZED
+ * `finalityDepth` blocks later; a payment not included when the head's time passes its expiry is EXPIRED.
+ */
+export class ChainTracker {
+  readonly #o: ChainTrackerOptions;
+  readonly #stopping = new AbortController();
+  #scanned: bigint | undefined;
+  #target: ChainHead | undefined;
+  #running: Promise<void> | undefined;
+  #stopWatch: (() => void) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: ChainTrackerOptions) {
+    this.#o = options;
+  }
+
+  async start(): Promise<void> {
+    const { chain } = this.#o;
+    if (!chain) {
+      await this.#pollSidecars();
+      return;
+    }
+    const stored = await this.#o.store.get(SCANNED_KEY);
+    const head = await chain.port.head();
+    this.#scanned = stored ? BigInt(new TextDecoder().decode(stored)) : head.height;
+    if (head.height - this.#scanned > MAX_CATCH_UP) this.#scanned = head.height - MAX_CATCH_UP;
+    await this.#saveScanned();
+    this.#onHead(head);
+    this.#stopWatch = chain.port.watchHeads(
+      (h) => this.#onHead(h),
+      (error) => this.#o.logger.warn({ reason: error.message }, 'chain head watch failed'),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping.abort();
+    this.#stopWatch?.();
+    clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  #onHead(head: ChainHead): void {
+    this.#o.aggregator.setHead(head);
+    if (!this.#target || head.height > this.#target.height) this.#target = head;
+    this.#running ??= this.#work().finally(() => {
+      this.#running = undefined;
+    });
+  }
+
+  async #work(): Promise<void> {
+    while (!this.#stopping.signal.aborted) {
+      const target = this.#target!;
+      try {
+        if (this.#o.chain) await this.#scanTo(target.height);
+        await this.#sweep(target);
+      } catch (error) {
+        this.#o.logger.warn({ reason: String(error) }, 'chain scan failed; retrying at the next head');
+        return;
+      }
+      if (this.#target === target) return;
+    }
+  }
+
+  async #scanTo(height: bigint): Promise<void> {
+    while (this.#scanned! < height && !this.#stopping.signal.aborted) {
+      const next = this.#scanned! + 1n;
+      const block = await this.#o.chain!.reader.block(next);
+      if (!block) return;
+      await this.#scanBlock(block);
+      this.#scanned = next;
+      await this.#saveScanned();
+    }
+  }
+
+  /** Keeps the scan position, so blocks mined while this process is down are scanned after its restart. */
+  #saveScanned(): Promise<void> {
+    return this.#o.store.put(SCANNED_KEY, new TextEncoder().encode(this.#scanned!.toString()));
+  }
+
+  async #scanBlock(block: ChainBlock): Promise<void> {
+    const { aggregator } = this.#o;
+    const at = Date.now();
+    const blockNumber = block.head.height.toString();
+    for (const tx of block.transactions) {
+      for (const key of aggregator.byContention(tx.sender, tx.nonceKey, tx.nonce)) {
+        const open = aggregator.openPayment(key);
+        if (!open || open.view.stage === 'INCLUDED') continue;
+        const { record } = open;
+        const ours = record.chainTxHash
+          ? bytesEqual(record.chainTxHash, tx.hash)
+          : tx.calls.length === 1 && paysEffects(tx.calls[0]!, record.effects);
+        if (!ours) {
+          await aggregator.advance(key, {
+            type: 'FAILED',
+            at,
+            message: `sequence ${tx.nonce} was taken by transaction ${toHex(tx.hash)} in block ${blockNumber}`,
+          });
+          continue;
+        }
+        const receipt = await this.#o.chain!.port.receipt(tx.hash);
+        await aggregator.advance(
+          key,
+          receipt?.success === false
+            ? { type: 'FAILED', at, message: `reverted in block ${blockNumber}` }
+            : { type: 'INCLUDED', at, blockNumber, blockHash: toHex(block.head.hash) },
+        );
+      }
+    }
+  }
+
+  /** FINALIZED at depth (when this aggregator verifies the chain), EXPIRED past the expiry. */
+  async #sweep(head: ChainHead): Promise<void> {
+    const at = Date.now();
+    for (const { key, record, view } of this.#o.aggregator.openPayments()) {
+      const inclusion = view.context.inclusion;
+      if (view.stage === 'INCLUDED' && inclusion && this.#o.chain) {
+        const blockNumber = BigInt(inclusion.blockNumber);
+        if (head.height >= blockNumber + BigInt(this.#o.finalityDepth)) {
+          await this.#o.aggregator.advance(key, {
+            type: 'FINALIZED',
+            at,
+            blockNumber: inclusion.blockNumber,
+          });
+        }
+      } else if (view.stage !== 'INCLUDED' && record.expiresAtMs !== undefined) {
+        if (head.timestampMs >= record.expiresAtMs)
+          await this.#o.aggregator.advance(key, { type: 'EXPIRED', at });
+      }
+    }
+  }
+
+  /** Without a chain: the best head the sidecars report (highest; on a tie the smaller hash, reference §9.2). */
+  async #pollSidecars(): Promise<void> {
+    const answers = await Promise.allSettled(
+      this.#o.links.map((l) => l.client.getChainHead({}, { timeoutMs: 1_000 })),
+    );
+    let best: ChainHead | undefined;
+    for (const answer of answers) {
+      if (answer.status !== 'fulfilled') continue;
+      const { blockHeight: height, blockHash: hash, unixMillis: timestampMs } = answer.value;
+      if (!best || height > best.height || (height === best.height && compareBytes(hash, best.hash) < 0)) {
+        best = { height, hash, timestampMs };
+      }
+    }
+    if (best) this.#onHead(best);
+    if (!this.#stopping.signal.aborted) {
+      this.#timer = setTimeout(() => void this.#pollSidecars(), this.#o.headPollMs);
+    }
+  }
+}
+
+/** True when the call is exactly the certified TIP-20 transfer. */
+function paysEffects(call: Parameters<typeof parseTip20Transfer>[0], effects: Effects): boolean {
+  const parsed = parseTip20Transfer(call);
+  return (
+    parsed.ok &&
+    bytesEqual(parsed.transfer.asset, effects.asset) &&
+    bytesEqual(parsed.transfer.recipient, effects.recipient) &&
+    parsed.transfer.amount === effects.amount
+  );
+}
