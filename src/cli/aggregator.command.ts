@@ -1,0 +1,129 @@
+import { fileURLToPath } from 'node:url';
+import { createEventBus } from '../graphql/event-bus.ts';
+import { graphqlMount } from '../graphql/graphql-mount.ts';
+import type { AggregatorConfig } from '../services/aggregator/aggregator-config.ts';
+import { startAggregator } from '../services/aggregator/aggregator-node.ts';
+import { staticFiles } from '../services/http/static-files.ts';
+import { createLogger } from '../services/logger.ts';
+import {
+  bigintOption,
+  type Command,
+  intOption,
+  type OptionValues,
+  stringOption,
+  UsageError,
+} from './command.ts';
+import { untilSignal } from './until-signal.ts';
+
+/** The web page's build output (`npm run build:web`), served at `/`. */
+const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+/** Builds an aggregator config from the command line (reference §9.6 flag names and defaults). */
+export function aggregatorConfigFromFlags(values: OptionValues): AggregatorConfig {
+  const sidecars = (stringOption(values, 'sidecars') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const committeeFile = stringOption(values, 'committee');
+  if (sidecars.length === 0 && !committeeFile) {
+    throw new UsageError('--sidecars is required (or a --committee file whose members name their url)');
+  }
+  const rpcUrl = stringOption(values, 'rpc-url');
+  const wsUrl = stringOption(values, 'ws-url');
+  if (wsUrl && !rpcUrl) throw new UsageError('--ws-url needs --rpc-url');
+  const inspect = stringOption(values, 'inspect');
+  if (inspect && !/^wss?:\/\//.test(inspect)) throw new UsageError('--inspect must be a ws:// URL');
+  return {
+    sidecars,
+    listen: stringOption(values, 'listen', true),
+    httpListen: stringOption(values, 'http-listen', true),
+    chainId: bigintOption(values, 'chain-id')!,
+    epoch: bigintOption(values, 'epoch')!,
+    store: stringOption(values, 'store', true),
+    finalityDepth: intOption(values, 'finality-depth')!,
+    mirrorIntervalMs: intOption(values, 'mirror-interval-ms')!,
+    upstreamTimeoutMs: intOption(values, 'upstream-timeout-ms')!,
+    submitDeadlineMs: intOption(values, 'submit-deadline-ms')!,
+    headPollMs: intOption(values, 'head-poll-ms')!,
+    ...(committeeFile ? { committeeFile } : {}),
+    ...(rpcUrl ? { rpcUrl } : {}),
+    ...(wsUrl ? { wsUrl } : {}),
+    ...(inspect ? { inspect } : {}),
+  };
+}
+
+export const aggregatorCommand: Command = {
+  name: 'aggregator',
+  summary: 'Run the aggregator: GraphQL (live subscriptions), REST and gRPC over the validator sidecars',
+  usage: 'aggregator --sidecars URL,URL… [options]',
+  description: [
+    'Example:',
+    '  allegro aggregator --sidecars 127.0.0.1:50051,127.0.0.1:50052 --listen 127.0.0.1:60051 \\',
+    '    --http-listen 127.0.0.1:8080 --rpc-url http://127.0.0.1:8545',
+    'GraphQL (GraphiQL on) and its WebSocket subscriptions at http://HOST:PORT/graphql, REST at /api/v1/…,',
+    '/metrics, /healthz, and the live web page at /. Only certificates that verify against the committee count.',
+    'Without --committee the committee is learned from the sidecars (GetValidatorInfo) once and pinned in --store.',
+  ].join('\n'),
+  options: {
+    sidecars: {
+      type: 'string',
+      help: 'comma-separated sidecar gRPC addresses (host:port or http://host:port)',
+    },
+    listen: { type: 'string', help: 'gRPC listen address (FastPayAggregator)', default: '127.0.0.1:60051' },
+    'http-listen': {
+      type: 'string',
+      help: 'HTTP listen address: GraphQL, REST, metrics, web page',
+      default: '127.0.0.1:8080',
+    },
+    'chain-id': { type: 'string', help: 'chain id', default: '1337' },
+    epoch: { type: 'string', help: 'committee epoch', default: '1' },
+    committee: { type: 'string', help: 'committee JSON file (members: name, validatorId, publicKey, url)' },
+    store: {
+      type: 'string',
+      help: 'payment snapshots: memory | file:DIR | redis://host:port',
+      default: 'file:./.allegro/aggregator',
+    },
+    'rpc-url': {
+      type: 'string',
+      help: 'Tempo JSON-RPC URL: heads and on-chain stages read by the aggregator itself',
+    },
+    'ws-url': {
+      type: 'string',
+      help: 'Tempo WebSocket JSON-RPC URL for new heads (default: poll --rpc-url)',
+    },
+    pubsub: {
+      type: 'string',
+      help: 'redis://host:port: share subscription events with other aggregator instances',
+    },
+    inspect: { type: 'string', help: 'Stately inspector WebSocket URL (ws://…) for the payment actors' },
+    'finality-depth': {
+      type: 'string',
+      help: 'blocks on top of the including block before FINALIZED',
+      default: '2',
+    },
+    'mirror-interval-ms': {
+      type: 'string',
+      help: 'pause between bulletin board mirroring rounds; 0 reads boards only on demand',
+      default: '250',
+    },
+    'upstream-timeout-ms': { type: 'string', help: 'deadline of one call to one sidecar', default: '1500' },
+    'submit-deadline-ms': { type: 'string', help: 'deadline of one certificate collection', default: '5000' },
+    'head-poll-ms': { type: 'string', help: 'sidecar head polling without --rpc-url', default: '500' },
+    'web-dir': { type: 'string', help: 'built web page served at / (default: web/dist of this checkout)' },
+  },
+  async run(values) {
+    const config = aggregatorConfigFromFlags(values);
+    const redisUrl = stringOption(values, 'pubsub');
+    if (redisUrl && !redisUrl.startsWith('redis://')) throw new UsageError('--pubsub must be a redis:// URL');
+    const web = staticFiles(stringOption(values, 'web-dir') ?? WEB_DIST);
+    const logger = createLogger('aggregator');
+    const running = await startAggregator(config, logger, (parts) => [
+      graphqlMount({ ...parts, bus: createEventBus(redisUrl ? { redisUrl } : {}) }),
+      { handle: web },
+    ]);
+    const signal = await untilSignal();
+    logger.info({ signal }, 'stopping');
+    await running.stop();
+    return 0;
+  },
+};

@@ -1,0 +1,54 @@
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { createPubSub } from 'graphql-yoga';
+import { Redis } from 'ioredis';
+import type { AggregatorEvent } from '../services/aggregator/aggregator.ts';
+import type { ChainHeadNode, PaymentNode } from '../services/aggregator/api-nodes.ts';
+
+/** The subscription topics and their payloads (JSON: they cross Redis unchanged). */
+export interface Topics {
+  paymentUpdated: { payment: PaymentNode; previousStage: string | null };
+  qcFormed: PaymentNode;
+  blockHeight: ChainHeadNode;
+}
+
+export interface EventBus {
+  /** Every later event of the topic; the listener is registered when iteration starts. */
+  subscribe<K extends keyof Topics>(topic: K): AsyncIterable<Topics[K]>;
+  /** Publishes an aggregator event on its topic. */
+  publish(event: AggregatorEvent): void;
+  close(): Promise<void>;
+}
+
+/** Topic names in Redis are prefixed so several deployments can share one server. */
+const REDIS_PREFIX = 'allegro:';
+
+/**
+ * The subscription event stream (ARCHITECTURE.md "GraphQL"): in memory for one process, or through Redis
+ * pub/sub (`redis://…`) so that every aggregator instance of a deployment delivers what any of them observed.
+ */
+export function createEventBus(options: { redisUrl?: string } = {}): EventBus {
+  const clients = options.redisUrl ? [new Redis(options.redisUrl), new Redis(options.redisUrl)] : [];
+  const eventTarget =
+    clients.length === 2
+      ? createRedisEventTarget({ publishClient: clients[0]!, subscribeClient: clients[1]! })
+      : undefined;
+  const pubsub = createPubSub<{ [K in keyof Topics]: [Topics[K]] }>(eventTarget ? { eventTarget } : {});
+  const topic = <K extends keyof Topics>(name: K) => (eventTarget ? `${REDIS_PREFIX}${name}` : name) as K;
+  const send = <K extends keyof Topics>(name: K, payload: Topics[K]) =>
+    (pubsub.publish as (t: K, p: Topics[K]) => void)(topic(name), payload);
+  return {
+    subscribe: (name) => pubsub.subscribe(topic(name)) as AsyncIterable<never>,
+    publish(event) {
+      if (event.type === 'paymentUpdated') {
+        send('paymentUpdated', { payment: event.payment, previousStage: event.previousStage });
+      } else if (event.type === 'qcFormed') {
+        send('qcFormed', event.payment);
+      } else {
+        send('blockHeight', event.head);
+      }
+    },
+    async close() {
+      await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
+}
