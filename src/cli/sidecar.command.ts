@@ -37,6 +37,7 @@ export function sidecarConfigFromFlags(values: OptionValues): SidecarConfig {
   const committeeFile = stringOption(values, 'committee');
   const rpcUrl = stringOption(values, 'rpc-url');
   const wsUrl = stringOption(values, 'ws-url');
+  const httpListen = stringOption(values, 'http-listen');
   if (wsUrl && !rpcUrl) throw new UsageError('--ws-url needs --rpc-url');
   const lane = stringOption(values, 'lane') ?? 'default';
   if (!SETTLEMENT_LANES.includes(lane as SettlementLane)) {
@@ -69,6 +70,7 @@ export function sidecarConfigFromFlags(values: OptionValues): SidecarConfig {
     ...(tlsCert && tlsKey ? { tls: { certFile: tlsCert, keyFile: tlsKey } } : {}),
     ...(rpcUrl ? { rpcUrl } : {}),
     ...(wsUrl ? { wsUrl } : {}),
+    ...(httpListen ? { httpListen } : {}),
     settlement: {
       maxPending,
       finalityDepth: intOption(values, 'finality-depth')!,
@@ -96,6 +98,7 @@ export const sidecarCommand: Command = {
   options: {
     name: { type: 'string', help: 'validator name' },
     listen: { type: 'string', help: 'gRPC listen address host:port', default: '127.0.0.1:50051' },
+    'http-listen': { type: 'string', help: 'HTTP listen address host:port for /metrics and /healthz' },
     seed: { type: 'string', help: '32-byte Ed25519 seed, 64 hex chars (the signing key)' },
     'validator-id': { type: 'string', help: '32-byte validator id, 64 hex chars' },
     'chain-id': { type: 'string', help: 'chain id', default: '1337' },

@@ -44,4 +44,6 @@ export interface SidecarConfig {
   /** Tempo JSON-RPC over WebSocket for `newHeads`; without it heads are polled over `rpcUrl`. */
   readonly wsUrl?: string;
   readonly settlement: SettlementConfig;
+  /** `host:port` of an HTTP server for /metrics and /healthz; none when absent. */
+  readonly httpListen?: string;
 }

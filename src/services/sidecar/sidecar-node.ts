@@ -16,6 +16,8 @@ import {
   type ServiceImpl,
   shutdownServer,
 } from '../../wire/grpc-server.ts';
+import { startHealthMetricsServer } from '../http/health-metrics.ts';
+import { Metrics } from '../http/metrics.ts';
 import type { Logger } from '../logger.ts';
 import { BulletinBoard } from './bulletin-board.ts';
 import { type ChainSource, standaloneChainSource } from './chain-source.ts';
@@ -27,6 +29,7 @@ import { startGossip } from './gossip.ts';
 import { LifecycleHub } from './lifecycle-hub.ts';
 import { SafetyJournal } from './safety-journal.ts';
 import type { SidecarConfig } from './sidecar-config.ts';
+import { sidecarMetrics } from './sidecar-metrics.ts';
 import { sidecarService, startingSidecarService, undecodableReject } from './sidecar-service.ts';
 import { validatorMachine } from './validator.machine.ts';
 import { type SubmitOutcome, ValidatorCore } from './validator-core.ts';
@@ -69,6 +72,19 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
     const port = await listen(server, config.listen, tls);
     const node = await startNode(config, logger, store, suite, signer, self);
     service = node.service;
+    const http =
+      config.httpListen === undefined
+        ? undefined
+        : await startHealthMetricsServer(config.httpListen, {
+            metrics: node.metrics,
+            health: () => ({
+              ok: true,
+              name: config.name,
+              head: node.head().height.toString(),
+              committee: node.committeeSize,
+              boardCertificates: node.board.size,
+            }),
+          });
     logger.info(
       {
         name: config.name,
@@ -77,6 +93,7 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
         publicKey: toHex(self.publicKey),
         restoredLocks: node.restored,
         committee: node.committeeSize,
+        ...(http ? { httpPort: http.port } : {}),
       },
       'sidecar listening',
     );
@@ -85,6 +102,7 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
       core: node.core,
       board: node.board,
       async stop() {
+        await http?.close();
         await node.stopGossip();
         await shutdown();
         node.stopValidator();
@@ -144,6 +162,8 @@ async function startNode(
     maxResponse: config.maxBulletinBoardResponse,
   });
   for (const record of ledger.locks()) board.add(record.cert);
+  const metrics = new Metrics();
+  const recordOutcome = sidecarMetrics(metrics, { board, head: () => chain.head() });
   const validator = createActor(validatorMachine, { input: { core } }).start();
   const stopSweeper = onChain
     ? () => {}
@@ -158,6 +178,7 @@ async function startNode(
     const certify = () =>
       new Promise<SubmitOutcome>((reply) => validator.send({ type: 'SUBMIT', request, reply }));
     const outcome = await (onChain ? onChain.settlement.submit(certify) : certify());
+    recordOutcome(outcome);
     if ('cert' in outcome) {
       board.add(outcome.cert);
       const at = {
@@ -199,6 +220,8 @@ async function startNode(
     board,
     restored,
     committeeSize: committee.members.length,
+    metrics,
+    head: () => chain.head(),
     stopGossip: () => gossip.stop(),
     stopValidator: () => {
       stopSweeper();
