@@ -5,11 +5,14 @@ import { createWebSocketInspector, type WebSocketInspector } from '../actors/ins
 import { DEMO_ACCOUNTS } from '../chain/demo-accounts.ts';
 import { TIP20_DECIMALS } from '../chain/tempo-tokens.ts';
 import { createViemChain } from '../chain/viem-chain.ts';
+import { toHex } from '../protocol/bytes.ts';
 import { faultTolerance, quorumThreshold } from '../protocol/committee.ts';
-import { startDemoNetwork } from '../services/demo/demo-network.ts';
+import { type AggregatorProcess, startAggregatorProcess } from '../services/aggregator/aggregator-process.ts';
+import { type DemoNetwork, startDemoNetwork } from '../services/demo/demo-network.ts';
 import { MAX_DEMO_VALIDATORS } from '../services/demo/demo-validators.ts';
 import { createLogger } from '../services/logger.ts';
 import { MemoryStore } from '../store/memory-store.ts';
+import { type AggregatorFeed, followAggregator } from './aggregator-feed.ts';
 import {
   bigintOption,
   type Command,
@@ -121,6 +124,8 @@ async function runOnDevnet(
   const { devnet, sidecars } = network;
   const chain = createViemChain({ rpcUrl: devnet.rpcUrl, wsUrl: devnet.wsUrl });
   let system: ActorSystem | undefined;
+  let aggregator: AggregatorProcess | undefined;
+  let feed: AggregatorFeed | undefined;
   try {
     const { committee } = sidecars;
     console.log(`  anvil  pid ${devnet.pid}  ${devnet.rpcUrl}`);
@@ -132,6 +137,22 @@ async function runOnDevnet(
     console.log(
       `Committee of ${committee.members.length}: f = ${faultTolerance(committee)}, a QC needs ${quorumThreshold(committee)} certificates`,
     );
+    if (signal.aborted) throw signal.reason;
+    aggregator = await startAggregatorProcess(aggregatorFlags(network), {
+      env: { ...process.env, ALLEGRO_LOG_LEVEL: 'info' },
+    });
+    console.log(
+      `  aggregator pid ${aggregator.pid}  GraphQL ${aggregator.graphqlUrl} (ws too), web page ${aggregator.httpUrl}/`,
+    );
+    let first: number | undefined;
+    const print = (line: string) => {
+      first ??= Date.now();
+      console.log(line);
+    };
+    feed = followAggregator(aggregator.graphqlUrl, nameOfAddress, (line) => {
+      if (first === undefined) return;
+      print(`${`+${((Date.now() - first) / 1000).toFixed(3)} s`.padStart(10)}  [aggregator] ${line}`);
+    });
     if (signal.aborted) throw signal.reason;
     system = await ActorSystem.start({
       committee,
@@ -145,21 +166,30 @@ async function runOnDevnet(
       runChainedDemo({
         system,
         chain,
-        print: (line) => console.log(line),
+        print,
         ...(inspector ? { inspect: inspector.inspect } : {}),
       }),
       signal,
+    );
+    const settled = new Set(['INCLUDED', 'FINALIZED']);
+    await feed.reached(
+      report.payments.map((p) => p.txHash),
+      settled,
+      blockTime * 2000,
     );
     const verdict = judge(report);
     console.log(`\n${verdict.lines.join('\n')}`);
     return verdict.ok ? 0 : 1;
   } finally {
+    await feed?.close();
+    await aggregator?.stop();
     await system?.stop();
     await chain.close();
     await network.stop();
     const pids = sidecars.committee.members.map(
       (m) => `${m.name} (pid ${sidecars.processes.get(m.name)!.pid})`,
     );
+    if (aggregator) pids.push(`aggregator (pid ${aggregator.pid})`);
     console.log(`Stopped ${[...pids, `anvil (pid ${devnet.pid})`].join(', ')}.`);
   }
 }
@@ -198,6 +228,34 @@ async function runAgainstSidecars(
   } finally {
     await system.stop();
   }
+}
+
+/** The aggregator watching the demo network: it learns the committee from the sidecars and reads the chain itself. */
+function aggregatorFlags(network: DemoNetwork): string[] {
+  const { committee } = network.sidecars;
+  return [
+    '--sidecars',
+    committee.members.map((m) => m.url!).join(','),
+    '--listen',
+    '127.0.0.1:0',
+    '--http-listen',
+    '127.0.0.1:0',
+    '--chain-id',
+    committee.chainId.toString(),
+    '--epoch',
+    committee.epoch.toString(),
+    '--store',
+    'memory',
+    '--rpc-url',
+    network.devnet.rpcUrl,
+    '--ws-url',
+    network.devnet.wsUrl,
+  ];
+}
+
+/** A demo account's name, or the address itself. */
+function nameOfAddress(address: string): string {
+  return DEMO_ACCOUNTS.find((a) => toHex(a.address) === address)?.name ?? address;
 }
 
 /** Whether the run showed what the demo promises: QC2 in QC1's block, inclusion later, the expected balances. */

@@ -36,8 +36,12 @@ describe('allegro demo (one command: devnet, sidecar processes, payments)', () =
       expect(output).toMatch(/Bob → Carol: included in block \d+/);
       expect(output).toContain(`QC1 and QC2 both formed at block ${qc1}, before block ${BigInt(qc1!) + 1n}`);
       expect(output).toContain('Final on-chain balances: Alice 5, Bob 5, Carol 15 AlphaUSD, as expected.');
+      expect(output).toMatch(/aggregator pid \d+ {2}GraphQL http:\/\/127\.0\.0\.1:\d+\/graphql/);
+      expect(output).toMatch(/\[aggregator\] qcFormed: Alice → Bob, 3 verified certificates, at block \d+/);
+      expect(output).toMatch(/\[aggregator\] qcFormed: Bob → Carol, 3 verified certificates, at block \d+/);
+      expect(output).toMatch(/\[aggregator\] paymentUpdated: Bob → Carol INCLUDED in block \d+/);
       const pids = [...output.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
-      expect(new Set(pids).size).toBe(5);
+      expect(new Set(pids).size).toBe(6);
       for (const pid of [...pids, child.pid!]) expect(pidAlive(pid)).toBe(false);
 
       const events = received.map((text) => JSON.parse(text) as Inspected);

@@ -1,5 +1,6 @@
 import { useEffect, useReducer, useState } from 'react';
-import { liveConnection, request, subscribe } from './api.ts';
+import { subscribeData } from '../../src/graphql/subscribe-data.ts';
+import { liveConnection, request } from './api.ts';
 import { SubmitForm } from './SubmitForm.tsx';
 import {
   EMPTY_TIMELINE,
@@ -35,13 +36,17 @@ export function App() {
     ).then((d) => setCommittee(d.committee));
     const client = liveConnection(setConnected);
     const stops = [
-      subscribe<{ blockHeight: { height: string } }>(client, 'subscription { blockHeight { height } }', (d) =>
-        dispatch({ type: 'block', height: d.blockHeight.height, at: performance.now() }),
+      subscribeData<{ blockHeight: { height: string } }>(
+        client,
+        'subscription { blockHeight { height } }',
+        (d) => dispatch({ type: 'block', height: d.blockHeight.height, at: performance.now() }),
       ),
-      subscribe<{ qcFormed: PaymentFields }>(client, `subscription { qcFormed { ${PAYMENT_FIELDS} } }`, (d) =>
-        dispatch({ type: 'qc', payment: d.qcFormed, at: performance.now() }),
+      subscribeData<{ qcFormed: PaymentFields }>(
+        client,
+        `subscription { qcFormed { ${PAYMENT_FIELDS} } }`,
+        (d) => dispatch({ type: 'qc', payment: d.qcFormed, at: performance.now() }),
       ),
-      subscribe<{ paymentUpdated: { payment: PaymentFields } }>(
+      subscribeData<{ paymentUpdated: { payment: PaymentFields } }>(
         client,
         `subscription { paymentUpdated { payment { ${PAYMENT_FIELDS} } } }`,
         (d) => dispatch({ type: 'payment', payment: d.paymentUpdated.payment, at: performance.now() }),

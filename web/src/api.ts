@@ -32,17 +32,3 @@ export function liveConnection(onStatus: (connected: boolean) => void): Client {
     on: { connected: () => onStatus(true), closed: () => onStatus(false) },
   });
 }
-
-/** Subscribes until the returned function is called; every result's data goes to `onData`. */
-export function subscribe<T>(client: Client, query: string, onData: (data: T) => void): () => void {
-  return client.subscribe<T>(
-    { query },
-    {
-      next: (result) => {
-        if (result.data) onData(result.data);
-      },
-      error: () => undefined,
-      complete: () => undefined,
-    },
-  );
-}
