@@ -29,6 +29,8 @@ export interface PaymentRegistry {
   /** Delivers an event to the payment's actor; ignored for unknown tx hashes. */
   send(txHash: string, event: PaymentEvent): Promise<void>;
   get(txHash: string): PaymentView | undefined;
+  /** The payment from memory, or from persistence when it already left memory (finished long ago). */
+  load?(txHash: string): Promise<PaymentView | undefined>;
   /** Newest first, filtered by sender or recipient address and/or stage; cursor pagination. */
   list(filter: { address?: string; stage?: ApiStage; first: number; after?: string }): PaymentPage;
   /** Calls `listener` after every persisted change of any payment, until the returned function is called. */

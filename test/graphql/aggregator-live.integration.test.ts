@@ -24,6 +24,7 @@ import {
   startChainEnv,
 } from '../support/aggregator-env.ts';
 import { DAVE, EDGAR } from '../support/demo-keys.ts';
+import { eventually } from '../support/eventually.ts';
 import { gql, wsClient } from '../support/graphql-client.ts';
 import { pidAlive } from '../support/pid-alive.ts';
 import { committeeOf, suite } from '../support/validator-harness.ts';
@@ -361,6 +362,34 @@ describe('several instances and restarts', () => {
     await heads.close();
     await ws.dispose();
   }, 30_000);
+
+  it('without --rpc-url heads come from the sidecars and on-chain stages from f+1 sidecars reporting alike', async () => {
+    const flags = aggregatorFlags(env, 'no-rpc').filter(
+      (flag, i, all) =>
+        !['--rpc-url', '--ws-url'].includes(flag) && !['--rpc-url', '--ws-url'].includes(all[i - 1]!),
+    );
+    const observer = await startAggregator([...flags, '--head-poll-ms', '200']);
+    started.push(observer);
+    const payment = alicePays(nextLane++);
+    const res = await gql(observer.graphqlUrl, SUBMIT, { input: { signedTx: payment.signedTx } });
+    expect(res.errors).toBeUndefined();
+    await eventually(async () => {
+      const now = await gql<{ payment: { stage: string; inclusion: unknown } }>(
+        observer.graphqlUrl,
+        PAYMENT,
+        {
+          txHash: payment.txHash,
+        },
+      );
+      expect(['INCLUDED', 'FINALIZED']).toContain(now.data?.payment.stage);
+      expect(now.data?.payment.inclusion).not.toBeNull();
+    }, 30_000);
+    const head = await gql<{ chainHead: { height: string } }>(
+      observer.graphqlUrl,
+      '{ chainHead { height } }',
+    );
+    expect(BigInt(head.data!.chainHead.height)).toBeGreaterThan(1n);
+  }, 45_000);
 
   it('an aggregator killed mid-flight restores its payments from Redis snapshots and they reach INCLUDED', async () => {
     const flags = aggregatorFlags(env, 'restart');

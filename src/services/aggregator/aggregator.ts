@@ -145,7 +145,9 @@ export class Aggregator {
       if (TERMINAL.has(view.stage)) continue;
       this.#markOpen(key, record);
       if (record.request && BEFORE_QC.has(view.stage) && !this.#expired(record)) {
-        void this.#collect(key, record.request, record);
+        this.#collect(key, record.request, record).catch((error: unknown) =>
+          this.#o.logger.error({ err: error, txHash: key }, 'resumed collection failed'),
+        );
       } else if (record.request && !ON_CHAIN.has(view.stage)) {
         this.#follower.follow(key, record.request);
       }
@@ -291,13 +293,19 @@ export class Aggregator {
     return { ...page, items: page.items.flatMap((v) => this.payment(v.txHash) ?? []) };
   }
 
-  /** The payment, reading the sidecars' boards first when it is not known yet (a status query may come first). */
+  /**
+   * The payment, reading the sidecars' boards first when it is not known yet (a status query may come first), or
+   * the registry's persisted view when it finished long ago and left memory.
+   */
   async lookup(txHash: string): Promise<PaymentNode | undefined> {
-    if (!this.#o.records.get(txHash)) {
+    const record = this.#o.records.get(txHash);
+    if (!record) {
       await this.#mirror.refresh({ filter: { case: 'txHash', value: fromHex(txHash) } });
       await this.#serial.get(txHash);
+      return this.payment(txHash);
     }
-    return this.payment(txHash);
+    const view = this.#o.registry.get(txHash) ?? (await this.#o.registry.load?.(txHash));
+    return view && paymentNode(this.committee, view, record, this.certificates(txHash));
   }
 
   /**

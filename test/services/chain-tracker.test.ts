@@ -1,0 +1,166 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { PaymentSystem } from '../../src/actors/payment-system.ts';
+import type { BlockTransaction, ChainBlock } from '../../src/chain/block-transactions.ts';
+import type { ChainHead, ChainPort } from '../../src/chain/chain-port.ts';
+import { tip20TransferCall } from '../../src/chain/tempo-transfer.ts';
+import { DEFAULT_RETRY_POLICY } from '../../src/client/retry-policy.ts';
+import { repeatByte, toHex } from '../../src/protocol/bytes.ts';
+import { effectsHash } from '../../src/protocol/hashing.ts';
+import { Aggregator } from '../../src/services/aggregator/aggregator.ts';
+import { aggregatorMetrics } from '../../src/services/aggregator/aggregator-metrics.ts';
+import { ChainTracker } from '../../src/services/aggregator/chain-tracker.ts';
+import { PaymentRecords } from '../../src/services/aggregator/payment-records.ts';
+import { Metrics } from '../../src/services/http/metrics.ts';
+import { createLogger } from '../../src/services/logger.ts';
+import { BulletinBoard } from '../../src/services/sidecar/bulletin-board.ts';
+import { MemoryStore } from '../../src/store/memory-store.ts';
+import { boardCert, txHashOf } from '../support/board-certs.ts';
+import { ALICE, ALPHA_USD, BOB, CAROL, DAVE, EDGAR } from '../support/demo-keys.ts';
+import { eventually } from '../support/eventually.ts';
+import { committeeOf, suite } from '../support/validator-harness.ts';
+
+const committee = committeeOf([DAVE, EDGAR]);
+const logger = createLogger('chain-tracker-test', 'silent');
+const ZERO_KEY = repeatByte(0, 32);
+
+/** A chain in memory: the test appends blocks and announces heads. */
+class FakeChain {
+  readonly blocks = new Map<bigint, ChainBlock>();
+  #onHead: ((head: ChainHead) => void) | undefined;
+
+  constructor() {
+    this.add(1n, []);
+  }
+
+  add(height: bigint, transactions: BlockTransaction[], timestampMs = 1_700_000_000_000n + height * 1000n) {
+    const head = { height, hash: repeatByte(Number(height), 32), timestampMs };
+    this.blocks.set(height, { head, transactions });
+    this.#onHead?.(head);
+  }
+
+  readonly port = {
+    head: async () => [...this.blocks.values()].at(-1)!.head,
+    watchHeads: (onHead: (head: ChainHead) => void) => {
+      this.#onHead = onHead;
+      return () => undefined;
+    },
+    receipt: async (txHash: Uint8Array) => ({
+      txHash,
+      blockNumber: 0n,
+      blockHash: new Uint8Array(32),
+      success: true,
+    }),
+  } as unknown as ChainPort;
+
+  readonly reader = { block: async (height: bigint) => this.blocks.get(height) };
+}
+
+/** Payment number `n` of board-certs (Alice pays Bob n + 1 on lane 0, seq n), as a block lists it. */
+function transferOf(n: number, to = BOB, amount = BigInt(n + 1)): BlockTransaction {
+  const call = tip20TransferCall(ALPHA_USD, to, amount);
+  return {
+    hash: repeatByte(0xc0 + n, 32),
+    sender: ALICE,
+    nonceKey: ZERO_KEY,
+    nonce: BigInt(n),
+    calls: [{ to: call.to, value: 0n, data: call.data }],
+  };
+}
+
+let running: { stop(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const r of running) await r.stop();
+  running = [];
+});
+
+async function start(store = new MemoryStore()) {
+  const registry = await PaymentSystem.open({ store });
+  const aggregator = new Aggregator({
+    suite,
+    committee,
+    links: [],
+    registry,
+    records: new PaymentRecords(store),
+    board: new BulletinBoard(),
+    policy: DEFAULT_RETRY_POLICY,
+    mirror: { intervalMs: 0, pageSize: 100 },
+    metrics: aggregatorMetrics(new Metrics(), () => new Map()),
+    logger,
+    verifiesChain: true,
+  });
+  await aggregator.start();
+  const chain = new FakeChain();
+  const tracker = new ChainTracker({
+    aggregator,
+    chain,
+    links: [],
+    store,
+    finalityDepth: 2,
+    headPollMs: 0,
+    logger,
+  });
+  await tracker.start();
+  running.push(
+    { stop: () => tracker.stop() },
+    { stop: () => aggregator.close() },
+    { stop: () => registry.close() },
+  );
+  const stageOf = (n: number) => aggregator.payment(toHex(txHashOf(n)))?.stage;
+  return { aggregator, chain, stageOf, store };
+}
+
+describe('ChainTracker: on-chain stages read from the chain by the aggregator itself', () => {
+  it('a mirrored payment is INCLUDED when a block holds its certified transfer, FINALIZED at depth', async () => {
+    const { aggregator, chain, stageOf } = await start();
+    await aggregator.ingest(boardCert(DAVE, 4));
+    await aggregator.ingest(boardCert(EDGAR, 4));
+    expect(stageOf(4)).toBe('QC_FORMED');
+    chain.add(2n, [transferOf(4)]);
+    await eventually(() => expect(stageOf(4)).toBe('INCLUDED'));
+    expect(aggregator.payment(toHex(txHashOf(4)))?.inclusion).toEqual({
+      blockNumber: '2',
+      blockHash: toHex(repeatByte(2, 32)),
+    });
+    chain.add(3n, []);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stageOf(4)).toBe('INCLUDED');
+    chain.add(4n, []);
+    await eventually(() => expect(stageOf(4)).toBe('FINALIZED'));
+  });
+
+  it('a payment whose sequence another transaction took is FAILED, naming that transaction', async () => {
+    const { aggregator, chain, stageOf } = await start();
+    await aggregator.ingest(boardCert(DAVE, 5));
+    await aggregator.ingest(boardCert(EDGAR, 5));
+    chain.add(2n, [transferOf(5, CAROL)]);
+    await eventually(() => expect(stageOf(5)).toBe('FAILED'));
+    expect(aggregator.payment(toHex(txHashOf(5)))?.failure).toBe(
+      `sequence 5 was taken by transaction ${toHex(repeatByte(0xc5, 32))} in block 2`,
+    );
+  });
+
+  it('a restored payment that was not included when the head time passes its expiry is EXPIRED', async () => {
+    const store = new MemoryStore();
+    const effects = {
+      sender: ALICE,
+      recipient: BOB,
+      amount: 7n,
+      asset: ALPHA_USD,
+      nonce: { nonceKey: ZERO_KEY, seq: 6n },
+    };
+    await new PaymentRecords(store).save({
+      txHash: txHashOf(6),
+      effectsHash: effectsHash(suite, effects),
+      effects,
+      expiresAtMs: 1_700_000_002_500n,
+    });
+    await store.put('aggregator/chain/scanned', new TextEncoder().encode('0'));
+    const { chain, stageOf } = await start(store);
+    expect(stageOf(6)).toBe('SUBMITTED');
+    chain.add(2n, []);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stageOf(6)).toBe('SUBMITTED');
+    chain.add(3n, []);
+    await eventually(() => expect(stageOf(6)).toBe('EXPIRED'));
+  });
+});
