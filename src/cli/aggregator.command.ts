@@ -1,8 +1,10 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createEventBus } from '../graphql/event-bus.ts';
 import { graphqlMount } from '../graphql/graphql-mount.ts';
 import type { AggregatorConfig } from '../services/aggregator/aggregator-config.ts';
 import { startAggregator } from '../services/aggregator/aggregator-node.ts';
+import { sendJson } from '../services/http/json-body.ts';
 import { staticFiles } from '../services/http/static-files.ts';
 import { createLogger } from '../services/logger.ts';
 import {
@@ -115,7 +117,19 @@ export const aggregatorCommand: Command = {
     const config = aggregatorConfigFromFlags(values);
     const redisUrl = stringOption(values, 'pubsub');
     if (redisUrl && !redisUrl.startsWith('redis://')) throw new UsageError('--pubsub must be a redis:// URL');
-    const web = staticFiles(stringOption(values, 'web-dir') ?? WEB_DIST);
+    const webDir = stringOption(values, 'web-dir') ?? WEB_DIST;
+    const files = staticFiles(webDir);
+    const web = async (req: IncomingMessage, res: ServerResponse) => {
+      if (await files(req, res)) return true;
+      if (req.url !== '/') return false;
+      sendJson(res, 404, {
+        error: {
+          code: 'WEB_NOT_BUILT',
+          message: `no page in ${webDir}: npx vite build --config web/vite.config.ts`,
+        },
+      });
+      return true;
+    };
     const logger = createLogger('aggregator');
     const running = await startAggregator(config, logger, (parts) => [
       graphqlMount({ ...parts, bus: createEventBus(redisUrl ? { redisUrl } : {}) }),
