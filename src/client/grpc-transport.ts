@@ -3,7 +3,7 @@ import { FastPaySidecar } from '../../gen/tempo/fastpay/v1/sidecar_pb.js';
 import { validatorCertificateFromProto } from '../wire/convert-certificate.ts';
 import { rejectFromProto } from '../wire/convert-reject.ts';
 import { submitRequestToProto } from '../wire/convert-request.ts';
-import { type ClientOptions, createClient } from '../wire/grpc-client.ts';
+import { type ClientOptions, createClient, type ServiceClient } from '../wire/grpc-client.ts';
 import { WireError } from '../wire/wire-error.ts';
 import { AllegroClientError, TransportError } from './errors.ts';
 import type { SidecarTransport } from './sidecar-transport.ts';
@@ -16,7 +16,11 @@ const TRANSIENT = new Set<grpc.status>([grpc.status.UNAVAILABLE, grpc.status.DEA
  * UNAVAILABLE and DEADLINE_EXCEEDED become transient `TransportError`s, every other status a permanent one.
  */
 export function grpcTransport(url: string, options: ClientOptions = {}): SidecarTransport {
-  const client = createClient(FastPaySidecar, grpcAddress(url, options), options);
+  return clientTransport(createClient(FastPaySidecar, grpcAddress(url, options), options));
+}
+
+/** The transport over an existing sidecar client, sharing its one channel; `close` closes that client. */
+export function clientTransport(client: ServiceClient<typeof FastPaySidecar>): SidecarTransport {
   return {
     async submit(request, { timeoutMs, signal }) {
       const response = await client
