@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FastPayAggregator } from '../../gen/tempo/fastpay/v1/aggregator_pb.ts';
 import { toHex } from '../../src/protocol/bytes.ts';
@@ -23,6 +26,7 @@ const PAYMENT = `query ($t: Hex!) {
 let dave: BoardPeer;
 let edgar: BoardPeer;
 let agg: AggregatorProcess;
+let dir: string;
 
 beforeAll(async () => {
   dave = await startBoardPeer(DAVE);
@@ -35,10 +39,20 @@ beforeAll(async () => {
   const tampered = { ...genuine, effects: { ...genuine.effects!, amount: 1_000_000n } };
   for (const cert of [boardCert(DAVE, 1), forged, boardCert(DAVE, 2), tampered]) dave.board.add(cert);
   edgar.board.add(boardCert(EDGAR, 2));
+  dir = await mkdtemp(join(tmpdir(), 'allegro-agg-committee-'));
+  const committeeFile = join(dir, 'committee.json');
+  const member = (v: typeof DAVE, url: string) => ({
+    name: v.name,
+    validatorId: toHex(v.id),
+    publicKey: toHex(suite.ed25519.signer(v.seed).publicKey),
+    url,
+  });
+  const members = [member(DAVE, dave.address), member(EDGAR, edgar.address)];
+  await writeFile(committeeFile, JSON.stringify({ chainId: '1337', epoch: '1', members }));
   agg = await startAggregatorProcess(
     [
-      '--sidecars',
-      `${dave.address},${edgar.address}`,
+      '--committee',
+      committeeFile,
       '--listen',
       '127.0.0.1:0',
       '--http-listen',
@@ -59,9 +73,10 @@ afterAll(async () => {
   await dave?.stop();
   await edgar?.stop();
   if (agg) expect(pidAlive(agg.pid)).toBe(false);
+  await rm(dir, { recursive: true, force: true });
 });
 
-describe('aggregator counts only certificates that verify against the committee', () => {
+describe('aggregator (committee from a file naming the sidecar URLs) counts only certificates that verify', () => {
   it('mirrors the boards: a forged signature and a tampered effects summary are refused, a true quorum forms a QC', async () => {
     type Payment = {
       stage: string;
