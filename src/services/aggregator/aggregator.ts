@@ -408,6 +408,7 @@ export class Aggregator {
       asset: toHex(e.asset),
       amount: e.amount.toString(),
       ...(parent?.length ? { parentQcHash: toHex(parent) } : {}),
+      ...(record.chainTxHash ? { chainTxHash: toHex(record.chainTxHash) } : {}),
       threshold: quorumThreshold(committee),
       faultTolerance: faultTolerance(committee),
       blockAtSubmit: (this.#head?.height ?? 0n).toString(),
