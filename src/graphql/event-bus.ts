@@ -1,5 +1,5 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import { createPubSub } from 'graphql-yoga';
+import { createPubSub, Repeater } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import type { AggregatorEvent } from '../services/aggregator/aggregator.ts';
 import type { ChainHeadNode, PaymentNode } from '../services/aggregator/api-nodes.ts';
@@ -24,20 +24,30 @@ const REDIS_PREFIX = 'allegro:';
 
 /**
  * The subscription event stream (ARCHITECTURE.md "GraphQL"): in memory for one process, or through Redis
- * pub/sub (`redis://…`) so that every aggregator instance of a deployment delivers what any of them observed.
+ * pub/sub (`redis://…`) as well, so that every aggregator instance of a deployment delivers what any of them
+ * observed. An instance hears its own events in memory at once (its listener exists as soon as a subscription
+ * starts, while a Redis SUBSCRIBE takes a round trip) and again through Redis: subscribers de-duplicate.
  */
 export function createEventBus(options: { redisUrl?: string } = {}): EventBus {
+  type Channels = { [K in keyof Topics]: [Topics[K]] };
   const clients = options.redisUrl ? [new Redis(options.redisUrl), new Redis(options.redisUrl)] : [];
-  const eventTarget =
+  const local = createPubSub<Channels>();
+  const remote =
     clients.length === 2
-      ? createRedisEventTarget({ publishClient: clients[0]!, subscribeClient: clients[1]! })
+      ? createPubSub<Channels>({
+          eventTarget: createRedisEventTarget({ publishClient: clients[0]!, subscribeClient: clients[1]! }),
+        })
       : undefined;
-  const pubsub = createPubSub<{ [K in keyof Topics]: [Topics[K]] }>(eventTarget ? { eventTarget } : {});
-  const topic = <K extends keyof Topics>(name: K) => (eventTarget ? `${REDIS_PREFIX}${name}` : name) as K;
-  const send = <K extends keyof Topics>(name: K, payload: Topics[K]) =>
-    (pubsub.publish as (t: K, p: Topics[K]) => void)(topic(name), payload);
+  const channel = <K extends keyof Topics>(name: K) => `${REDIS_PREFIX}${name}` as K;
+  const send = <K extends keyof Topics>(name: K, payload: Topics[K]) => {
+    (local.publish as (t: K, p: Topics[K]) => void)(name, payload);
+    if (remote) (remote.publish as (t: K, p: Topics[K]) => void)(channel(name), payload);
+  };
   return {
-    subscribe: (name) => pubsub.subscribe(topic(name)) as AsyncIterable<never>,
+    subscribe: (name) =>
+      (remote
+        ? Repeater.merge([local.subscribe(name), remote.subscribe(channel(name))])
+        : local.subscribe(name)) as AsyncIterable<never>,
     publish(event) {
       if (event.type === 'paymentUpdated') {
         send('paymentUpdated', { payment: event.payment, previousStage: event.previousStage });

@@ -61,7 +61,7 @@ describe('the live web page (Vite + React, GraphQL only) in a real browser', () 
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(agg.httpUrl);
     await page.getByTestId('connection').getByText('live').waitFor({ timeout: 10_000 });
-    await page.getByTestId('block-event').first().waitFor({ timeout: 10_000 });
+    await page.getByTestId('block-event').nth(1).waitFor({ timeout: 10_000 });
 
     const payment = alicePays(300);
     await page.getByTestId('signed-tx').fill(payment.signedTx);
