@@ -266,7 +266,10 @@ describe('sidecar over gRPC (two peered processes, reference §13 scenarios)', (
 
   it('releases the lock of a payment whose validBefore passed, so its sequence can carry another payment', async () => {
     const validBefore = BigInt(Math.floor(Date.now() / 1000) + 2);
-    await certOf('Dave', await buildPayment({ key: ALICE_KEY, to: BOB, amount: 1n, nonceKey: 909n, validBefore }));
+    await certOf(
+      'Dave',
+      await buildPayment({ key: ALICE_KEY, to: BOB, amount: 1n, nonceKey: 909n, validBefore }),
+    );
     const replacement = await buildPayment({ key: ALICE_KEY, to: CAROL, amount: 1n, nonceKey: 909n });
     expect((await rejectOf('Dave', replacement)).code).toBe(RejectCode.EQUIVOCATION);
     await new Promise((r) => setTimeout(r, 3500));
