@@ -1,9 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ActorRefFrom, fromCallback } from 'xstate';
 import type { FastPaySidecar } from '../../gen/tempo/fastpay/v1/sidecar_pb.ts';
-import { TransportError } from '../client/errors.ts';
-import { transportError } from '../client/grpc-transport.ts';
-import type { SidecarTransport, SubmitAnswer } from '../client/sidecar-transport.ts';
 import { toHex } from '../protocol/bytes.ts';
 import { isTerminalStage } from '../protocol/stage.ts';
 import type { SubmitRequest } from '../protocol/types.ts';
@@ -12,6 +9,9 @@ import { lifecycleFromProto } from '../wire/convert-lifecycle.ts';
 import { rejectFromProto } from '../wire/convert-reject.ts';
 import { submitRequestToProto } from '../wire/convert-request.ts';
 import type { ServiceClient } from '../wire/grpc-client.ts';
+import { transportError } from '../wire/grpc-transport.ts';
+import type { SidecarTransport, SubmitAnswer } from '../wire/sidecar-transport.ts';
+import { TransportError } from '../wire/transport-error.ts';
 import type { PaymentEvent } from './payment-events.ts';
 import { lifecycleToPaymentEvent } from './to-payment-event.ts';
 

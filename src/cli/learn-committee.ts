@@ -1,7 +1,7 @@
 import { FastPaySidecar } from '../../gen/tempo/fastpay/v1/sidecar_pb.ts';
-import { grpcAddress } from '../client/grpc-transport.ts';
 import type { Committee, CommitteeMember } from '../protocol/committee.ts';
 import { createClient } from '../wire/grpc-client.ts';
+import { grpcAddress } from '../wire/grpc-transport.ts';
 
 /**
  * The committee of running sidecars as each describes itself in GetValidatorInfo (reference §12.2

@@ -7,6 +7,7 @@ import { ADDRESS_LENGTH } from '../protocol/hashing.ts';
 import { verifyQuorumCertificate } from '../protocol/quorum.ts';
 import type { QuorumCertificate, ValidatorCertificate } from '../protocol/types.ts';
 import type { Store } from '../store/store.ts';
+import type { SidecarTransport } from '../wire/sidecar-transport.ts';
 import { buildPayment } from './build-payment.ts';
 import type { ClientEvent } from './client-event.ts';
 import { type CollectionResult, type CollectionTarget, collectCertificates } from './collect-certificates.ts';
@@ -22,7 +23,6 @@ import { type LaneFate, laneAfterFailure } from './lane-fate.ts';
 import { type LaneRecord, type LaneSnapshot, LaneStore, type PendingPayment } from './lane-store.ts';
 import { type PayerKey, payerAddress } from './payer-key.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
-import type { SidecarTransport } from './sidecar-transport.ts';
 import type { ValidatorReport } from './validator-answer.ts';
 
 /** How long a payment stays valid when the caller names no `validBefore`. */

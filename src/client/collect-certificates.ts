@@ -6,10 +6,10 @@ import type { CryptoSuite } from '../protocol/crypto/suite.ts';
 import { assembleQuorumCertificate } from '../protocol/quorum.ts';
 import { isTransientReject, RejectCode } from '../protocol/reject.ts';
 import type { QuorumCertificate, SubmitRequest, ValidatorCertificate } from '../protocol/types.ts';
+import type { SidecarTransport } from '../wire/sidecar-transport.ts';
+import { TransportError } from '../wire/transport-error.ts';
 import type { ClientEvent } from './client-event.ts';
-import { TransportError } from './errors.ts';
 import { backoffDelay, type RetryPolicy } from './retry-policy.ts';
-import type { SidecarTransport } from './sidecar-transport.ts';
 import type { ValidatorAnswer, ValidatorReport } from './validator-answer.ts';
 
 /** A committee member and the transport that reaches its sidecar. */

@@ -8,7 +8,6 @@ export type AllegroClientErrorCode =
   | 'INVALID_PAYMENT'
   | 'INVALID_PARENT_QC'
   | 'LANE_CONFLICT'
-  | 'TRANSPORT'
   | 'CONFIG'
   | 'CLIENT_CLOSED';
 
@@ -21,20 +20,6 @@ export class AllegroClientError extends Error {
   ) {
     super(message, options);
     this.name = 'AllegroClientError';
-  }
-}
-
-/** A sidecar call that failed below the protocol; `transient` failures (UNAVAILABLE, DEADLINE_EXCEEDED) are retried. */
-export class TransportError extends AllegroClientError {
-  readonly transient: boolean;
-  /** The gRPC status name, e.g. `UNAVAILABLE`, when there is one. */
-  readonly status: string | undefined;
-
-  constructor(message: string, details: { readonly transient: boolean; readonly status?: string }) {
-    super('TRANSPORT', message);
-    this.name = 'TransportError';
-    this.transient = details.transient;
-    this.status = details.status;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { SubmitRequest } from '../protocol/types.ts';
-import { TransportError } from './errors.ts';
-import type { SidecarTransport, SubmitAnswer, SubmitOptions } from './sidecar-transport.ts';
+import type { SidecarTransport, SubmitAnswer, SubmitOptions } from '../wire/sidecar-transport.ts';
+import { TransportError } from '../wire/transport-error.ts';
 
 /** Answers a submission in process; may throw a `TransportError` to play an unreachable sidecar. */
 export type SubmitHandler = (request: SubmitRequest) => SubmitAnswer | Promise<SubmitAnswer>;

@@ -5,11 +5,11 @@ import { createActor } from 'xstate';
 import { FastPaySidecar, type SubmitFastPayEventSchema } from '../../gen/tempo/fastpay/v1/sidecar_pb.ts';
 import type { PaymentEvent } from '../../src/actors/payment-events.ts';
 import { proxyTransport, sidecarProxyLogic } from '../../src/actors/sidecar-proxy.ts';
-import { TransportError } from '../../src/client/errors.ts';
 import { repeatByte, toHex } from '../../src/protocol/bytes.ts';
 import { WireStage } from '../../src/protocol/stage.ts';
 import { createClient } from '../../src/wire/grpc-client.ts';
 import { addService, listen, type ServiceImpl } from '../../src/wire/grpc-server.ts';
+import { TransportError } from '../../src/wire/transport-error.ts';
 import { WireError } from '../../src/wire/wire-error.ts';
 import { eventually } from '../support/eventually.ts';
 

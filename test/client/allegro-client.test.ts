@@ -9,12 +9,10 @@ import {
   PaymentRejectedError,
   PendingPaymentError,
   QuorumTimeoutError,
-  TransportError,
 } from '../../src/client/errors.ts';
 import { inProcessTransport } from '../../src/client/in-process-transport.ts';
 import { DEFAULT_LANE } from '../../src/client/lane.ts';
 import type { RetryPolicy } from '../../src/client/retry-policy.ts';
-import type { SidecarTransport } from '../../src/client/sidecar-transport.ts';
 import { bytesEqual, repeatByte } from '../../src/protocol/bytes.ts';
 import type { Committee } from '../../src/protocol/committee.ts';
 import { verifyQuorumCertificate } from '../../src/protocol/quorum.ts';
@@ -23,6 +21,8 @@ import { createStaticChainView } from '../../src/protocol/validation/static-chai
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
+import type { SidecarTransport } from '../../src/wire/sidecar-transport.ts';
+import { TransportError } from '../../src/wire/transport-error.ts';
 import { ALICE, ALICE_KEY, ALPHA_USD, BOB, CAROL } from '../support/demo-keys.ts';
 import { demoChainView, harnessAnswer } from '../support/harness-sidecar.ts';
 import {

@@ -1,6 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
 import { FastPaySidecar } from '../../gen/tempo/fastpay/v1/sidecar_pb.js';
-import type { SubmitAnswer } from '../../src/client/sidecar-transport.ts';
 import type { SubmitRequest } from '../../src/protocol/types.ts';
 import type { ChainView } from '../../src/protocol/validation/chain-view.ts';
 import { createStaticChainView } from '../../src/protocol/validation/static-chain-view.ts';
@@ -9,6 +8,7 @@ import { validatorCertificateToProto } from '../../src/wire/convert-certificate.
 import { rejectToProto } from '../../src/wire/convert-reject.ts';
 import { submitRequestFromProto } from '../../src/wire/convert-request.ts';
 import { addService, listen } from '../../src/wire/grpc-server.ts';
+import type { SubmitAnswer } from '../../src/wire/sidecar-transport.ts';
 import { WireError } from '../../src/wire/wire-error.ts';
 import { ALPHA_USD } from './demo-keys.ts';
 import type { HarnessValidator } from './validator-harness.ts';

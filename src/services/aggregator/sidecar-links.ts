@@ -1,8 +1,8 @@
 import { FastPaySidecar } from '../../../gen/tempo/fastpay/v1/sidecar_pb.ts';
-import { clientTransport } from '../../client/grpc-transport.ts';
-import type { SidecarTransport } from '../../client/sidecar-transport.ts';
 import type { Committee, CommitteeMember } from '../../protocol/committee.ts';
 import { createClient, type ServiceClient } from '../../wire/grpc-client.ts';
+import { clientTransport } from '../../wire/grpc-transport.ts';
+import type { SidecarTransport } from '../../wire/sidecar-transport.ts';
 import { ServiceError } from '../service-error.ts';
 import { peerAddress } from '../sidecar/peer-address.ts';
 

@@ -1,12 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import { FastPaySidecar } from '../../gen/tempo/fastpay/v1/sidecar_pb.js';
-import { validatorCertificateFromProto } from '../wire/convert-certificate.ts';
-import { rejectFromProto } from '../wire/convert-reject.ts';
-import { submitRequestToProto } from '../wire/convert-request.ts';
-import { type ClientOptions, createClient, type ServiceClient } from '../wire/grpc-client.ts';
-import { WireError } from '../wire/wire-error.ts';
-import { AllegroClientError, TransportError } from './errors.ts';
+import { validatorCertificateFromProto } from './convert-certificate.ts';
+import { rejectFromProto } from './convert-reject.ts';
+import { submitRequestToProto } from './convert-request.ts';
+import { type ClientOptions, createClient, type ServiceClient } from './grpc-client.ts';
 import type { SidecarTransport } from './sidecar-transport.ts';
+import { TransportError } from './transport-error.ts';
+import { WireError } from './wire-error.ts';
 
 const TRANSIENT = new Set<grpc.status>([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
 
@@ -39,11 +39,15 @@ export function clientTransport(client: ServiceClient<typeof FastPaySidecar>): S
   };
 }
 
-/** `host:port` of a sidecar URL; `https://` only together with TLS options. */
+/** `host:port` of a sidecar URL; `https://` only together with TLS options (else WireError INVALID_ARGUMENT). */
 export function grpcAddress(url: string, options: ClientOptions): string {
   if (url.startsWith('https://')) {
-    if (!options.tls)
-      throw new AllegroClientError('CONFIG', `${url}: https needs TLS options (a root certificate)`);
+    if (!options.tls) {
+      throw new WireError(
+        grpc.status.INVALID_ARGUMENT,
+        `${url}: https needs TLS options (a root certificate)`,
+      );
+    }
     return url.slice('https://'.length);
   }
   return url.startsWith('http://') ? url.slice('http://'.length) : url;

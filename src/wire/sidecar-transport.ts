@@ -12,7 +12,7 @@ export interface SubmitOptions {
 }
 
 /**
- * How the client reaches one validator's sidecar (reference §10.4 `SidecarTransport`). `submit` resolves with the
+ * How a payer reaches one validator's sidecar (reference §10.4 `SidecarTransport`). `submit` resolves with the
  * sidecar's answer and rejects with a `TransportError` when there is none; `transient` failures
  * (UNAVAILABLE, DEADLINE_EXCEEDED) are worth retrying.
  */
