@@ -2,7 +2,6 @@ import { pino } from 'pino';
 import { createActor, type InspectionEvent, type Observer } from 'xstate';
 import { FastPaySidecar } from '../../gen/tempo/fastpay/v1/sidecar_pb.ts';
 import type { ChainHead, ChainPort } from '../chain/chain-port.ts';
-import { AllegroClient, type AllegroClientOptions } from '../client/allegro-client.ts';
 import { toHex } from '../protocol/bytes.ts';
 import { type Committee, faultTolerance, quorumThreshold } from '../protocol/committee.ts';
 import { createNodeCryptoSuite } from '../protocol/crypto/node-suite.ts';
@@ -21,7 +20,6 @@ import type { PaymentView } from './payment-registry.ts';
 import { PaymentSystem } from './payment-system.ts';
 import { sidecarHeads } from './sidecar-heads.ts';
 import { proxyTransport, type SidecarProxyRef, sidecarProxyLogic } from './sidecar-proxy.ts';
-import { clientEventToPaymentEvent } from './to-payment-event.ts';
 
 /** Store key prefix of the submitted requests of unfinished payments, to follow them again after a restart. */
 export const REQUEST_KEY_PREFIX = 'payment-request/';
@@ -48,15 +46,12 @@ export interface ActorSystemOptions {
   readonly logger?: Pick<pino.Logger, 'warn'>;
 }
 
-/** A payer client's options; the system provides the committee and the transports. */
-export type PayerOptions = Omit<AllegroClientOptions, 'committee' | 'transports'>;
-
 /**
  * The actor system (ARCHITECTURE.md "Actors"): one payment actor per payment (PaymentSystem, persisted), one
  * sidecar-proxy actor per validator (one gRPC channel each) and a chain-watcher actor, wired together. Payer
- * clients made by `payer` submit through the proxies, so each payment is tracked from its first request; the
- * client's certificates, refusals and QC, the sidecars' settlement stages and the chain's receipts all drive the
- * payment's machine. On start, unfinished payments are restored and followed again (sidecar streams reopened
+ * clients that submit through `transports()` are tracked from their first request; what they saw (certificates,
+ * refusals, the QC: `deliver`), the sidecars' settlement stages and the chain's receipts all drive the payment's
+ * machine. On start, unfinished payments are restored and followed again (sidecar streams reopened
  * with their stored request, receipts watched), so a payment queued on chain before a restart still settles.
  */
 export class ActorSystem {
@@ -68,7 +63,6 @@ export class ActorSystem {
   readonly #logger: Pick<pino.Logger, 'warn'>;
   readonly #channels: ServiceClient<typeof FastPaySidecar>[] = [];
   readonly #proxies = new Map<string, SidecarProxyRef>();
-  readonly #payers = new Set<AllegroClient>();
   /** Unfinished payments whose request this process has stored. */
   readonly #recorded = new Set<string>();
   readonly #headListeners = new Set<(head: ChainHead) => void>();
@@ -103,7 +97,7 @@ export class ActorSystem {
       const logic = sidecarProxyLogic({
         client: channel,
         onSubmit: (request) => system.#onSubmit(request),
-        deliver: (hash, event) => system.#deliver(hash, event),
+        deliver: (hash, event) => system.deliver(hash, event),
         now: system.#now,
       });
       const proxy = createActor(logic, {
@@ -122,7 +116,7 @@ export class ActorSystem {
       chain,
       onHead: (head) => system.#onHead(head),
       get: (hash) => payments.get(hash),
-      deliver: (hash, event) => system.#deliver(hash, event),
+      deliver: (hash, event) => system.deliver(hash, event),
       finalityDepth: options.finalityDepth ?? 2,
       now: system.#now,
       onError: (error) => system.#logger.warn({ err: error.message }, 'chain watcher'),
@@ -138,6 +132,11 @@ export class ActorSystem {
     return this.#head;
   }
 
+  /** The system's clock, unix millis: the `at` of the events it delivers. */
+  now(): number {
+    return this.#now();
+  }
+
   /** Calls `listener` with every new head until the returned function is called. */
   onHead(listener: (head: ChainHead) => void): () => void {
     this.#headListeners.add(listener);
@@ -149,26 +148,16 @@ export class ActorSystem {
     return new Map([...this.#proxies].map(([id, proxy]) => [id, proxyTransport(proxy)]));
   }
 
-  /** A payer client whose payments are submitted through the proxies and tracked by the payment actors. */
-  payer(options: PayerOptions): AllegroClient {
-    const client = new AllegroClient({
-      ...options,
-      committee: this.committee,
-      transports: this.transports(),
-      onEvent: (event) => {
-        const height = this.#head?.height ?? 0n;
-        const payment = clientEventToPaymentEvent(event, this.committee, height, this.#now());
-        if (payment) this.#deliver(toHex(event.txHash), payment);
-        options.onEvent?.(event);
-      },
-    });
-    this.#payers.add(client);
-    return client;
+  /** Sends `event` to the actor of the payment `hash` (0x-hex tx hash); a failure is logged. */
+  deliver(hash: string, event: PaymentEvent): void {
+    this.payments.send(hash, event).catch((error: unknown) => this.#warn(error, event.type, hash));
   }
 
-  /** Closes the payer clients, stops every actor and closes the channels. The store stays open. */
+  /**
+   * Stops every actor and closes the channels; the store stays open. Close the payer clients that use
+   * `transports()` first: their later submissions fail.
+   */
   async stop(): Promise<void> {
-    await Promise.all([...this.#payers].map((client) => client.close()));
     this.#unsubscribe();
     for (const proxy of this.#proxies.values()) proxy.stop();
     this.#watcher.stop();
@@ -219,10 +208,6 @@ export class ActorSystem {
       blockAtSubmit: (this.#head?.height ?? 0n).toString(),
       submittedAt: this.#now(),
     };
-  }
-
-  #deliver(hash: string, event: PaymentEvent): void {
-    this.payments.send(hash, event).catch((error: unknown) => this.#warn(error, event.type, hash));
   }
 
   #onHead(head: ChainHead): void {

@@ -1,6 +1,5 @@
 import { formatUnits } from 'viem';
 import { ActorSystem } from '../actors/actor-system.ts';
-import { type ChainedDemoReport, runChainedDemo } from '../actors/demo-script.ts';
 import { createWebSocketInspector, type WebSocketInspector } from '../actors/inspector.ts';
 import { DEMO_ACCOUNTS } from '../chain/demo-accounts.ts';
 import { TIP20_DECIMALS } from '../chain/tempo-tokens.ts';
@@ -9,6 +8,7 @@ import { toHex } from '../protocol/bytes.ts';
 import { faultTolerance, quorumThreshold } from '../protocol/committee.ts';
 import { type AggregatorProcess, startAggregatorProcess } from '../services/aggregator/aggregator-process.ts';
 import { type DemoNetwork, startDemoNetwork } from '../services/demo/demo-network.ts';
+import { type ChainedDemoReport, runChainedDemo } from '../services/demo/demo-script.ts';
 import { MAX_DEMO_VALIDATORS } from '../services/demo/demo-validators.ts';
 import { createLogger } from '../services/logger.ts';
 import { MemoryStore } from '../store/memory-store.ts';

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActorSystem } from '../../src/actors/actor-system.ts';
-import { runChainedDemo } from '../../src/actors/demo-script.ts';
 import type { ChainPort } from '../../src/chain/chain-port.ts';
 import { DEMO_ACCOUNTS } from '../../src/chain/demo-accounts.ts';
 import { createViemChain } from '../../src/chain/viem-chain.ts';
+import { trackedClient } from '../../src/client/tracked-client.ts';
 import { fromHex, toHex } from '../../src/protocol/bytes.ts';
 import { type DemoNetwork, startDemoNetwork } from '../../src/services/demo/demo-network.ts';
+import { runChainedDemo } from '../../src/services/demo/demo-script.ts';
 import { FileStore } from '../../src/store/file-store.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { eventually } from '../support/eventually.ts';
@@ -69,7 +70,7 @@ describe('the chained demo on a devnet with Dave and Edgar settling (anvil --net
   it('brings a payment queued on chain when the process stopped to included after a restart', async () => {
     const first = await FileStore.open(dir);
     const before = await ActorSystem.start({ committee: network.sidecars.committee, store: first, chain });
-    const carol = before.payer({ account: CAROL!.privateKey, store: new MemoryStore() });
+    const carol = trackedClient(before, { account: CAROL!.privateKey, store: new MemoryStore() });
     const paid = await carol.sendPayment({ to: ALICE!.address, amount: 1_000000n });
     const txHash = toHex(paid.txHash);
     await eventually(() => {
@@ -77,6 +78,7 @@ describe('the chained demo on a devnet with Dave and Edgar settling (anvil --net
       expect(view.stage).toBe('QUEUED_ONCHAIN');
       expect(view.context.qcHash).toBe(toHex(paid.qc.qcHash));
     });
+    await carol.close();
     await before.stop();
     await first.close();
 

@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { privateKeyToAddress } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActorSystem } from '../../src/actors/actor-system.ts';
+import type { AllegroClient } from '../../src/client/allegro-client.ts';
 import type { ClientEvent } from '../../src/client/client-event.ts';
 import { PaymentRejectedError } from '../../src/client/errors.ts';
+import { trackedClient } from '../../src/client/tracked-client.ts';
 import { repeatByte, toHex } from '../../src/protocol/bytes.ts';
 import type { Committee } from '../../src/protocol/committee.ts';
 import { verifyQuorumCertificate } from '../../src/protocol/quorum.ts';
@@ -41,6 +43,7 @@ let dir: string;
 let sidecars: SidecarCommittee;
 let forger: SidecarProcess;
 const systems: ActorSystem[] = [];
+const clients: AllegroClient[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'allegro-faulty-'));
@@ -88,6 +91,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await Promise.all(clients.map((client) => client.close()));
   for (const system of systems) await system.stop();
   const pids = [...(sidecars?.processes.values() ?? []), forger].flatMap((p) => (p ? [p.pid] : []));
   await sidecars?.stop();
@@ -109,7 +113,8 @@ async function systemOf(names: readonly string[]) {
 
 function payerOf(system: ActorSystem, account: `0x${string}`) {
   const events: ClientEvent[] = [];
-  const client = system.payer({ account, store: new MemoryStore(), onEvent: (e) => events.push(e) });
+  const client = trackedClient(system, { account, store: new MemoryStore(), onEvent: (e) => events.push(e) });
+  clients.push(client);
   return { client, events };
 }
 

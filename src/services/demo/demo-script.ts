@@ -1,20 +1,21 @@
 import { formatUnits } from 'viem';
 import { createActor, fromPromise, type InspectionEvent, type Observer, toPromise } from 'xstate';
-import type { ChainPort } from '../chain/chain-port.ts';
-import { DEMO_ACCOUNTS } from '../chain/demo-accounts.ts';
-import { ALPHA_USD, TIP20_DECIMALS } from '../chain/tempo-tokens.ts';
-import type { AllegroClient } from '../client/allegro-client.ts';
-import type { ClientEvent } from '../client/client-event.ts';
-import { toHex } from '../protocol/bytes.ts';
-import { rejectCodeName } from '../protocol/reject.ts';
-import { MemoryStore } from '../store/memory-store.ts';
-import type { ActorSystem } from './actor-system.ts';
+import type { ActorSystem } from '../../actors/actor-system.ts';
+import type { PaymentView } from '../../actors/payment-registry.ts';
+import type { ChainPort } from '../../chain/chain-port.ts';
+import { DEMO_ACCOUNTS } from '../../chain/demo-accounts.ts';
+import { ALPHA_USD, TIP20_DECIMALS } from '../../chain/tempo-tokens.ts';
+import type { AllegroClient } from '../../client/allegro-client.ts';
+import type { ClientEvent } from '../../client/client-event.ts';
+import { trackedClient } from '../../client/tracked-client.ts';
+import { toHex } from '../../protocol/bytes.ts';
+import { rejectCodeName } from '../../protocol/reject.ts';
+import { MemoryStore } from '../../store/memory-store.ts';
 import {
   type ChainedDemoActors,
   createChainedDemoMachine,
   type DemoBalances,
 } from './chained-demo.machine.ts';
-import type { PaymentView } from './payment-registry.ts';
 
 export interface ChainedDemoOptions {
   readonly system: ActorSystem;
@@ -63,7 +64,7 @@ export async function runChainedDemo(options: ChainedDemoOptions): Promise<Chain
   const clients = new Map<string, AllegroClient>();
   const payer = (name: string, to: string) => {
     const account = DEMO_ACCOUNTS.find((a) => a.name === name)!;
-    const client = system.payer({
+    const client = trackedClient(system, {
       account: account.privateKey,
       store: laneStore,
       onEvent: (event) => timeline.client(`${name} → ${to}`, event),

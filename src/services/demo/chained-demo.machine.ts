@@ -1,5 +1,5 @@
 import { assign, type PromiseActorLogic, setup } from 'xstate';
-import type { QuorumCertificate } from '../protocol/types.ts';
+import type { QuorumCertificate } from '../../protocol/types.ts';
 
 /** A payment of the demo once its QC formed. */
 export interface DemoPayment {
