@@ -1,15 +1,9 @@
 /** What the page shows, built from GraphQL subscription events only (pure: no I/O, no clock). */
 
-export type Stage =
-  | 'SUBMITTED'
-  | 'CERTIFIED'
-  | 'QC_FORMED'
-  | 'QUEUED_ONCHAIN'
-  | 'INCLUDED'
-  | 'FINALIZED'
-  | 'REJECTED'
-  | 'EXPIRED'
-  | 'FAILED';
+import type { ApiStage } from '../../src/protocol/stage.ts';
+
+/** The API stage names, shared with the server (src/protocol is pure and runs in the browser). */
+export type Stage = ApiStage;
 
 /** The Payment fields the page subscribes to. */
 export interface PaymentFields {
