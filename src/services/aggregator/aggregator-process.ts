@@ -1,7 +1,5 @@
-import { fileURLToPath } from 'node:url';
-import { type ChildService, startChildService } from '../child-service.ts';
-
-const ALLEGRO_BIN = fileURLToPath(new URL('../../../bin/allegro.mjs', import.meta.url));
+import { type AllegroProcessOptions, startAllegroProcess } from '../allegro-process.ts';
+import type { ChildService } from '../child-service.ts';
 
 /** An aggregator running as its own process, with the ports it reported. */
 export interface AggregatorProcess extends ChildService {
@@ -19,16 +17,14 @@ export interface AggregatorProcess extends ChildService {
  */
 export async function startAggregatorProcess(
   flags: readonly string[],
-  options: { onLine?: (line: string) => void; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: AllegroProcessOptions = {},
 ): Promise<AggregatorProcess> {
-  const service = await startChildService({
-    command: process.execPath,
-    args: [ALLEGRO_BIN, 'aggregator', ...flags],
-    ready: /"grpcPort":(\d+),"httpPort":(\d+),"graphql":"([^"]+)".*"msg":"aggregator listening"/,
-    timeoutMs: options.timeoutMs ?? 60_000,
-    ...(options.env ? { env: options.env } : {}),
-    ...(options.onLine ? { onLine: options.onLine } : {}),
-  });
+  const service = await startAllegroProcess(
+    'aggregator',
+    flags,
+    /"grpcPort":(\d+),"httpPort":(\d+),"graphql":"([^"]+)".*"msg":"aggregator listening"/,
+    options,
+  );
   const httpPort = Number(service.ready[2]);
   return Object.assign(service, {
     grpcPort: Number(service.ready[1]),

@@ -1,7 +1,5 @@
-import { fileURLToPath } from 'node:url';
-import { type ChildService, startChildService } from '../child-service.ts';
-
-const ALLEGRO_BIN = fileURLToPath(new URL('../../../bin/allegro.mjs', import.meta.url));
+import { type AllegroProcessOptions, startAllegroProcess } from '../allegro-process.ts';
+import type { ChildService } from '../child-service.ts';
 
 /** A sidecar running as its own process, with the gRPC port it reported. */
 export interface SidecarProcess extends ChildService {
@@ -15,16 +13,14 @@ export interface SidecarProcess extends ChildService {
  */
 export async function startSidecarProcess(
   flags: readonly string[],
-  options: { onLine?: (line: string) => void; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: AllegroProcessOptions = {},
 ): Promise<SidecarProcess> {
-  const service = await startChildService({
-    command: process.execPath,
-    args: [ALLEGRO_BIN, 'sidecar', ...flags],
-    ready: /"port":(\d+).*"msg":"sidecar listening"/,
-    timeoutMs: options.timeoutMs ?? 60_000,
-    ...(options.env ? { env: options.env } : {}),
-    ...(options.onLine ? { onLine: options.onLine } : {}),
-  });
+  const service = await startAllegroProcess(
+    'sidecar',
+    flags,
+    /"port":(\d+).*"msg":"sidecar listening"/,
+    options,
+  );
   const port = Number(service.ready[1]);
   return Object.assign(service, { port, url: `127.0.0.1:${port}` });
 }
