@@ -14,6 +14,12 @@ export enum RejectCode {
   MISSING_PARENT_QC = 9,
   INVALID_PARENT_QC = 10,
   TEMPORARY_UNAVAILABLE = 11,
+  /** Allegro: the node would not include the tx now; the message names the rule and by how much. */
+  NOT_LANDABLE = 12,
+  /** Allegro: a pending-settlement quota is full or the sender is cooling off; retry later. */
+  RATE_LIMITED = 13,
+  /** Allegro: a TIP-20 transfer to this recipient reverts (zero address, the token, a system address). */
+  INVALID_RECIPIENT = 14,
 }
 
 /** An in-band refusal: a code and a human-readable message. */
@@ -34,6 +40,7 @@ export function reject(code: RejectCode, message: string): Reject {
 export function isTransientReject(code: RejectCode): boolean {
   return (
     code === RejectCode.TEMPORARY_UNAVAILABLE ||
+    code === RejectCode.RATE_LIMITED ||
     code === RejectCode.INSUFFICIENT_FUNDS ||
     code === RejectCode.NONCE_SEQ_TOO_HIGH ||
     code === RejectCode.MISSING_PARENT_QC ||

@@ -9,6 +9,8 @@ export enum TempoTxFormat {
   UNSPECIFIED = 0,
   EVM_OPAQUE_BYTES_V1 = 1,
   TEMPO_NATIVE_V1 = 2,
+  /** Allegro: a payment out of the AllegroEscrow contract (ESCROWED guarantee). */
+  ALLEGRO_ESCROW_V1 = 3,
 }
 
 /** A 2D nonce: 32-byte big-endian nonce key and the sequence within that key. */
@@ -70,6 +72,8 @@ export interface ValidatorCertificate {
   readonly effects?: EffectsSummary;
   readonly signature: Uint8Array;
   readonly createdUnixMillis: bigint;
+  /** Allegro escrow mode: 65-byte secp256k1 signature by the validator's settlement key; absent otherwise. */
+  readonly settlementSignature?: Uint8Array;
 }
 
 /** `QuorumCertificate` (reference §2.1, §5). `threshold` is informational: it is never trusted. */
@@ -98,4 +102,6 @@ export interface Effects extends Payment {
 export interface SubmitRequest {
   readonly tx?: FastPayTx;
   readonly parentQcs: readonly QuorumCertificate[];
+  /** Allegro: the parents' own FastPayTx, so a validator that never saw a parent can check it is landable. */
+  readonly parentTxs?: readonly FastPayTx[];
 }

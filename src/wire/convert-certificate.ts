@@ -58,6 +58,7 @@ export function validatorCertificateToProto(cert: ValidatorCertificate): Validat
     effects: cert.effects && effectsSummaryToProto(cert.effects),
     signature: cert.signature,
     createdUnixMillis: cert.createdUnixMillis,
+    settlementSignature: cert.settlementSignature ?? new Uint8Array(),
   });
 }
 
@@ -69,6 +70,7 @@ export function validatorCertificateFromProto(message: ValidatorCertificateMessa
     effects: message.effects && effectsSummaryFromProto(message.effects),
     signature: message.signature,
     createdUnixMillis: message.createdUnixMillis,
+    ...(message.settlementSignature.length > 0 ? { settlementSignature: message.settlementSignature } : {}),
   };
 }
 

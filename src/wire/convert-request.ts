@@ -12,6 +12,7 @@ export function submitRequestToProto(request: SubmitRequest): SubmitFastPayReque
   return create(SubmitFastPayRequestSchema, {
     tx: request.tx && fastPayTxToProto(request.tx),
     parentQcs: request.parentQcs.map(quorumCertificateToProto),
+    parentTxs: (request.parentTxs ?? []).map(fastPayTxToProto),
   });
 }
 
@@ -19,5 +20,6 @@ export function submitRequestFromProto(message: SubmitFastPayRequest): SubmitReq
   return {
     tx: message.tx && fastPayTxFromProto(message.tx),
     parentQcs: message.parentQcs.map(quorumCertificateFromProto),
+    ...(message.parentTxs.length > 0 ? { parentTxs: message.parentTxs.map(fastPayTxFromProto) } : {}),
   };
 }
