@@ -21,6 +21,8 @@ export interface LedgerLimits {
   readonly maxSettledCerts: number;
   /** Parent QCs verified once and trusted by qc hash afterwards; LRU (reference `--max-known-qcs`, 4096). */
   readonly maxKnownQcs?: number;
+  /** Senders remembered in cool-off at once; LRU. */
+  readonly maxCoolingSenders?: number;
 }
 
 interface Lane {
@@ -44,11 +46,27 @@ export class Ledger implements LedgerView {
   readonly #settledCerts: LruMap<string, ValidatorCertificate>;
   readonly #responses: LruMap<string, CachedResponse>;
   readonly #knownParents: LruMap<string, Credit>;
+  readonly #coolOff: LruMap<string, bigint>;
 
   constructor(limits: LedgerLimits) {
     this.#settledCerts = new LruMap(limits.maxSettledCerts);
     this.#responses = new LruMap(limits.maxRequestCache);
     this.#knownParents = new LruMap(limits.maxKnownQcs ?? 4096);
+    this.#coolOff = new LruMap(limits.maxCoolingSenders ?? 65_536);
+  }
+
+  /**
+   * Refuses new certificates to `sender` until `untilMs` (chain time): the node kept refusing one of its txs, so
+   * it may not fill the settlement queue again at once. Bounded (LRU) by `maxCoolingSenders`.
+   */
+  coolOff(sender: Uint8Array, untilMs: bigint): void {
+    const key = byteKey(sender);
+    const current = this.#coolOff.get(key);
+    if (current === undefined || current < untilMs) this.#coolOff.set(key, untilMs);
+  }
+
+  coolingOffUntil(sender: Uint8Array): bigint | undefined {
+    return this.#coolOff.get(byteKey(sender));
   }
 
   knownParent(qcHash: Uint8Array): Credit | undefined {

@@ -27,6 +27,8 @@ export interface LedgerView {
   hasCredit(parentTxHash: Uint8Array): boolean;
   /** The credit of a parent QC this validator already verified, by qc hash (an LRU: `--max-known-qcs`). */
   knownParent(qcHash: Uint8Array): Credit | undefined;
+  /** Chain time (unix millis) until which `sender` gets no new certificate, if it is cooling off. */
+  coolingOffUntil(sender: Uint8Array): bigint | undefined;
   /** The response cached for (sender, client request id). */
   cachedResponse(sender: Uint8Array, requestId: string): CachedResponse | undefined;
 }
