@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { DescMethod, DescService, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
+import { DEFAULT_MAX_CALLS_PER_PEER, PeerCallLimiter } from './grpc-limits.ts';
 import { decodeMessage, encodeMessage, serviceDefinition } from './service-definition.ts';
 import { WireError } from './wire-error.ts';
 
@@ -36,6 +37,11 @@ export interface AddServiceOptions {
     method: DescMethod,
     reason: string,
   ) => MessageInitShape<DescMethod['output']> | undefined;
+  /**
+   * Calls one peer host may have in progress on this server (all its services together; the first service added
+   * sets it); more are answered RESOURCE_EXHAUSTED. Default DEFAULT_MAX_CALLS_PER_PEER.
+   */
+  readonly maxCallsPerPeer?: number;
 }
 
 /** Server TLS material (PEM). */
@@ -55,11 +61,14 @@ class UndecodableRequest {
   constructor(readonly reason: string) {}
 }
 
+/** One limiter per server, shared by its services. */
+const limiters = new WeakMap<grpc.Server, PeerCallLimiter>();
+
 /**
  * Registers `impl` for a protobuf-es service on a grpc-js server. A `WireError` thrown by a handler
  * becomes its status; any other error becomes INTERNAL; undecodable request bytes get
  * INVALID_ARGUMENT without reaching the handler. Responses are encoded here, so a response that cannot
- * be encoded is INTERNAL as well.
+ * be encoded is INTERNAL as well. A peer beyond its concurrent calls gets RESOURCE_EXHAUSTED.
  */
 export function addService<S extends DescService>(
   server: grpc.Server,
@@ -68,6 +77,9 @@ export function addService<S extends DescService>(
   options: AddServiceOptions = {},
 ): void {
   const definition = serviceDefinition(service);
+  const limiter =
+    limiters.get(server) ?? new PeerCallLimiter(options.maxCallsPerPeer ?? DEFAULT_MAX_CALLS_PER_PEER);
+  limiters.set(server, limiter);
   const handlers: grpc.UntypedServiceImplementation = {};
   const serverDefinition: Record<string, grpc.MethodDefinition<unknown, Buffer>> = {};
   for (const method of service.methods) {
@@ -94,6 +106,7 @@ export function addService<S extends DescService>(
                 : stream(decodedRequest(method, request), call);
             },
             statusOf,
+            limiter,
           )
         : unaryHandler(
             method,
@@ -102,6 +115,7 @@ export function addService<S extends DescService>(
               return answer ? Promise.resolve(answer) : unary(decodedRequest(method, request), call);
             },
             statusOf,
+            limiter,
           );
   }
   server.addService(serverDefinition, handlers);
@@ -182,17 +196,30 @@ function callContext(
   return { metadata: call.metadata, peer: call.getPeer(), signal: controller.signal };
 }
 
+/** The status of a call refused because its peer has too many in progress. */
+function tooManyCalls(limiter: PeerCallLimiter): Partial<grpc.StatusObject> {
+  return {
+    code: grpc.status.RESOURCE_EXHAUSTED,
+    details: `more than ${limiter.max} calls in progress from this peer`,
+  };
+}
+
 function unaryHandler(
   method: DescMethod,
   handler: AnyImpl,
   statusOf: StatusOf,
+  limiter: PeerCallLimiter,
 ): grpc.handleUnaryCall<unknown, Buffer> {
   return (call, callback) => {
+    const release = limiter.acquire(call.getPeer());
+    if (!release) return callback(tooManyCalls(limiter));
     const context = callContext(call);
-    (async () => encodeMessage(method.output, await handler(call.request, context)))().then(
-      (bytes) => callback(null, bytes),
-      (error) => callback(statusOf(error, context.signal)),
-    );
+    (async () => encodeMessage(method.output, await handler(call.request, context)))()
+      .finally(release)
+      .then(
+        (bytes) => callback(null, bytes),
+        (error) => callback(statusOf(error, context.signal)),
+      );
   };
 }
 
@@ -200,17 +227,26 @@ function streamingHandler(
   method: DescMethod,
   handler: AnyStreamImpl,
   statusOf: StatusOf,
+  limiter: PeerCallLimiter,
 ): grpc.handleServerStreamingCall<unknown, Buffer> {
   return (call) => {
+    const release = limiter.acquire(call.getPeer());
+    if (!release) {
+      call.emit('error', tooManyCalls(limiter));
+      return;
+    }
     const context = callContext(call);
     (async () => {
       for await (const message of handler(call.request, context)) {
+        release();
         if (context.signal.aborted) return;
         if (!call.write(encodeMessage(method.output, message)))
           await once(call, 'drain', { signal: context.signal });
       }
       call.end();
-    })().catch((error) => call.emit('error', statusOf(error, context.signal)));
+    })()
+      .finally(release)
+      .catch((error) => call.emit('error', statusOf(error, context.signal)));
   };
 }
 

@@ -13,6 +13,7 @@ import { quorumThreshold } from '../../protocol/committee.ts';
 import { createNodeCryptoSuite } from '../../protocol/crypto/node-suite.ts';
 import type { CryptoSuite } from '../../protocol/crypto/suite.ts';
 import { openStore } from '../../store/open-store.ts';
+import { grpcServerOptions } from '../../wire/grpc-limits.ts';
 import { addService, listen, shutdownServer } from '../../wire/grpc-server.ts';
 import { closeServer, serveHealthMetrics, splitHostPort } from '../http/health-metrics.ts';
 import { sendJson } from '../http/json-body.ts';
@@ -134,7 +135,7 @@ export async function startAggregator(
     await tracker.start();
     cleanup.push(() => tracker.stop());
 
-    const server = new grpc.Server();
+    const server = new grpc.Server(grpcServerOptions());
     addService(server, FastPayAggregator, aggregatorService(aggregator, aggMetrics), {
       onUnexpectedError: (err, path) => logger.error({ err, path }, 'handler failed'),
     });

@@ -9,6 +9,7 @@ import { WireStage } from '../../protocol/stage.ts';
 import type { SubmitRequest } from '../../protocol/types.ts';
 import { openStore } from '../../store/open-store.ts';
 import type { Store } from '../../store/store.ts';
+import { grpcServerOptions } from '../../wire/grpc-limits.ts';
 import {
   addService,
   delegatingImpl,
@@ -54,7 +55,7 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
   const self = { name: config.name, id: config.validatorId, publicKey: signer.publicKey };
   const store = await openStore(config.store);
   let service: ServiceImpl<typeof FastPaySidecar> = startingSidecarService(self, config.peers);
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
+  const server = new grpc.Server(grpcServerOptions());
   addService(
     server,
     FastPaySidecar,
