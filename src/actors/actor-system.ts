@@ -33,8 +33,9 @@ export interface ActorSystemOptions {
   /** Payment snapshots and the requests of unfinished payments. */
   readonly store: Store;
   /**
-   * The chain node (heads and receipts). Without it, heads are the sidecars' GetChainHead and settlement stages
-   * come from the sidecars only.
+   * The chain node (heads and receipts). Without it, the head is the (f+1)-th highest the sidecars report and
+   * settlement stages come from the sidecars only. Either way a sidecar's stage counts once f+1 sidecars report it
+   * at the same block (the payment machine's `trusted` guard).
    */
   readonly chain?: Pick<ChainPort, 'head' | 'watchHeads' | 'receipt'>;
   /** Inspection observer attached to every actor (see inspector.ts). */
@@ -97,6 +98,7 @@ export class ActorSystem {
       const logic = sidecarProxyLogic({
         client: channel,
         onSubmit: (request) => system.#onSubmit(request),
+        validatorId: toHex(member.id),
         deliver: (hash, event) => system.deliver(hash, event),
         now: system.#now,
       });
@@ -107,7 +109,7 @@ export class ActorSystem {
       });
       system.#proxies.set(toHex(member.id), proxy.start());
     }
-    const chain = options.chain ?? sidecarHeads(system.#channels);
+    const chain = options.chain ?? sidecarHeads(system.#channels, faultTolerance(committee));
     await chain.head().then(
       (head) => system.#onHead(head),
       (error: unknown) => system.#warn(error, 'first head'),

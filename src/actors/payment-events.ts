@@ -24,9 +24,21 @@ export type PaymentEvent =
       permanent: boolean;
     }
   | { type: 'QC_FORMED'; at: number; qcHash: string; blockHeight: string }
-  | { type: 'QUEUED_ONCHAIN'; at: number; blockHeight: string }
-  | { type: 'INCLUDED'; at: number; blockNumber: string; blockHash: string }
-  | { type: 'FINALIZED'; at: number; blockNumber: string }
-  | { type: 'FAILED'; at: number; message: string }
-  /** Its expiry (or validBefore) passed before it could land. */
-  | { type: 'EXPIRED'; at: number };
+  | { type: 'QUEUED_ONCHAIN'; at: number; blockHeight: string; report?: StageReport }
+  | { type: 'INCLUDED'; at: number; blockNumber: string; blockHash: string; report?: StageReport }
+  | { type: 'FINALIZED'; at: number; blockNumber: string; report?: StageReport }
+  | { type: 'FAILED'; at: number; message: string; report?: StageReport }
+  /** It can no longer land: its deadline passed (before the QC its wrapper expiry, after it the tx's validBefore). */
+  | { type: 'EXPIRED'; at: number; report?: StageReport };
+
+/**
+ * Who reported an on-chain stage, when a sidecar did: such a report is one vote, and the stage moves only once
+ * f+1 validators report it at the same block height and hash (at least one of them honest). Stages the observer
+ * read from the chain itself carry no report and move at once.
+ */
+export interface StageReport {
+  readonly validatorId: string;
+  readonly blockNumber: string;
+  /** 0x-hex, '0x' when the sidecar named no block hash. */
+  readonly blockHash: string;
+}

@@ -1,6 +1,6 @@
 import { assign, setup } from 'xstate';
 import type { ApiStage } from '../protocol/stage.ts';
-import type { PaymentEvent } from './payment-events.ts';
+import type { PaymentEvent, StageReport } from './payment-events.ts';
 
 /** What is known of one payment. JSON-native: hex strings, decimal strings for u64s, unix millis as numbers. */
 export interface PaymentContext {
@@ -27,27 +27,44 @@ export interface PaymentContext {
   readonly blockAtQc?: string;
   readonly inclusion?: { readonly blockNumber: string; readonly blockHash: string };
   readonly failure?: string;
+  /** Sidecars' on-chain stage reports not trusted yet: `stage:blockNumber:blockHash` → validator ids (0x-hex). */
+  readonly stageReports?: Readonly<Record<string, readonly string[]>>;
   /** When each stage was reached (unix millis). */
   readonly stageTimes: Readonly<Partial<Record<ApiStage, number>>>;
 }
 
-export type PaymentInput = Omit<PaymentContext, 'certificates' | 'rejects' | 'stageTimes'> & {
+export type PaymentInput = Omit<
+  PaymentContext,
+  'certificates' | 'rejects' | 'stageTimes' | 'stageReports'
+> & {
   submittedAt: number;
 };
 
-/** Forward moves shared by every state that has not reached them yet. */
+/**
+ * Forward moves shared by every state that has not reached them yet. An on-chain move happens at once when the
+ * observer read it from the chain itself, and on the (f+1)-th agreeing sidecar report otherwise (guard `trusted`);
+ * a report that is not enough yet is only recorded.
+ */
 const toQcFormed = {
   target: '#payment.qcFormed',
   actions: ['recordQc', { type: 'stamp', params: { stage: 'QC_FORMED' } }],
 } as const;
-const toQueued = {
-  target: '#payment.queuedOnchain',
-  actions: { type: 'stamp', params: { stage: 'QUEUED_ONCHAIN' } },
-} as const;
-const toIncluded = {
-  target: '#payment.included',
-  actions: ['recordInclusion', { type: 'stamp', params: { stage: 'INCLUDED' } }],
-} as const;
+const toQueued = [
+  {
+    guard: 'trusted',
+    target: '#payment.queuedOnchain',
+    actions: ['recordReport', { type: 'stamp', params: { stage: 'QUEUED_ONCHAIN' } }],
+  },
+  { actions: 'recordReport' },
+] as const;
+const toIncluded = [
+  {
+    guard: 'trusted',
+    target: '#payment.included',
+    actions: ['recordReport', 'recordInclusion', { type: 'stamp', params: { stage: 'INCLUDED' } }],
+  },
+  { actions: 'recordReport' },
+] as const;
 const onReject = [
   {
     guard: 'quorumImpossible',
@@ -60,7 +77,8 @@ const onReject = [
 /**
  * One payment's life (ARCHITECTURE.md "Payment stages"): submitted → certified (≥ 1 certificate) → qcFormed →
  * queuedOnchain → included → finalized, or the terminal failures rejected (more than f validators refused for
- * good: a quorum is impossible), expired, failedOnchain. Stages only move forward; an event for a later stage
+ * good: a quorum is impossible), expired, failedOnchain. On-chain stages come from the observer's own chain reads
+ * or from f+1 sidecars reporting the same stage at the same block height and hash. Stages only move forward; an event for a later stage
  * skips the ones between (a sidecar may report inclusion before this observer saw the queueing). A QC, and
  * certificates and rejects, arriving after a later stage are still recorded (a sidecar queues a payment for
  * settlement as soon as it certified it, which may be before the payer assembled the QC).
@@ -73,6 +91,11 @@ export const paymentMachine = setup({
   },
   guards: {
     noQcYet: ({ context }) => context.qcHash === undefined,
+    /** The observer's own chain read, or a sidecar report that makes f+1 validators agree on stage and block. */
+    trusted: ({ context, event }) => {
+      const report = 'report' in event ? event.report : undefined;
+      return !report || votersWith(context, event.type, report).length > context.faultTolerance;
+    },
     /** Counting the reject being received, more than f validators refused for good. */
     quorumImpossible: ({ context, event }) => {
       if (event.type !== 'REJECT') return false;
@@ -123,6 +146,16 @@ export const paymentMachine = setup({
           ? { blockNumber: event.blockNumber, blockHash: event.blockHash }
           : context.inclusion,
     }),
+    recordReport: assign({
+      stageReports: ({ context, event }) => {
+        const report = 'report' in event ? event.report : undefined;
+        if (!report) return context.stageReports;
+        return {
+          ...context.stageReports,
+          [reportKey(event.type, report)]: votersWith(context, event.type, report),
+        };
+      },
+    }),
     recordFailure: assign({
       failure: ({ context, event }) => (event.type === 'FAILED' ? event.message : context.failure),
     }),
@@ -135,11 +168,22 @@ export const paymentMachine = setup({
   },
   initial: 'submitted',
   on: {
-    FAILED: {
-      target: '.failedOnchain',
-      actions: ['recordFailure', { type: 'stamp', params: { stage: 'FAILED' } }],
-    },
-    EXPIRED: { target: '.expired', actions: { type: 'stamp', params: { stage: 'EXPIRED' } } },
+    FAILED: [
+      {
+        guard: 'trusted',
+        target: '.failedOnchain',
+        actions: ['recordReport', 'recordFailure', { type: 'stamp', params: { stage: 'FAILED' } }],
+      },
+      { actions: 'recordReport' },
+    ],
+    EXPIRED: [
+      {
+        guard: 'trusted',
+        target: '.expired',
+        actions: ['recordReport', { type: 'stamp', params: { stage: 'EXPIRED' } }],
+      },
+      { actions: 'recordReport' },
+    ],
     CERTIFICATE: { actions: 'recordCertificate' },
     REJECT: { actions: 'recordReject' },
     QC_FORMED: {
@@ -172,7 +216,14 @@ export const paymentMachine = setup({
     queuedOnchain: { on: { INCLUDED: toIncluded } },
     included: {
       on: {
-        FINALIZED: { target: 'finalized', actions: { type: 'stamp', params: { stage: 'FINALIZED' } } },
+        FINALIZED: [
+          {
+            guard: 'trusted',
+            target: 'finalized',
+            actions: ['recordReport', { type: 'stamp', params: { stage: 'FINALIZED' } }],
+          },
+          { actions: 'recordReport' },
+        ],
         EXPIRED: {},
       },
     },
@@ -182,6 +233,16 @@ export const paymentMachine = setup({
     failedOnchain: { type: 'final' },
   },
 });
+
+function reportKey(stage: string, report: StageReport): string {
+  return `${stage}:${report.blockNumber}:${report.blockHash}`;
+}
+
+/** The validators that reported `stage` at the report's block, counting this report once. */
+function votersWith(context: PaymentContext, stage: string, report: StageReport): readonly string[] {
+  const held = context.stageReports?.[reportKey(stage, report)] ?? [];
+  return held.includes(report.validatorId) ? held : [...held, report.validatorId];
+}
 
 /** The API stage of a machine state (ARCHITECTURE.md names). */
 export const STAGE_OF_STATE: Readonly<Record<string, ApiStage>> = {

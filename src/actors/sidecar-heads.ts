@@ -1,28 +1,35 @@
 import type { FastPaySidecar } from '../../gen/tempo/fastpay/v1/sidecar_pb.ts';
 import type { ChainHead, ChainPort } from '../chain/chain-port.ts';
 import { pollHeads } from '../chain/poll-heads.ts';
+import { quorumHead } from '../protocol/quorum-head.ts';
 import type { ServiceClient } from '../wire/grpc-client.ts';
 
 /**
- * Heads as the sidecars report them (GetChainHead, reference §6.7), for a system without its own chain node: the
- * first sidecar that answers, in committee order, polled every `intervalMs`; each height is reported once (a
- * standalone sidecar's height never moves).
+ * Heads as the sidecars report them (GetChainHead, reference §6.7), for a system without its own chain node: every
+ * sidecar is asked and the head is the (f+1)-th highest answer (quorumHead), so f lying sidecars cannot move it;
+ * polled every `intervalMs`, each height reported once (a standalone sidecar's height never moves). Fails while
+ * fewer than f+1 sidecars answer.
  */
 export function sidecarHeads(
   clients: readonly ServiceClient<typeof FastPaySidecar>[],
+  faultTolerance: number,
   intervalMs = 1000,
 ): Pick<ChainPort, 'head' | 'watchHeads'> {
   const head = async (): Promise<ChainHead> => {
-    let failure: unknown = new Error('no sidecar to ask for the chain head');
-    for (const client of clients) {
-      try {
-        const r = await client.getChainHead({}, { timeoutMs: intervalMs * 2 });
-        return { height: r.blockHeight, hash: r.blockHash, timestampMs: r.unixMillis };
-      } catch (error) {
-        failure = error;
-      }
-    }
-    throw failure;
+    const answers = await Promise.allSettled(
+      clients.map((client) => client.getChainHead({}, { timeoutMs: intervalMs * 2 })),
+    );
+    const reports = answers.flatMap((a) =>
+      a.status === 'fulfilled'
+        ? [{ height: a.value.blockHeight, hash: a.value.blockHash, timestampMs: a.value.unixMillis }]
+        : [],
+    );
+    const agreed = quorumHead(reports, faultTolerance);
+    if (agreed) return agreed;
+    const failure = answers.find((a) => a.status === 'rejected');
+    throw failure?.status === 'rejected'
+      ? failure.reason
+      : new Error(`fewer than ${faultTolerance + 1} sidecars reported a chain head`);
   };
   return {
     head,

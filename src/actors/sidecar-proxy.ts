@@ -35,6 +35,8 @@ export interface SidecarProxyDeps {
   readonly client: ServiceClient<typeof FastPaySidecar>;
   /** Called with every submitted request before it leaves, so the payment is tracked before any answer. */
   readonly onSubmit: (request: SubmitRequest) => void;
+  /** The validator's id (0x-hex): its settlement stages are delivered as its reports (votes). */
+  readonly validatorId: string;
   /** A settlement stage the sidecar reported for the payment `txHash` (0x-hex). */
   readonly deliver: (txHash: string, event: PaymentEvent) => void;
   readonly now: () => number;
@@ -47,7 +49,8 @@ const DEFAULT_BACKOFF = { initialMs: 250, maxMs: 10_000 };
 /**
  * One validator's sidecar as an actor: submits over SubmitFastPayStream (one stream per payment on the proxy's
  * single channel), answers the payer client with the sidecar's certificate or reject, and keeps reading the same
- * stream for the settlement stages (QUEUED_ONCHAIN, INCLUDED, FINALIZED, FAILED, EXPIRED), which go to `deliver`.
+ * stream for the settlement stages (QUEUED_ONCHAIN, INCLUDED, FINALIZED, FAILED, EXPIRED), which go to `deliver`
+ * as this validator's reports (the payment moves on f+1 agreeing reports).
  * A followed stream that breaks (the sidecar restarted, the network dropped) is reopened with backoff until the
  * payment reaches a terminal stage or is unwatched. Input names the validator for the inspector.
  */
@@ -224,7 +227,7 @@ class SidecarProxy {
           if (!onAnswer({ cert: validatorCertificateFromProto(event.value) })) return;
         } else if (event.case === 'lifecycle') {
           const update = lifecycleFromProto(event.value);
-          const payment = lifecycleToPaymentEvent(update, this.deps.now());
+          const payment = lifecycleToPaymentEvent(update, this.deps.now(), this.deps.validatorId);
           if (payment) this.deps.deliver(toHex(update.txHash), payment);
           if (isTerminalStage(update.stage)) return;
         }

@@ -118,4 +118,37 @@ describe('payment machine', () => {
     expect(actor.getSnapshot().value).toBe('qcFormed');
     expect(Object.keys(actor.getSnapshot().context.rejects)).toEqual(['c', 'd']);
   });
+
+  it('a lone sidecar report of QUEUED_ONCHAIN, INCLUDED, FAILED or EXPIRED does not move the payment (f = 1)', () => {
+    const actor = createActor(paymentMachine, { input }).start();
+    actor.send({ type: 'QC_FORMED', at: 1003, qcHash: '0xqc', blockHeight: '7' });
+    const report = { validatorId: 'liar', blockNumber: '9', blockHash: '0x99' };
+    actor.send({ type: 'QUEUED_ONCHAIN', at: 1004, blockHeight: '9', report });
+    actor.send({ type: 'INCLUDED', at: 1005, blockNumber: '9', blockHash: '0x99', report });
+    actor.send({ type: 'FAILED', at: 1006, message: 'lie', report });
+    actor.send({ type: 'EXPIRED', at: 1007, report });
+    actor.send({ type: 'INCLUDED', at: 1008, blockNumber: '9', blockHash: '0x99', report });
+    expect(actor.getSnapshot().value).toBe('qcFormed');
+    expect(actor.getSnapshot().context.stageReports).toMatchObject({ 'INCLUDED:9:0x99': ['liar'] });
+  });
+
+  it('f+1 sidecars reporting the same stage at the same block and hash move it; another block does not count', () => {
+    const actor = createActor(paymentMachine, { input }).start();
+    actor.send({ type: 'QC_FORMED', at: 1003, qcHash: '0xqc', blockHeight: '7' });
+    const at = (validatorId: string, blockHash: string) => ({ validatorId, blockNumber: '9', blockHash });
+    actor.send({ type: 'INCLUDED', at: 1005, blockNumber: '9', blockHash: '0x99', report: at('a', '0x99') });
+    actor.send({ type: 'INCLUDED', at: 1006, blockNumber: '9', blockHash: '0x98', report: at('b', '0x98') });
+    expect(actor.getSnapshot().value).toBe('qcFormed');
+    actor.send({ type: 'INCLUDED', at: 1007, blockNumber: '9', blockHash: '0x99', report: at('c', '0x99') });
+    expect(actor.getSnapshot().value).toBe('included');
+    expect(actor.getSnapshot().context.inclusion).toEqual({ blockNumber: '9', blockHash: '0x99' });
+    expect(actor.getSnapshot().context.stageTimes.INCLUDED).toBe(1007);
+  });
+
+  it("the observer's own chain read (no report) moves it at once", () => {
+    const actor = createActor(paymentMachine, { input }).start();
+    actor.send({ type: 'QC_FORMED', at: 1003, qcHash: '0xqc', blockHeight: '7' });
+    actor.send({ type: 'FAILED', at: 1004, message: 'sequence taken' });
+    expect(actor.getSnapshot().value).toBe('failedOnchain');
+  });
 });

@@ -16,6 +16,7 @@ import { eventually } from '../support/eventually.ts';
 type StreamEvent = MessageInitShape<typeof SubmitFastPayEventSchema>;
 
 const TX_HASH = repeatByte(0x7a, 32);
+const DAVE_ID = repeatByte(0xd1, 32);
 const request = { tx: undefined, parentQcs: [] };
 const cert: StreamEvent = {
   event: {
@@ -63,6 +64,7 @@ async function proxyFor(stream: ServiceImpl<typeof FastPaySidecar>['submitFastPa
     sidecarProxyLogic({
       client,
       onSubmit: (r) => submitted.push(r),
+      validatorId: toHex(DAVE_ID),
       deliver: (txHash, event) => delivered.push({ txHash, event }),
       now: () => 42,
       backoff: { initialMs: 10, maxMs: 40 },
@@ -99,7 +101,13 @@ describe('sidecar proxy actor', () => {
     expect(streams).toBe(2);
     expect(delivered[1]).toEqual({
       txHash: toHex(TX_HASH),
-      event: { type: 'INCLUDED', at: 42, blockNumber: '8', blockHash: toHex(repeatByte(9, 32)) },
+      event: {
+        type: 'INCLUDED',
+        at: 42,
+        blockNumber: '8',
+        blockHash: toHex(repeatByte(9, 32)),
+        report: { validatorId: toHex(DAVE_ID), blockNumber: '8', blockHash: toHex(repeatByte(9, 32)) },
+      },
     });
   });
 
@@ -124,6 +132,7 @@ describe('sidecar proxy actor', () => {
       sidecarProxyLogic({
         client: createClient(FastPaySidecar, '127.0.0.1:9'),
         onSubmit: () => undefined,
+        validatorId: toHex(DAVE_ID),
         deliver: () => undefined,
         now: Date.now,
       }),
