@@ -4,6 +4,7 @@ import { fromHex, toHex } from '../protocol/bytes.ts';
 import type { ChainHead, ChainPort, ChainReceipt } from './chain-port.ts';
 import { headFromRpc, type RpcHeader } from './head-from-rpc.ts';
 import { pollHeads } from './poll-heads.ts';
+import { createPooledFetch } from './pooled-fetch.ts';
 import { DEFAULT_BACKOFF, type ReconnectBackoff, subscribeNewHeads } from './subscribe-new-heads.ts';
 import { toChainError } from './to-chain-error.ts';
 
@@ -18,15 +19,29 @@ export interface ViemChainOptions {
   readonly timeoutMs?: number;
   /** WebSocket reconnect backoff. Default 500 ms doubling to 30 s. */
   readonly backoff?: ReconnectBackoff;
+  /** Kept-alive HTTP connections to the node at most; further requests queue. Default 16. */
+  readonly maxConnections?: number;
 }
+
+/** Default bound of the HTTP connection pool to one node. */
+export const DEFAULT_MAX_CONNECTIONS = 16;
 
 /**
  * A ChainPort over any Tempo JSON-RPC node through viem. Requests are not retried (retryCount 0): a failure
- * surfaces at once as a ChainError and the caller decides when to try again. Nothing is cached.
+ * surfaces at once as a ChainError and the caller decides when to try again. Nothing is cached. HTTP requests go
+ * through a bounded pool of kept-alive connections (`maxConnections`), and the requests issued in one tick travel
+ * as one JSON-RPC batch, so the reads of one block (nonces of every lane, receipts of every released payment) cost
+ * one round trip, each answered or refused on its own.
  */
 export function createViemChain(options: ViemChainOptions): ChainPort {
+  const pool = createPooledFetch({ maxSockets: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS });
   const client = createPublicClient({
-    transport: http(options.rpcUrl, { retryCount: 0, timeout: options.timeoutMs ?? 10_000 }),
+    transport: http(options.rpcUrl, {
+      retryCount: 0,
+      timeout: options.timeoutMs ?? 10_000,
+      batch: true,
+      fetchFn: pool.fetch,
+    }),
   });
   const watches = new Set<() => void>();
 
@@ -98,6 +113,7 @@ export function createViemChain(options: ViemChainOptions): ChainPort {
     async close() {
       for (const stop of watches) stop();
       watches.clear();
+      pool.close();
     },
   };
 }
