@@ -26,6 +26,9 @@ const ZERO_KEY = repeatByte(0, 32);
 /** A chain in memory: the test appends blocks and announces heads. */
 class FakeChain {
   readonly blocks = new Map<bigint, ChainBlock>();
+  /** Every lane's nonce at any height, and the receipts the chain holds (by 0x-hex tx hash). */
+  laneNonce = 0n;
+  readonly receipts = new Set<string>();
   #onHead: ((head: ChainHead) => void) | undefined;
 
   constructor() {
@@ -44,12 +47,11 @@ class FakeChain {
       this.#onHead = onHead;
       return () => undefined;
     },
-    receipt: async (txHash: Uint8Array) => ({
-      txHash,
-      blockNumber: 0n,
-      blockHash: new Uint8Array(32),
-      success: true,
-    }),
+    receipt: async (txHash: Uint8Array) =>
+      this.receipts.has(toHex(txHash))
+        ? { txHash, blockNumber: 0n, blockHash: new Uint8Array(32), success: true }
+        : undefined,
+    nonce: async () => this.laneNonce,
   } as unknown as ChainPort;
 
   readonly reader = { block: async (height: bigint) => this.blocks.get(height) };
@@ -72,6 +74,24 @@ afterEach(async () => {
   for (const r of running) await r.stop();
   running = [];
 });
+
+/** A record of payment number `n` of board-certs, as a submission through the aggregator leaves it. */
+function recordOf(n: number, deadlines: { expiresAtMs?: bigint; validBeforeMs?: bigint }) {
+  const effects = {
+    sender: ALICE,
+    recipient: BOB,
+    amount: BigInt(n + 1),
+    asset: ALPHA_USD,
+    nonce: { nonceKey: ZERO_KEY, seq: BigInt(n) },
+  };
+  return {
+    txHash: txHashOf(n),
+    effectsHash: effectsHash(suite, effects),
+    effects,
+    chainTxHash: transferOf(n).hash,
+    ...deadlines,
+  };
+}
 
 async function start(store = new MemoryStore()) {
   const registry = await PaymentSystem.open({ store });
@@ -115,6 +135,7 @@ describe('ChainTracker: on-chain stages read from the chain by the aggregator it
     await aggregator.ingest(boardCert(DAVE, 4));
     await aggregator.ingest(boardCert(EDGAR, 4));
     expect(stageOf(4)).toBe('QC_FORMED');
+    chain.receipts.add(toHex(transferOf(4).hash));
     chain.add(2n, [transferOf(4)]);
     await eventually(() => expect(stageOf(4)).toBe('INCLUDED'));
     expect(aggregator.payment(toHex(txHashOf(4)))?.inclusion).toEqual({
@@ -162,5 +183,49 @@ describe('ChainTracker: on-chain stages read from the chain by the aggregator it
     expect(stageOf(6)).toBe('SUBMITTED');
     chain.add(3n, []);
     await eventually(() => expect(stageOf(6)).toBe('EXPIRED'));
+  });
+
+  it("a QC'd payment whose wrapper expiry passed but whose validBefore has not stays open, and lands INCLUDED", async () => {
+    const store = new MemoryStore();
+    const records = new PaymentRecords(store);
+    await records.save(recordOf(7, { expiresAtMs: 1_700_000_002_500n, validBeforeMs: 1_700_000_010_000n }));
+    await records.save(recordOf(8, { expiresAtMs: 1_700_000_002_500n }));
+    await store.put('aggregator/chain/scanned', new TextEncoder().encode('1'));
+    const { aggregator, chain, stageOf } = await start(store);
+    await aggregator.ingest(boardCert(DAVE, 7));
+    await aggregator.ingest(boardCert(EDGAR, 7));
+    expect(stageOf(7)).toBe('QC_FORMED');
+    chain.add(2n, []);
+    chain.add(3n, []);
+    // Payment 8 (no QC) expires at the same wrapper expiry, in the same sweep, after payment 7 was judged.
+    await eventually(() => expect(stageOf(8)).toBe('EXPIRED'));
+    expect(stageOf(7)).toBe('QC_FORMED');
+    chain.receipts.add(toHex(transferOf(7).hash));
+    chain.add(4n, [transferOf(7)]);
+    await eventually(() => expect(stageOf(7)).toBe('INCLUDED'));
+  });
+
+  it("once a QC'd payment's validBefore passed: EXPIRED while its lane nonce has not passed, else FAILED without our receipt", async () => {
+    const store = new MemoryStore();
+    const records = new PaymentRecords(store);
+    await records.save(recordOf(9, { validBeforeMs: 1_700_000_002_500n }));
+    await records.save(recordOf(10, { validBeforeMs: 1_700_000_004_500n }));
+    await store.put('aggregator/chain/scanned', new TextEncoder().encode('1'));
+    const { aggregator, chain, stageOf } = await start(store);
+    for (const n of [9, 10]) {
+      await aggregator.ingest(boardCert(DAVE, n));
+      await aggregator.ingest(boardCert(EDGAR, n));
+    }
+    chain.add(2n, []);
+    chain.add(3n, []);
+    await eventually(() => expect(stageOf(9)).toBe('EXPIRED'));
+    expect(stageOf(10)).toBe('QC_FORMED');
+    chain.laneNonce = 11n;
+    chain.add(4n, []);
+    chain.add(5n, []);
+    await eventually(() => expect(stageOf(10)).toBe('FAILED'));
+    expect(aggregator.payment(toHex(txHashOf(10)))?.failure).toBe(
+      'sequence 10 of its lane was used by another transaction',
+    );
   });
 });

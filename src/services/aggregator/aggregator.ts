@@ -1,5 +1,6 @@
 import type { PaymentEvent } from '../../actors/payment-events.ts';
 import type { PaymentPage, PaymentRegistry, PaymentView } from '../../actors/payment-registry.ts';
+import { lifecycleToPaymentEvent } from '../../actors/to-payment-event.ts';
 import type { ChainHead } from '../../chain/chain-port.ts';
 import type { ClientEvent } from '../../client/client-event.ts';
 import { type CollectionTarget, collectCertificates } from '../../client/collect-certificates.ts';
@@ -20,7 +21,7 @@ import { effectsHash } from '../../protocol/hashing.ts';
 import { LruMap } from '../../protocol/lru-map.ts';
 import { assembleQuorumCertificate } from '../../protocol/quorum.ts';
 import { isTransientReject, type Reject, RejectCode, rejectCodeName } from '../../protocol/reject.ts';
-import { type ApiStage, WireStage } from '../../protocol/stage.ts';
+import { type ApiStage, type LifecycleUpdate, WireStage } from '../../protocol/stage.ts';
 import type { QuorumCertificate, SubmitRequest, ValidatorCertificate } from '../../protocol/types.ts';
 import { prepareSubmission } from '../../protocol/validation/prepare-submission.ts';
 import type { Logger } from '../logger.ts';
@@ -28,7 +29,7 @@ import type { BulletinBoard, BulletinBoardPage, BulletinBoardQuery } from '../si
 import type { AggregatorMetrics } from './aggregator-metrics.ts';
 import { type ChainHeadNode, chainHeadNode, type PaymentNode, paymentNode } from './api-nodes.ts';
 import { BoardMirror } from './board-mirror.ts';
-import { LifecycleFollower, type SidecarStage } from './lifecycle-follower.ts';
+import { LifecycleFollower } from './lifecycle-follower.ts';
 import type { PaymentRecord, PaymentRecords } from './payment-records.ts';
 import type { SidecarLink } from './sidecar-links.ts';
 
@@ -78,8 +79,8 @@ export interface AggregatorOptions {
   readonly metrics: AggregatorMetrics;
   readonly logger: Logger;
   /**
-   * True when the aggregator reads on-chain stages from its own Tempo node (`--rpc-url`); otherwise a stage after
-   * QUEUED_ONCHAIN counts once f+1 sidecars report it alike (at least one of them honest).
+   * True when the aggregator reads on-chain stages from its own Tempo node (`--rpc-url`): sidecars then only tell
+   * QUEUED_ONCHAIN. Any stage a sidecar tells counts once f+1 sidecars report it alike (at least one of them honest).
    */
   readonly verifiesChain: boolean;
   readonly now?: () => number;
@@ -105,7 +106,6 @@ export class Aggregator {
   readonly #open = new Set<string>();
   readonly #byContention = new Map<string, Set<string>>();
   readonly #qcByHash = new Map<string, QuorumCertificate>();
-  readonly #reports = new Map<string, Map<string, Set<string>>>();
   /** Certificates refused already (tx hash and signature), so a board read again does not count them again. */
   readonly #refused = new LruMap<string, true>(10_000);
   readonly #follower: LifecycleFollower;
@@ -197,6 +197,7 @@ export class Aggregator {
         request: full,
         chainTxHash: suite.keccak256(p.signedTx),
         ...(p.expiry.kind === 'unixMillis' ? { expiresAtMs: p.expiry.value } : {}),
+        ...(p.decoded.validBefore !== undefined ? { validBeforeMs: p.decoded.validBefore * 1000n } : {}),
       },
       this.#now(),
     );
@@ -361,7 +362,6 @@ export class Aggregator {
     if (TERMINAL.has(view.stage)) {
       this.#close(view.txHash);
       this.#follower.stop(view.txHash);
-      this.#reports.delete(view.txHash);
     }
     const payment = this.payment(view.txHash);
     if (!payment) return;
@@ -518,25 +518,14 @@ export class Aggregator {
   }
 
   /**
-   * A sidecar's lifecycle report. QUEUED_ONCHAIN is taken from any sidecar (it only says a validator forwarded the
-   * tx). Later stages are the chain tracker's when the aggregator verifies the chain itself; otherwise they count
-   * once f+1 validators report the same stage and block.
+   * A sidecar's lifecycle report, passed on as that validator's vote: the payment's machine moves only once f+1
+   * validators report the same stage at the same block height and hash. With its own chain reads the aggregator
+   * takes only QUEUED_ONCHAIN from the sidecars (the chain does not show queueing); later stages are its own.
    */
-  #onSidecarStage(member: CommitteeMember, key: string, update: SidecarStage): void {
-    const at = this.#now();
-    if (update.stage === WireStage.QUEUED_ONCHAIN) {
-      void this.advance(key, { type: 'QUEUED_ONCHAIN', at, blockHeight: update.blockHeight.toString() });
-      return;
-    }
-    if (this.#o.verifiesChain) return;
-    const event = sidecarChainEvent(update, at);
-    if (!event) return;
-    const reports = this.#reports.get(key) ?? new Map<string, Set<string>>();
-    this.#reports.set(key, reports);
-    const agreeing = `${update.stage}:${toHex(update.blockHash)}`;
-    const voters = reports.get(agreeing) ?? new Set<string>();
-    reports.set(agreeing, voters.add(toHex(member.id)));
-    if (voters.size === faultTolerance(this.committee) + 1) void this.advance(key, event);
+  #onSidecarStage(member: CommitteeMember, key: string, update: LifecycleUpdate): void {
+    if (this.#o.verifiesChain && update.stage !== WireStage.QUEUED_ONCHAIN) return;
+    const event = lifecycleToPaymentEvent(update, this.#now(), toHex(member.id));
+    if (event) void this.advance(key, event);
   }
 
   #certsFromContext(record: PaymentRecord, view: PaymentView): ValidatorCertificate[] {
@@ -580,23 +569,6 @@ export class Aggregator {
       ];
     }
     return [];
-  }
-}
-
-/** The payment event of a sidecar's on-chain report (INCLUDED, FINALIZED, FAILED, EXPIRED). */
-function sidecarChainEvent(update: SidecarStage, at: number): PaymentEvent | undefined {
-  const blockNumber = update.blockHeight.toString();
-  switch (update.stage) {
-    case WireStage.INCLUDED:
-      return { type: 'INCLUDED', at, blockNumber, blockHash: toHex(update.blockHash) };
-    case WireStage.FINALIZED:
-      return { type: 'FINALIZED', at, blockNumber };
-    case WireStage.FAILED:
-      return { type: 'FAILED', at, message: update.message || 'failed on chain' };
-    case WireStage.EXPIRED:
-      return { type: 'EXPIRED', at };
-    default:
-      return undefined;
   }
 }
 

@@ -1,16 +1,23 @@
+import type { PaymentEvent } from '../../actors/payment-events.ts';
 import type { BlockReader, ChainBlock } from '../../chain/block-transactions.ts';
 import type { ChainHead, ChainPort } from '../../chain/chain-port.ts';
-import { bytesEqual, compareBytes, toHex } from '../../protocol/bytes.ts';
+import { bytesEqual, toHex } from '../../protocol/bytes.ts';
+import { faultTolerance } from '../../protocol/committee.ts';
+import { quorumHead } from '../../protocol/quorum-head.ts';
 import { parseTip20Transfer } from '../../protocol/tempo/tip20-transfer.ts';
 import type { Effects } from '../../protocol/types.ts';
 import type { Store } from '../../store/store.ts';
 import type { Logger } from '../logger.ts';
 import type { Aggregator } from './aggregator.ts';
+import type { PaymentRecord } from './payment-records.ts';
 import type { SidecarLink } from './sidecar-links.ts';
 
 export interface ChainTrackerOptions {
   readonly aggregator: Aggregator;
-  /** The aggregator's own Tempo node (`--rpc-url`); without it heads come from the sidecars. */
+  /**
+   * The aggregator's own Tempo node (`--rpc-url`); without it the head is the (f+1)-th highest the sidecars report
+   * and on-chain stages come from f+1 agreeing sidecars.
+   */
   readonly chain?: { readonly port: ChainPort; readonly reader: BlockReader };
   readonly links: readonly SidecarLink[];
   /** Where the last scanned block height is kept across restarts. */
@@ -32,7 +39,10 @@ const MAX_CATCH_UP = 1024n;
  * holding an open payment's contention key (sender, nonce key, sequence) is that payment's INCLUDED (FAILED if it
  * reverted) when it is the certified transaction (same chain hash, or for mirrored payments the same single
  * TIP-20 transfer); any other transaction took the sequence, so the payment FAILED. INCLUDED becomes FINALIZED
- * `finalityDepth` blocks later; a payment not included when the head's time passes its expiry is EXPIRED.
+ * `finalityDepth` blocks later. Expiry is judged at the head's time: before its QC a payment expires at its
+ * wrapper expiry (or validBefore, when earlier); once QC'd only the signed tx's validBefore counts, and only with a
+ * chain: a payment past it is INCLUDED or FAILED when its lane nonce has passed (by our receipt or not), EXPIRED
+ * otherwise. Without a chain a QC'd payment is followed until f+1 sidecars agree on its fate.
  */
 export class ChainTracker {
   readonly #o: ChainTrackerOptions;
@@ -141,7 +151,7 @@ export class ChainTracker {
     }
   }
 
-  /** FINALIZED at depth (when this aggregator verifies the chain), EXPIRED past the expiry. */
+  /** FINALIZED at depth (when this aggregator verifies the chain), the fate of payments past their deadline. */
   async #sweep(head: ChainHead): Promise<void> {
     const at = Date.now();
     for (const { key, record, view } of this.#o.aggregator.openPayments()) {
@@ -155,31 +165,65 @@ export class ChainTracker {
             blockNumber: inclusion.blockNumber,
           });
         }
-      } else if (view.stage !== 'INCLUDED' && record.expiresAtMs !== undefined) {
-        if (head.timestampMs >= record.expiresAtMs)
+      } else if (view.stage === 'SUBMITTED' || view.stage === 'CERTIFIED') {
+        const deadline = earliest(record.expiresAtMs, record.validBeforeMs);
+        if (deadline !== undefined && head.timestampMs >= deadline) {
           await this.#o.aggregator.advance(key, { type: 'EXPIRED', at });
+        }
+      } else if (view.stage !== 'INCLUDED' && this.#o.chain && record.validBeforeMs !== undefined) {
+        if (head.timestampMs >= record.validBeforeMs) {
+          await this.#o.aggregator.advance(key, await this.#pastDeadline(record, head, at));
+        }
       }
     }
   }
 
-  /** Without a chain: the best head the sidecars report (highest; on a tie the smaller hash, reference §9.2). */
+  /**
+   * The fate of a QC'd payment whose validBefore has passed at `head`: its lane nonce passed on chain with our tx
+   * (INCLUDED) or another one (FAILED), or it never will land (EXPIRED).
+   */
+  async #pastDeadline(record: PaymentRecord, head: ChainHead, at: number): Promise<PaymentEvent> {
+    const { port } = this.#o.chain!;
+    const { sender, nonce } = record.effects;
+    if ((await port.nonce(sender, nonce.nonceKey, head.height)) <= nonce.seq) return { type: 'EXPIRED', at };
+    const receipt = record.chainTxHash && (await port.receipt(record.chainTxHash));
+    if (!receipt) {
+      return {
+        type: 'FAILED',
+        at,
+        message: `sequence ${nonce.seq} of its lane was used by another transaction`,
+      };
+    }
+    return receipt.success
+      ? {
+          type: 'INCLUDED',
+          at,
+          blockNumber: receipt.blockNumber.toString(),
+          blockHash: toHex(receipt.blockHash),
+        }
+      : { type: 'FAILED', at, message: `reverted in block ${receipt.blockNumber}` };
+  }
+
+  /** Without a chain: the (f+1)-th highest head the sidecars report (quorumHead), so f liars cannot move it. */
   async #pollSidecars(): Promise<void> {
     const answers = await Promise.allSettled(
       this.#o.links.map((l) => l.client.getChainHead({}, { timeoutMs: 1_000 })),
     );
-    let best: ChainHead | undefined;
-    for (const answer of answers) {
-      if (answer.status !== 'fulfilled') continue;
-      const { blockHeight: height, blockHash: hash, unixMillis: timestampMs } = answer.value;
-      if (!best || height > best.height || (height === best.height && compareBytes(hash, best.hash) < 0)) {
-        best = { height, hash, timestampMs };
-      }
-    }
-    if (best) this.#onHead(best);
+    const reports = answers.flatMap((a) =>
+      a.status === 'fulfilled'
+        ? [{ height: a.value.blockHeight, hash: a.value.blockHash, timestampMs: a.value.unixMillis }]
+        : [],
+    );
+    const head = quorumHead(reports, faultTolerance(this.#o.aggregator.committee));
+    if (head) this.#onHead(head);
     if (!this.#stopping.signal.aborted) {
       this.#timer = setTimeout(() => void this.#pollSidecars(), this.#o.headPollMs);
     }
   }
+}
+
+function earliest(a: bigint | undefined, b: bigint | undefined): bigint | undefined {
+  return a === undefined ? b : b === undefined || a < b ? a : b;
 }
 
 /** True when the call is exactly the certified TIP-20 transfer. */

@@ -1,30 +1,23 @@
 import type { CommitteeMember } from '../../protocol/committee.ts';
-import type { WireStage } from '../../protocol/stage.ts';
+import type { LifecycleUpdate } from '../../protocol/stage.ts';
 import type { SubmitRequest } from '../../protocol/types.ts';
+import { lifecycleFromProto } from '../../wire/convert-lifecycle.ts';
 import { submitRequestToProto } from '../../wire/convert-request.ts';
 import { Backoff, pause } from '../backoff.ts';
 import type { Logger } from '../logger.ts';
 import type { SidecarLink } from './sidecar-links.ts';
 
-/** A stage a sidecar reported for a payment (its `TxLifecycleUpdate`). */
-export interface SidecarStage {
-  readonly stage: WireStage;
-  readonly blockHeight: bigint;
-  readonly blockHash: Uint8Array;
-  readonly message: string;
-}
-
 /**
  * Follows payments through every sidecar's SubmitFastPayStream (reference §6.8): the request is resubmitted, which
  * a sidecar answers idempotently, and its lifecycle updates are reported, the history first. A broken stream is
- * reopened with backoff until `stop(txHash)`.
+ * reopened with backoff until `stop(txHash)`. Each update is one sidecar's word: the caller decides what it counts for.
  */
 export class LifecycleFollower {
   readonly #following = new Map<string, AbortController>();
 
   constructor(
     private readonly links: readonly SidecarLink[],
-    private readonly onStage: (member: CommitteeMember, txHash: string, update: SidecarStage) => void,
+    private readonly onStage: (member: CommitteeMember, txHash: string, update: LifecycleUpdate) => void,
     private readonly logger: Logger,
   ) {}
 
@@ -56,13 +49,7 @@ export class LifecycleFollower {
       try {
         for await (const { event } of link.client.submitFastPayStream(message, { signal })) {
           if (event.case !== 'lifecycle') continue;
-          const u = event.value;
-          this.onStage(link.member, txHash, {
-            stage: u.stage as number,
-            blockHeight: u.blockHeight,
-            blockHash: u.blockHash,
-            message: u.message,
-          });
+          this.onStage(link.member, txHash, lifecycleFromProto(event.value));
         }
         return;
       } catch (error) {

@@ -15,8 +15,10 @@ export interface PaymentRecord {
   readonly request?: SubmitRequest;
   /** keccak256 of the signed Tempo tx: the chain's tx hash. */
   readonly chainTxHash?: Uint8Array;
-  /** Unix millis after which it can no longer be included (the wrapper's unix-millis expiry). */
+  /** The wrapper's unix-millis expiry: validators certify it only before then. */
   readonly expiresAtMs?: bigint;
+  /** The signed tx's validBefore in unix millis: the chain's own deadline, from which it can no longer land. */
+  readonly validBeforeMs?: bigint;
   readonly qc?: QuorumCertificate;
 }
 
