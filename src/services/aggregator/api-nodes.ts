@@ -3,6 +3,7 @@ import type { ChainHead } from '../../chain/chain-port.ts';
 import { toHex } from '../../protocol/bytes.ts';
 import { certificateSigner } from '../../protocol/certificate.ts';
 import { type Committee, type CommitteeMember, findMember } from '../../protocol/committee.ts';
+import { type Guarantee, guaranteeOf } from '../../protocol/guarantee.ts';
 import { rejectCodeName } from '../../protocol/reject.ts';
 import type { ApiStage } from '../../protocol/stage.ts';
 import type { QuorumCertificate, ValidatorCertificate } from '../../protocol/types.ts';
@@ -38,6 +39,8 @@ export interface CertificateNode {
 }
 
 export interface QuorumCertificateNode {
+  /** What the QC is worth: LOCKED (direct mode) or ESCROWED (see Guarantee). */
+  readonly guarantee: Guarantee;
   readonly txHash: string;
   readonly effectsHash: string;
   readonly qcHash: string;
@@ -55,6 +58,8 @@ export interface RejectionNode {
 export interface PaymentNode {
   readonly txHash: string;
   readonly stage: ApiStage;
+  /** What its QC is (or would be) worth, by the signed tx's format; LOCKED when the format is not known. */
+  readonly guarantee: Guarantee;
   readonly sender: string;
   readonly recipient: string;
   readonly asset: string;
@@ -117,8 +122,13 @@ export function certificateNode(committee: Committee, cert: ValidatorCertificate
   };
 }
 
-export function quorumCertificateNode(committee: Committee, qc: QuorumCertificate): QuorumCertificateNode {
+export function quorumCertificateNode(
+  committee: Committee,
+  qc: QuorumCertificate,
+  guarantee: Guarantee,
+): QuorumCertificateNode {
   return {
+    guarantee,
     txHash: toHex(qc.txHash),
     effectsHash: toHex(qc.effectsHash),
     qcHash: toHex(qc.qcHash),
@@ -151,6 +161,7 @@ export function paymentNode(
   certs: readonly ValidatorCertificate[],
 ): PaymentNode {
   const c = view.context;
+  const guarantee = guaranteeOf(record.request?.tx?.format);
   const validatorOf = (id: string, name: string): ValidatorNode => {
     const member = committee.members.find((m) => toHex(m.id) === id);
     return member ? validatorNode(member) : { id, name, publicKey: '', url: null };
@@ -158,6 +169,7 @@ export function paymentNode(
   return {
     txHash: view.txHash,
     stage: view.stage,
+    guarantee,
     sender: c.sender,
     recipient: c.recipient,
     asset: c.asset,
@@ -177,7 +189,7 @@ export function paymentNode(
       permanent: r.permanent,
     })),
     qcHash: c.qcHash ?? null,
-    quorumCertificate: record.qc ? quorumCertificateNode(committee, record.qc) : null,
+    quorumCertificate: record.qc ? quorumCertificateNode(committee, record.qc, guarantee) : null,
     blockAtSubmit: c.blockAtSubmit,
     blockAtQc: c.blockAtQc ?? null,
     inclusion: c.inclusion ?? null,

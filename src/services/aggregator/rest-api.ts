@@ -178,6 +178,7 @@ function statusBody(payment: PaymentNode, aggregator: Aggregator) {
   return {
     tx_hash: payment.txHash,
     stage: payment.stage,
+    guarantee: payment.guarantee,
     cert_count: payment.certificates.length,
     qc_formed: payment.qcHash !== null,
     ...(payment.qcHash ? { qc_hash: payment.qcHash } : {}),
