@@ -1,5 +1,6 @@
 // Regenerates the protobuf code into a temporary directory with the pinned local buf + protoc-gen-es
-// (works offline) and exits 1 when the result differs from the committed gen/ directory.
+// (works offline) and exits 1 when the result differs from the committed gen/ directory; likewise recompiles
+// the escrow contract (scripts/compile-contracts.mjs) and compares it with its committed artifact.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +37,20 @@ try {
     process.exitCode = 1;
   } else {
     console.log(`codegen-check: gen/ matches proto/ (${names.length} files)`);
+  }
+  const artifact = join('src', 'chain', 'escrow', 'allegro-escrow-artifact.ts');
+  const compiled = join(scratch, 'allegro-escrow-artifact.ts');
+  execFileSync(process.execPath, [join(root, 'scripts', 'compile-contracts.mjs'), compiled], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (!sameFile(join(root, artifact), compiled)) {
+    console.error(
+      `codegen-check: ${artifact} is out of date; run \`npm run codegen:contracts\` and commit it`,
+    );
+    process.exitCode = 1;
+  } else {
+    console.log(`codegen-check: ${artifact} matches contracts/`);
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
