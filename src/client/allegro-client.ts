@@ -25,6 +25,8 @@ import { type PayerKey, payerAddress } from './payer-key.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 import type { ValidatorReport } from './validator-answer.ts';
 
+export { checkPayment, type PayeeChainReader, type PaymentCheck } from './check-payment.ts';
+
 /** How long a payment stays valid when the caller names no `validBefore`. */
 export const DEFAULT_VALID_FOR_MS = 120_000;
 
