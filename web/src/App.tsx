@@ -6,13 +6,14 @@ import {
   EMPTY_TIMELINE,
   type Entry,
   formatAmount,
+  GUARANTEE_MEANING,
   nextBlockAfter,
   nextTimeline,
   type PaymentFields,
   short,
 } from './timeline.ts';
 
-const PAYMENT_FIELDS = `txHash stage sender recipient amount threshold certificates { validator { name } }
+const PAYMENT_FIELDS = `txHash stage guarantee sender recipient amount threshold certificates { validator { name } }
   qcHash blockAtQc inclusion { blockNumber }`;
 
 interface Committee {
@@ -95,6 +96,7 @@ export function App() {
                 <th>amount</th>
                 <th>certificates</th>
                 <th>stage</th>
+                <th>guarantee</th>
               </tr>
             </thead>
             <tbody>
@@ -113,10 +115,22 @@ export function App() {
                       {p.stage}
                     </span>
                   </td>
+                  <td>
+                    <span
+                      className={`guarantee ${p.guarantee}`}
+                      title={GUARANTEE_MEANING[p.guarantee]}
+                      data-testid="payment-guarantee"
+                    >
+                      {p.guarantee}
+                    </span>
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
+          <p className="legend" data-testid="guarantee-legend">
+            LOCKED: {GUARANTEE_MEANING.LOCKED} ESCROWED: {GUARANTEE_MEANING.ESCROWED}
+          </p>
           <SubmitForm />
         </section>
       </div>

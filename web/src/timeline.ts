@@ -5,10 +5,22 @@ import type { ApiStage } from '../../src/protocol/stage.ts';
 /** The API stage names, shared with the server (src/protocol is pure and runs in the browser). */
 export type Stage = ApiStage;
 
+export type Guarantee = 'LOCKED' | 'ESCROWED';
+
+/** One line on what each guarantee means (schema.graphql `Guarantee`). */
+export const GUARANTEE_MEANING: Readonly<Record<Guarantee, string>> = {
+  LOCKED:
+    'Direct mode: 2f+1 validators saw the funds and locked this nonce; the payer can still make it fail by spending the same funds on chain outside Allegro.',
+  ESCROWED:
+    'Escrow mode: the funds sit in the escrow contract; the payment settles unless more than f validators are Byzantine.',
+};
+
 /** The Payment fields the page subscribes to. */
 export interface PaymentFields {
   readonly txHash: string;
   readonly stage: Stage;
+  /** What its QC is worth: LOCKED (direct mode) or ESCROWED. */
+  readonly guarantee: Guarantee;
   readonly sender: string;
   readonly recipient: string;
   readonly amount: string;
