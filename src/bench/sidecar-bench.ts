@@ -30,7 +30,7 @@ async function cpuSeconds(pid: number): Promise<number | undefined> {
 }
 
 /**
- * Starts one standalone sidecar process (file store, so every lock is fsynced before its certificate leaves)
+ * Starts one standalone sidecar process (LMDB store, so every lock is fsynced before its certificate leaves)
  * with every fixture's payer funded, then submits all fixtures over loopback gRPC with `concurrency` calls in
  * flight, and counts certified payments per second of wall time.
  */
@@ -58,7 +58,7 @@ export async function runSidecarBench(
           '--validator-id',
           'd1'.repeat(32),
         ],
-        ...['--balances', join(dir, 'balances.json'), '--store', `file:${join(dir, 'store')}`],
+        ...['--balances', join(dir, 'balances.json'), '--store', `lmdb:${join(dir, 'store')}`],
       ],
       { env: { ...process.env, ALLEGRO_LOG_LEVEL: 'info' } },
     );

@@ -82,8 +82,8 @@ export const aggregatorCommand: Command = {
     committee: { type: 'string', help: 'committee JSON file (members: name, validatorId, publicKey, url)' },
     store: {
       type: 'string',
-      help: 'payment snapshots: memory | file:DIR | redis://host:port',
-      default: 'file:./.allegro/aggregator',
+      help: 'payment snapshots: memory | lmdb:DIR | redis://host:port',
+      default: 'lmdb:./.allegro/aggregator',
     },
     'rpc-url': {
       type: 'string',

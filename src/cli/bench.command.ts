@@ -56,7 +56,7 @@ async function benchSidecar(values: OptionValues): Promise<number> {
   console.log(
     `sidecar bench: ${payments} payments from ${payments} payers, ${concurrency} in flight, one sidecar`,
   );
-  console.log('  over loopback gRPC to a separate process with a file store (fsync before each certificate)');
+  console.log('  over loopback gRPC to a separate process with an LMDB store (fsync before each certificate)');
   const fixtures = makeFixtures(payments, (done) => console.log(`  signed ${done}/${payments} payments`));
   const ceiling = median([
     runCeiling(fixtures, seed),

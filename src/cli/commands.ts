@@ -10,4 +10,5 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./bench.command.ts')).benchCommand,
   conformance: async () => (await import('./conformance.command.ts')).conformanceCommand,
   demo: async () => (await import('./demo.command.ts')).demoCommand,
+  store: async () => (await import('./store.command.ts')).storeCommand,
 };

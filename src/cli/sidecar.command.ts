@@ -65,7 +65,7 @@ export function sidecarConfigFromFlags(values: OptionValues): SidecarConfig {
       .filter((p) => p !== ''),
     gossipIntervalMs: intOption(values, 'gossip-interval-ms')!,
     gossipPullLimit: intOption(values, 'gossip-pull-limit')!,
-    store: stringOption(values, 'store') ?? `file:./.allegro/${name}`,
+    store: stringOption(values, 'store') ?? `lmdb:./.allegro/${name}`,
     ...(committeeFile ? { committeeFile } : {}),
     ...(tlsCert && tlsKey ? { tls: { certFile: tlsCert, keyFile: tlsKey } } : {}),
     ...(rpcUrl ? { rpcUrl } : {}),
@@ -134,7 +134,7 @@ export const sidecarCommand: Command = {
     },
     store: {
       type: 'string',
-      help: 'memory | file:DIR | redis://host:port (default: file:./.allegro/<name>)',
+      help: 'memory | lmdb:DIR | redis://host:port (default: lmdb:./.allegro/<name>)',
     },
     'tls-cert': { type: 'string', help: 'TLS certificate (PEM) for the gRPC server' },
     'tls-key': { type: 'string', help: 'TLS private key (PEM)' },

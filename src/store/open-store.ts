@@ -1,22 +1,33 @@
-import { FileStore } from './file-store.ts';
+import { LmdbStore } from './lmdb-store.ts';
 import { MemoryStore } from './memory-store.ts';
 import { RedisStore } from './redis-store.ts';
 import { type Store, StoreError } from './store.ts';
 
 /**
- * Opens a store from its spec: `memory`, `file:DIR` (created if missing) or
- * `redis://[user:password@]host[:port][/db][?prefix=P]`. STORE_SPEC for anything else.
+ * Opens a store from its spec: `memory`, `lmdb:DIR` (the embedded store, created if missing) or
+ * `redis://[user:password@]host[:port][/db][?prefix=P]`. `file:DIR`, the file store of older versions, is
+ * refused with the command that migrates it. STORE_SPEC for anything else.
  */
 export async function openStore(spec: string): Promise<Store> {
   if (spec === 'memory') return new MemoryStore();
+  if (spec.startsWith('lmdb:')) return LmdbStore.open(directoryOf(spec, 'lmdb:'));
   if (spec.startsWith('file:')) {
-    const dir = spec.slice('file:'.length);
-    if (dir === '') throw new StoreError('STORE_SPEC', 'store spec file: needs a directory (file:DIR)');
-    return FileStore.open(dir);
+    const dir = directoryOf(spec, 'file:');
+    throw new StoreError(
+      'STORE_SPEC',
+      `the file store is gone; copy ${dir} into the embedded store with ` +
+        `"allegro store migrate --from file:${dir} --to lmdb:NEW_DIR" and use lmdb:NEW_DIR`,
+    );
   }
   if (spec.startsWith('redis://')) return RedisStore.open(spec);
   throw new StoreError(
     'STORE_SPEC',
-    `unknown store spec "${spec}": use memory, file:DIR or redis://host:port`,
+    `unknown store spec "${spec}": use memory, lmdb:DIR or redis://host:port`,
   );
+}
+
+function directoryOf(spec: string, scheme: string): string {
+  const dir = spec.slice(scheme.length);
+  if (dir === '') throw new StoreError('STORE_SPEC', `store spec ${scheme} needs a directory (${scheme}DIR)`);
+  return dir;
 }

@@ -29,17 +29,6 @@ export class SortedIndex {
   private sorted: string[] = [];
   private added: string[] = [];
   private removed = 0;
-  private bytes = 0;
-
-  /** Number of live keys. */
-  get count(): number {
-    return this.values.size;
-  }
-
-  /** UTF-8 key bytes plus value bytes over all live entries. */
-  get dataBytes(): number {
-    return this.bytes;
-  }
 
   get(key: string): Uint8Array | undefined {
     return this.values.get(key);
@@ -47,25 +36,14 @@ export class SortedIndex {
 
   /** Stores `value` (not copied) under `key`. */
   set(key: string, value: Uint8Array): void {
-    const old = this.values.get(key);
-    if (old === undefined) this.added.push(key);
-    else this.bytes -= Buffer.byteLength(key) + old.length;
-    this.bytes += Buffer.byteLength(key) + value.length;
+    if (!this.values.has(key)) this.added.push(key);
     this.values.set(key, value);
   }
 
   delete(key: string): void {
-    const old = this.values.get(key);
-    if (old === undefined) return;
-    this.values.delete(key);
-    this.bytes -= Buffer.byteLength(key) + old.length;
+    if (!this.values.delete(key)) return;
     this.removed++;
     if (this.removed > 1024 && this.removed > this.values.size) this.merge();
-  }
-
-  /** Live entries, unordered (values not copied). */
-  entries(): IterableIterator<[string, Uint8Array]> {
-    return this.values.entries();
   }
 
   /** Entries whose key starts with `prefix`, ascending, after `opts.after`, at most `opts.limit`; values copied. */

@@ -1,6 +1,6 @@
 /**
  * The durable key-value port (ARCHITECTURE.md, "Persistence"). Sidecar safety state and actor snapshots go
- * through it; backends are `memory`, `file:DIR` and `redis://…` (see open-store.ts).
+ * through it; backends are `memory`, `lmdb:DIR` and `redis://…` (see open-store.ts).
  */
 
 /** One write of a batch: a value to store, or `null` to delete the key. */
@@ -53,7 +53,7 @@ export type StoreErrorCode =
   | 'STORE_CORRUPT'
   /** A malformed store spec string. */
   | 'STORE_SPEC'
-  /** The file store's directory is held by another open store. */
+  /** The embedded store's directory is held by another open store. */
   | 'STORE_LOCKED'
   /** The store was closed. */
   | 'STORE_CLOSED'

@@ -10,7 +10,7 @@ import { trackedClient } from '../../src/client/tracked-client.ts';
 import { fromHex, toHex } from '../../src/protocol/bytes.ts';
 import { type DemoNetwork, startDemoNetwork } from '../../src/services/demo/demo-network.ts';
 import { runChainedDemo } from '../../src/services/demo/demo-script.ts';
-import { FileStore } from '../../src/store/file-store.ts';
+import { LmdbStore } from '../../src/store/lmdb-store.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { eventually } from '../support/eventually.ts';
 import { pidAlive } from '../support/pid-alive.ts';
@@ -68,7 +68,7 @@ describe('the chained demo on a devnet with Dave and Edgar settling (anvil --net
   }, 90_000);
 
   it('brings a payment queued on chain when the process stopped to included after a restart', async () => {
-    const first = await FileStore.open(dir);
+    const first = await LmdbStore.open(dir);
     const before = await ActorSystem.start({ committee: network.sidecars.committee, store: first, chain });
     const carol = trackedClient(before, { account: CAROL!.privateKey, store: new MemoryStore() });
     const paid = await carol.sendPayment({ to: ALICE!.address, amount: 1_000000n });
@@ -82,7 +82,7 @@ describe('the chained demo on a devnet with Dave and Edgar settling (anvil --net
     await before.stop();
     await first.close();
 
-    const second = await FileStore.open(dir);
+    const second = await LmdbStore.open(dir);
     const after = await ActorSystem.start({ committee: network.sidecars.committee, store: second, chain });
     try {
       expect(after.payments.get(txHash)?.stage).toBe('QUEUED_ONCHAIN');

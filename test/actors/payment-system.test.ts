@@ -6,7 +6,7 @@ import type { PaymentInput } from '../../src/actors/payment.machine.ts';
 import type { PaymentEvent } from '../../src/actors/payment-events.ts';
 import { PAYMENT_KEY_PREFIX, PaymentSystem } from '../../src/actors/payment-system.ts';
 import { decodeTagged } from '../../src/protocol/tagged-json.ts';
-import { FileStore } from '../../src/store/file-store.ts';
+import { LmdbStore } from '../../src/store/lmdb-store.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import type { Store } from '../../src/store/store.ts';
 
@@ -89,7 +89,7 @@ describe('payment system', () => {
     const dir = await mkdtemp(join(tmpdir(), 'allegro-payments-'));
     closers.push(() => rm(dir, { recursive: true, force: true }));
     const p = payment(2);
-    const first = await FileStore.open(dir);
+    const first = await LmdbStore.open(dir);
     const before = await PaymentSystem.open({ store: first });
     await before.track(p);
     await before.send(p.txHash, certificate('dave', 1201));
@@ -99,7 +99,7 @@ describe('payment system', () => {
     await before.close();
     await first.close();
 
-    const second = await FileStore.open(dir);
+    const second = await LmdbStore.open(dir);
     closers.push(() => second.close());
     const after = await open(second);
     expect(after.get(p.txHash)?.stage).toBe('QUEUED_ONCHAIN');

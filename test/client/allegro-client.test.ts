@@ -256,9 +256,9 @@ describe('AllegroClient lane sequence', () => {
     expect(await c.laneState()).toEqual({ next: 1n });
   });
 
-  it('keeps the durable sequence across a client restart on a file store', async () => {
+  it('keeps the durable sequence across a client restart on an LMDB store', async () => {
     const { committee, validators } = network(4);
-    const spec = `file:${join(await root, 'restart')}`;
+    const spec = `lmdb:${join(await root, 'restart')}`;
     const first = await openStore(spec);
     const before = client(committee, validators.map(honest), { store: first });
     expect((await before.sendPayment({ to: BOB, amount: 1_000_000n })).seq).toBe(0n);

@@ -41,13 +41,13 @@ export function sidecarFlags(
     '--gossip-interval-ms',
     '100',
     '--store',
-    `file:${join(dir, v.name)}`,
+    `lmdb:${join(dir, v.name)}`,
     ...extra,
   ];
 }
 
 /**
- * Dave and Edgar as two peered sidecar processes (reference README), each with a file store in a temp dir; or
+ * Dave and Edgar as two peered sidecar processes (reference README), each with an LMDB store in a temp dir; or
  * any `members`, each peered with all the others.
  */
 export class SidecarPair {

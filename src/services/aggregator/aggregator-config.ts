@@ -10,7 +10,7 @@ export interface AggregatorConfig {
   readonly epoch: bigint;
   /** `--committee FILE`; without it the committee is learned from the sidecars (and pinned). */
   readonly committeeFile?: string;
-  /** Store spec: `memory`, `file:DIR` or `redis://…`. */
+  /** Store spec: `memory`, `lmdb:DIR` or `redis://…`. */
   readonly store: string;
   /** Tempo JSON-RPC: the aggregator reads heads and on-chain stages itself. */
   readonly rpcUrl?: string;

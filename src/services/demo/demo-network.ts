@@ -24,7 +24,7 @@ export interface DemoNetwork {
 /**
  * Starts what the chained demo runs on: a Tempo devnet (anvil, Alice 15 / Bob 5 / Carol 5 AlphaUSD) and one
  * sidecar process per validator (Dave, Edgar, …) following it over JSON-RPC (`--rpc-url`, heads over
- * `--ws-url`) and settling what they certify, with a shared committee file and file stores in a temp dir.
+ * `--ws-url`) and settling what they certify, with a shared committee file and LMDB stores in a temp dir.
  * Whatever started is stopped again if a later step fails.
  */
 export async function startDemoNetwork(options: DemoNetworkOptions): Promise<DemoNetwork> {

@@ -19,7 +19,7 @@ export interface SidecarCommitteeOptions {
   readonly validators: readonly DemoValidator[];
   readonly chainId: bigint;
   readonly epoch: bigint;
-  /** The committee file and each validator's file store go here. */
+  /** The committee file and each validator's LMDB store go here. */
   readonly dir: string;
   /** Flags added to every sidecar's command line (e.g. `--rpc-url`, `--demo-balances`). */
   readonly flags?: readonly string[];
@@ -69,12 +69,12 @@ export async function startSidecarCommittee(options: SidecarCommitteeOptions): P
   return { committee, processes, stop };
 }
 
-/** The identity, listen address and file store flags of one validator's sidecar. */
+/** The identity, listen address and LMDB store flags of one validator's sidecar. */
 export function sidecarIdentityFlags(v: DemoValidator, url: string, storeDir: string): string[] {
   return [
     ...['--name', v.name, '--listen', url.replace('http://', '')],
     ...['--seed', toHex(v.seed).slice(2), '--validator-id', toHex(v.id).slice(2)],
-    ...['--store', `file:${storeDir}`],
+    ...['--store', `lmdb:${storeDir}`],
   ];
 }
 

@@ -36,7 +36,7 @@ export interface SidecarConfig {
   readonly gossipIntervalMs: number;
   readonly gossipPullLimit: number;
   readonly committeeFile?: string;
-  /** Store spec: `memory`, `file:DIR` or `redis://…`. */
+  /** Store spec: `memory`, `lmdb:DIR` or `redis://…`. */
   readonly store: string;
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
   /** Tempo JSON-RPC over HTTP: chain state at block B and settlement. Standalone without it. */
