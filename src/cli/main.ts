@@ -12,7 +12,7 @@ async function topLevelHelp(): Promise<string> {
     'Usage: allegro <command> [options]',
     '',
     'Allegro: preconfirmed payments on Tempo. Validator sidecars certify payments; 2f+1 certificates',
-    'form a quorum certificate that is final before the next block.',
+    'form a quorum certificate before the next block: in direct mode (LOCKED) the funds are locked, not escrowed.',
     '',
     'Commands:',
     ...cmds.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
