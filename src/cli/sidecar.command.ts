@@ -45,6 +45,8 @@ export function sidecarConfigFromFlags(values: OptionValues): SidecarConfig {
   }
   const maxPending = intOption(values, 'max-pending-settlements')!;
   if (maxPending < 1) throw new UsageError('--max-pending-settlements must be at least 1');
+  const evictAfterRefusals = intOption(values, 'evict-after-refusals')!;
+  if (evictAfterRefusals < 1) throw new UsageError('--evict-after-refusals must be at least 1');
   return {
     name,
     listen: stringOption(values, 'listen', true),
@@ -73,6 +75,8 @@ export function sidecarConfigFromFlags(values: OptionValues): SidecarConfig {
     ...(httpListen ? { httpListen } : {}),
     settlement: {
       maxPending,
+      evictAfterRefusals,
+      coolOffMs: intOption(values, 'cool-off-ms')!,
       finalityDepth: intOption(values, 'finality-depth')!,
       lane: lane as SettlementLane,
       forwardDelayBlocks: intOption(values, 'forward-delay-blocks')!,
@@ -145,8 +149,18 @@ export const sidecarCommand: Command = {
     },
     'max-pending-settlements': {
       type: 'string',
-      help: 'payments pending on chain at most; beyond it submissions get TEMPORARY_UNAVAILABLE',
-      default: '4096',
+      help: 'payments queued or awaiting finality at most (last resort); beyond it TEMPORARY_UNAVAILABLE',
+      default: '100000',
+    },
+    'evict-after-refusals': {
+      type: 'string',
+      help: 'node refusals in a row before a tx leaves the queue (FAILED "evicted", lock kept to its deadline)',
+      default: '5',
+    },
+    'cool-off-ms': {
+      type: 'string',
+      help: "chain-time ms an evicted tx's sender gets RATE_LIMITED instead of new certificates",
+      default: '60000',
     },
     'finality-depth': {
       type: 'string',

@@ -6,9 +6,10 @@ import { Ledger, type LockRecord } from '../../src/protocol/ledger/ledger.ts';
 import { RejectCode } from '../../src/protocol/reject.ts';
 import { WireStage } from '../../src/protocol/stage.ts';
 import type { LedgerDelta, ParentRef } from '../../src/protocol/validation/decision.ts';
+import { EvictionMarks } from '../../src/services/sidecar/eviction-marks.ts';
 import { LifecycleHub } from '../../src/services/sidecar/lifecycle-hub.ts';
 import { Settlement, type SettlementOptions } from '../../src/services/sidecar/settlement.ts';
-import type { SubmitOutcome } from '../../src/services/sidecar/validator-core.ts';
+import { MemoryStore } from '../../src/store/memory-store.ts';
 import { capturedLogger } from '../support/captured-logger.ts';
 import { ALICE, ALPHA_USD, BOB, CAROL } from '../support/demo-keys.ts';
 import { eventually } from '../support/eventually.ts';
@@ -25,6 +26,8 @@ class FakeNode {
   readonly nonces = new Map<string, bigint>();
   /** A refusal for the next broadcasts of a tx, consumed one per send. */
   readonly refusals = new Map<string, ChainError[]>();
+  /** Signed txs (hex) the node refuses every time, as it would a fee token it does not take. */
+  readonly refusedTxs = new Set<string>();
   down = false;
 
   sendRawTransaction = async (raw: Uint8Array): Promise<Uint8Array> => {
@@ -33,6 +36,7 @@ class FakeNode {
     this.sentAt.push(Date.now());
     const refusal = this.refusals.get(toHex(raw))?.shift();
     if (refusal) throw refusal;
+    if (this.refusedTxs.has(toHex(raw))) throw new ChainError('REJECTED', 'fee token not accepted');
     return keccak(raw);
   };
 
@@ -76,6 +80,7 @@ interface Harness {
   readonly node: FakeNode;
   readonly ledger: Ledger;
   readonly hub: LifecycleHub;
+  readonly marks: EvictionMarks;
   readonly settlement: Settlement;
   /** Certifies a payment: its lock goes into the ledger, the payment into the queue. */
   certify(delta: LedgerDelta): LockRecord;
@@ -102,13 +107,17 @@ function harness(
   const ledger = new Ledger({ maxRequestCache: 16, maxSettledCerts: 64 });
   restore(ledger, node);
   const hub = new LifecycleHub(64);
+  const marks = new EvictionMarks(new MemoryStore(), 'evicted/');
   const settlement = new Settlement({
     port: node,
     ledger,
     lifecycle: hub,
     keccak256: keccak,
     logger: capturedLogger().logger,
+    marks,
     maxPending: 16,
+    evictAfterRefusals: 5,
+    coolOffMs: 60_000,
     finalityDepth: 2,
     forwardDelayBlocks: () => 0,
     retry: { initialMs: 20, maxMs: 200 },
@@ -119,6 +128,7 @@ function harness(
     node,
     ledger,
     hub,
+    marks: options.marks ?? marks,
     settlement,
     certify(delta) {
       const record = { delta, cert: certOf(delta) };
@@ -284,7 +294,7 @@ describe('Settlement', () => {
       Array.from({ length: 20 }, () => new ChainError('NONCE_TOO_LOW', 'nonce too low')),
     );
     const p = h.certify(delta);
-    await eventually(() => expect(h.node.sends(p)).toBeGreaterThanOrEqual(2));
+    await eventually(() => expect(h.node.sends(p)).toBeGreaterThanOrEqual(6));
     expect(h.stages(p)).toEqual([]);
 
     h.node.takeNonce(p);
@@ -354,29 +364,19 @@ describe('Settlement', () => {
     await eventually(() => expect(h.stages(p)).toEqual([WireStage.QUEUED_ONCHAIN]));
   });
 
-  it('refuses new submissions with TEMPORARY_UNAVAILABLE when full, counting those being certified', async () => {
-    const h = harness({ maxPending: 2 });
-    h.certify(payment(0n));
-    let certifyCalls = 0;
-    let finish: (outcome: SubmitOutcome) => void = () => {};
-    const inFlight = h.settlement.submit(() => {
-      certifyCalls++;
-      return new Promise((resolve) => {
-        finish = resolve;
-      });
+  it('admits new submissions only while the queue has room: TEMPORARY_UNAVAILABLE when full, room again once one settles', async () => {
+    const h = harness({ maxPending: 2, finalityDepth: 0 });
+    expect(h.settlement.admit()).toBeUndefined();
+    const first = h.certify(payment(0n));
+    h.certify(payment(0n, { sender: BOB }));
+    expect(h.settlement.admit()).toMatchObject({
+      code: RejectCode.TEMPORARY_UNAVAILABLE,
+      message: expect.stringMatching(/settlement queue full \(2 payments/),
     });
-    const refused = await h.settlement.submit(async () => {
-      certifyCalls++;
-      return { reject: { code: RejectCode.INSUFFICIENT_FUNDS, message: 'x' } };
-    });
-    expect(refused).toMatchObject({ reject: { code: RejectCode.TEMPORARY_UNAVAILABLE } });
-    expect(certifyCalls).toBe(1);
-    finish({ reject: { code: RejectCode.INSUFFICIENT_FUNDS, message: 'x' } });
-    await inFlight;
-    const admitted = await h.settlement.submit(async () => ({
-      reject: { code: RejectCode.INSUFFICIENT_FUNDS, message: 'y' },
-    }));
-    expect(admitted).toMatchObject({ reject: { code: RejectCode.INSUFFICIENT_FUNDS } });
+    h.node.include(first, 2n);
+    h.advance(2n);
+    await eventually(() => expect(h.stages(first)).toContain(WireStage.FINALIZED));
+    expect(h.settlement.admit()).toBeUndefined();
   });
 
   it('after a restart: resolves locks the chain released meanwhile, forwards the restored live ones', async () => {
@@ -402,5 +402,162 @@ describe('Settlement', () => {
     expect(h.node.sends(p)).toBe(0);
     h.advance(3n);
     await eventually(() => expect(h.node.sends(p)).toBe(1));
+  });
+});
+
+const marked = async (marks: EvictionMarks) => {
+  const all: { txHash: string; reason: string }[] = [];
+  for await (const m of marks.all()) all.push({ txHash: toHex(m.txHash), reason: m.reason });
+  return all;
+};
+
+const refused = (h: Harness, delta: LedgerDelta): LedgerDelta => {
+  h.node.refusedTxs.add(toHex(delta.signedTx));
+  return delta;
+};
+
+describe('Settlement: payments that cannot land leave the queue', () => {
+  it('evicts a tx the node refused K times in a row: FAILED, never sent again, lock kept to its deadline, sender cooled off', async () => {
+    const h = harness({ evictAfterRefusals: 3, coolOffMs: 5_000 });
+    const p = h.certify(refused(h, payment(0n, { deadlineMs: 9_000n })));
+    await eventually(() => expect(h.stages(p)).toEqual([WireStage.FAILED]));
+    expect(h.hub.history(p.delta.txHash)[0]!.message).toBe(
+      'evicted: node refused it 3 times: fee token not accepted',
+    );
+    expect(h.node.sends(p)).toBe(3);
+    expect(h.settlement.size).toBe(0);
+    expect(h.ledger.lockedTx(ALICE, KEY, 0n)).toEqual(p.delta.txHash);
+    expect(h.ledger.coolingOffUntil(ALICE)).toBe(1_000n + 5_000n);
+    await eventually(async () =>
+      expect(await marked(h.marks)).toEqual([
+        { txHash: toHex(p.delta.txHash), reason: 'evicted: node refused it 3 times: fee token not accepted' },
+      ]),
+    );
+
+    h.advance(5n);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(h.node.sends(p)).toBe(3);
+    expect(h.ledger.lockedTx(ALICE, KEY, 0n)).toEqual(p.delta.txHash);
+    h.advance(9n);
+    await eventually(async () => expect(await marked(h.marks)).toEqual([]));
+    expect(h.ledger.lockedTx(ALICE, KEY, 0n)).toBeUndefined();
+    expect(h.stages(p)).toEqual([WireStage.FAILED]);
+  });
+
+  it('counts refusals in a row only: a send the node accepts starts the count again', async () => {
+    const h = harness({ evictAfterRefusals: 3 });
+    const delta = payment(0n);
+    const no = () => new ChainError('REJECTED', 'txpool is full');
+    h.node.refusals.set(toHex(delta.signedTx), [no(), no()]);
+    const p = h.certify(delta);
+    await eventually(() => expect(h.stages(p)).toEqual([WireStage.QUEUED_ONCHAIN]));
+    h.node.refusals.set(toHex(delta.signedTx), [no(), no()]);
+    for (let height = 2n; height <= 6n; height++) h.advance(height);
+    await eventually(() => expect(h.node.sends(p)).toBe(6));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(h.stages(p)).toEqual([WireStage.QUEUED_ONCHAIN]);
+    expect(h.settlement.size).toBe(1);
+  });
+
+  it('serves an honest payer while an attacker fills the queue with txs the node refuses', async () => {
+    const h = harness({ maxPending: 8, evictAfterRefusals: 3 });
+    const attack = Array.from({ length: 8 }, (_, i) =>
+      h.certify(
+        refused(h, payment(0n, { sender: BOB, nonceKey: repeatByte(i + 2, 32), deadlineMs: 3_600_000n })),
+      ),
+    );
+    expect(h.settlement.admit()).toMatchObject({ code: RejectCode.TEMPORARY_UNAVAILABLE });
+
+    await eventually(() => expect(attack.map(h.stages)).toEqual(attack.map(() => [WireStage.FAILED])));
+    expect(h.settlement.admit()).toBeUndefined();
+    expect(h.ledger.coolingOffUntil(BOB)).toBe(1_000n + 60_000n);
+    expect(h.ledger.coolingOffUntil(ALICE)).toBeUndefined();
+    const honest = h.certify(payment(0n, { deadlineMs: 3_600_000n }));
+    await eventually(() => expect(h.stages(honest)).toEqual([WireStage.QUEUED_ONCHAIN]));
+    h.node.include(honest, 2n);
+    h.advance(2n);
+    await eventually(() => expect(h.stages(honest)).toContain(WireStage.INCLUDED));
+  });
+
+  it('after a restart re-queues only locks still live at the first head; marked ones stay unsent, stale marks go', async () => {
+    const marks = new EvictionMarks(new MemoryStore(), 'evicted/');
+    const record = (delta: LedgerDelta): LockRecord => ({ delta, cert: certOf(delta) });
+    const live = record(payment(0n, { deadlineMs: 60_000n }));
+    const expired = record(payment(0n, { sender: BOB, deadlineMs: 1_000n }));
+    const evicted = record(payment(0n, { sender: CAROL, deadlineMs: 60_000n }));
+    const reason = 'evicted: node refused it 5 times: fee token not accepted';
+    await marks.mark(evicted.delta.txHash, reason);
+    await marks.mark(repeatByte(0x99, 32), 'evicted: released while the sidecar was down');
+    const h = harness({ marks }, (ledger) => {
+      for (const r of [live, expired, evicted]) ledger.record(r.delta, r.cert);
+    });
+
+    expect(await h.settlement.restore()).toBe(1);
+    await eventually(() => expect(h.node.sends(live)).toBe(1));
+    await eventually(() => expect(h.stages(expired)).toEqual([WireStage.EXPIRED]));
+    expect(h.node.sends(expired)).toBe(0);
+    expect(h.node.sends(evicted)).toBe(0);
+    expect(h.hub.history(evicted.delta.txHash).map((u) => [u.stage, u.message])).toEqual([
+      [WireStage.FAILED, reason],
+    ]);
+    expect(h.ledger.lockedTx(CAROL, KEY, 0n)).toEqual(evicted.delta.txHash);
+    expect(await marked(marks)).toEqual([{ txHash: toHex(evicted.delta.txHash), reason }]);
+  });
+
+  const parentFates: {
+    readonly fate: string;
+    readonly before?: (h: Harness, parent: LedgerDelta) => void;
+    readonly fail: (h: Harness, parent: LockRecord) => Promise<void>;
+    readonly message: RegExp;
+  }[] = [
+    {
+      fate: 'reverted',
+      fail: async (h, parent) => {
+        await eventually(() => expect(h.node.sends(parent)).toBe(1));
+        h.node.include(parent, 2n, false);
+        h.advance(2n);
+      },
+      message: /^parent failed: reverted in block 2$/,
+    },
+    {
+      fate: 'had its nonce taken by another tx',
+      fail: async (h, parent) => {
+        h.node.takeNonce(parent);
+        h.advance(2n);
+      },
+      message: /^parent failed: nonce 0 of its lane was used by another transaction$/,
+    },
+    {
+      fate: 'expired',
+      fail: async (h) => h.advance(3n),
+      message: /^parent failed: expired unincluded at block 3$/,
+    },
+    {
+      fate: 'was evicted',
+      before: (h, parent) => refused(h, parent),
+      fail: async () => {},
+      message: /^parent failed: evicted: node refused it 5 times: fee token not accepted$/,
+    },
+  ];
+
+  it.each(parentFates)('fails a chained child unsent when its parent $fate, keeping its lock', async (c) => {
+    const h = harness();
+    const parentDelta = payment(0n, { sender: BOB, deadlineMs: 3_000n });
+    c.before?.(h, parentDelta);
+    const parent = h.certify(parentDelta);
+    const child = h.certify(payment(0n, { parent: parentOf(parent), deadlineMs: 30_000n }));
+    await c.fail(h, parent);
+
+    await eventually(() => expect(h.stages(child)).toEqual([WireStage.FAILED]));
+    expect(h.hub.history(child.delta.txHash)[0]!.message).toMatch(c.message);
+    expect(h.node.sends(child)).toBe(0);
+    expect(h.settlement.size).toBe(0);
+    expect(h.ledger.lockedTx(ALICE, KEY, 0n)).toEqual(child.delta.txHash);
+    expect(h.ledger.coolingOffUntil(ALICE)).toBeUndefined();
+    h.advance(30n);
+    await eventually(() => expect(h.ledger.lockedTx(ALICE, KEY, 0n)).toBeUndefined());
+    await new Promise((r) => setTimeout(r, 30));
+    expect(h.stages(child)).toEqual([WireStage.FAILED]);
+    expect(h.node.sends(child)).toBe(0);
   });
 });

@@ -29,8 +29,8 @@ export interface ChainConnectionDeps {
  * Connects a sidecar to its Tempo node (`--rpc-url`, heads over `--ws-url` when given): checks the node serves
  * `--chain-id`, follows heads as block B (fees charged; no default fee token: Tempo charges a tx naming none in
  * the payer's preference, which B does not read, so such txs are refused), feeds every release at B to the
- * settlement queue, and re-queues every live lock of the restored ledger (its signed tx is in the delta), so
- * payments certified before a restart still settle.
+ * settlement queue, and re-queues every lock of the restored ledger still live at the first head (its signed tx
+ * is in the delta), so payments certified before a restart still settle; those given up on stay unsent.
  */
 export async function connectChain(
   config: Pick<SidecarConfig, 'chainId' | 'wsUrl' | 'settlement'> & { readonly rpcUrl: string },
@@ -48,14 +48,18 @@ export async function connectChain(
         `--rpc-url serves chain id ${chainId}, but the sidecar runs --chain-id ${config.chainId}`,
       );
     }
-    const { lane, forwardDelayBlocks, maxPending, finalityDepth } = config.settlement;
+    const { lane, forwardDelayBlocks, maxPending, finalityDepth, evictAfterRefusals, coolOffMs } =
+      config.settlement;
     const settlement = new Settlement({
       port,
       ledger,
       lifecycle,
       keccak256,
       logger,
+      marks: journal.evictions(),
       maxPending,
+      evictAfterRefusals,
+      coolOffMs,
       finalityDepth,
       forwardDelayBlocks: (nonceKey) =>
         settlementRoute(lane, nonceKey, validatorKey, forwardDelayBlocks).delayBlocks,
@@ -67,7 +71,7 @@ export async function connectChain(
       logger,
       onAdvance: (advance) => settlement.onAdvance(advance),
     });
-    for (const record of ledger.locks()) settlement.enqueue(record);
+    await settlement.restore();
     return {
       follower,
       settlement,

@@ -2,6 +2,7 @@ import { toHex } from '../../protocol/bytes.ts';
 import type { Ledger, LockRecord } from '../../protocol/ledger/ledger.ts';
 import { decodeTagged, encodeTagged } from '../../protocol/tagged-json.ts';
 import type { Store } from '../../store/store.ts';
+import { EvictionMarks } from './eviction-marks.ts';
 
 const LOCK_PREFIX = 'lock/';
 
@@ -22,6 +23,11 @@ export class SafetyJournal {
   async release(records: readonly LockRecord[]): Promise<void> {
     if (records.length === 0) return;
     await this.store.batch(records.map((r) => ({ key: LOCK_PREFIX + toHex(r.delta.txHash), value: null })));
+  }
+
+  /** Markers (`evicted/…`) of live locks settlement gave up on, so a restart does not forward them again. */
+  evictions(): EvictionMarks {
+    return new EvictionMarks(this.store, 'evicted/');
   }
 
   /** Rebuilds a ledger from every persisted lock. */

@@ -2,8 +2,12 @@ import type { SettlementLane } from './settlement-route.ts';
 
 /** On-chain settlement (ARCHITECTURE.md "Settle"); used with `rpcUrl`. */
 export interface SettlementConfig {
-  /** Payments queued or awaiting finality at most; then new submissions get TEMPORARY_UNAVAILABLE. */
+  /** Payments queued or awaiting finality at most; then new submissions get TEMPORARY_UNAVAILABLE (last resort). */
   readonly maxPending: number;
+  /** Refusals in a row by the node after which a tx is evicted from the queue (FAILED, lock kept). */
+  readonly evictAfterRefusals: number;
+  /** Millis of chain time an evicted tx's sender gets no new certificates (RATE_LIMITED). */
+  readonly coolOffMs: number;
   /** Blocks on top of the including block before a payment is FINALIZED. */
   readonly finalityDepth: number;
   readonly lane: SettlementLane;

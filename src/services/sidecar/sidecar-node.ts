@@ -176,9 +176,11 @@ async function startNode(
       });
 
   const submit = async (request: SubmitRequest): Promise<SubmitOutcome> => {
-    const certify = () =>
-      new Promise<SubmitOutcome>((reply) => validator.send({ type: 'SUBMIT', request, reply }));
-    const outcome = await (onChain ? onChain.settlement.submit(certify) : certify());
+    const full = onChain?.settlement.admit();
+    const outcome: SubmitOutcome = full
+      ? { reject: full }
+      : await new Promise<SubmitOutcome>((reply) => validator.send({ type: 'SUBMIT', request, reply }));
+    if (onChain && 'cert' in outcome && outcome.fresh) onChain.settlement.enqueue(outcome.fresh.record);
     recordOutcome(outcome);
     if ('cert' in outcome) {
       board.add(outcome.cert);
