@@ -59,6 +59,7 @@ export async function runSidecarBench(
           'd1'.repeat(32),
         ],
         ...['--balances', join(dir, 'balances.json'), '--store', `lmdb:${join(dir, 'store')}`],
+        '--allow-small-committee',
       ],
       { env: { ...process.env, ALLEGRO_LOG_LEVEL: 'info' } },
     );

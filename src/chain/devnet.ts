@@ -23,6 +23,8 @@ export interface DevnetOptions extends Pick<AnvilOptions, 'port' | 'blockTime' |
   readonly feeAllowance?: bigint;
   /** The accounts to fund, each with its `alphaUsd`. Default: Alice, Bob and Carol (DEMO_ACCOUNTS). */
   readonly accounts?: readonly DemoAccount[];
+  /** Called with a short line before each step that takes more than a moment (start, funding, fee tokens). */
+  readonly progress?: (step: string) => void;
 }
 
 export interface DevnetToken {
@@ -58,6 +60,8 @@ export interface Devnet {
  * AlphaUSD balance is exact.
  */
 export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> {
+  const progress = options.progress ?? (() => {});
+  progress('starting anvil --network tempo');
   const anvil = await startAnvil(options);
   const chain = createViemChain({ rpcUrl: anvil.rpcUrl });
   try {
@@ -68,6 +72,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       tip20TransferCall(ALPHA_USD, a.address, a.alphaUsd),
       tip20TransferCall(PATH_USD, a.address, allowance),
     ]);
+    progress(`funding ${demo.map((a) => a.name).join(', ')} with AlphaUSD and pathUSD (one block)`);
     const gas = 5_000_000n + BigInt(funding.length) * 300_000n;
     await settle(chain, [await signProtocolTx(chain, chainId, FUNDER, funding, gas)]);
 
@@ -77,6 +82,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
         encodeFunctionData({ abi: Abis.feeManager, functionName: 'setUserToken', args: [toHex(PATH_USD)] }),
       ),
     };
+    progress("setting each account's fee token to pathUSD (one block)");
     await settle(chain, await Promise.all(demo.map((a) => signProtocolTx(chain, chainId, a, [setPathUsd]))));
 
     const at = (await chain.head()).height;

@@ -14,6 +14,7 @@ import {
   type OptionValues,
   stringOption,
   UsageError,
+  urlOption,
 } from './command.ts';
 import { untilSignal } from './until-signal.ts';
 
@@ -30,8 +31,8 @@ export function aggregatorConfigFromFlags(values: OptionValues): AggregatorConfi
   if (sidecars.length === 0 && !committeeFile) {
     throw new UsageError('--sidecars is required (or a --committee file whose members name their url)');
   }
-  const rpcUrl = stringOption(values, 'rpc-url');
-  const wsUrl = stringOption(values, 'ws-url');
+  const rpcUrl = urlOption(values, 'rpc-url', ['http:', 'https:']);
+  const wsUrl = urlOption(values, 'ws-url', ['ws:', 'wss:']);
   if (wsUrl && !rpcUrl) throw new UsageError('--ws-url needs --rpc-url');
   const inspect = stringOption(values, 'inspect');
   if (inspect && !/^wss?:\/\//.test(inspect)) throw new UsageError('--inspect must be a ws:// URL');
@@ -57,7 +58,7 @@ export function aggregatorConfigFromFlags(values: OptionValues): AggregatorConfi
 export const aggregatorCommand: Command = {
   name: 'aggregator',
   summary: 'Run the aggregator: GraphQL (live subscriptions), REST and gRPC over the validator sidecars',
-  usage: 'aggregator --sidecars URL,URL… [options]',
+  usage: 'aggregator --sidecars HOST:PORT,… [options]',
   description: [
     'Example:',
     '  allegro aggregator --sidecars 127.0.0.1:50051,127.0.0.1:50052 --listen 127.0.0.1:60051 \\',
@@ -69,49 +70,89 @@ export const aggregatorCommand: Command = {
   options: {
     sidecars: {
       type: 'string',
+      value: 'HOST:PORT,…',
       help: 'comma-separated sidecar gRPC addresses (host:port or http://host:port)',
     },
-    listen: { type: 'string', help: 'gRPC listen address (FastPayAggregator)', default: '127.0.0.1:60051' },
+    listen: {
+      type: 'string',
+      value: 'HOST:PORT',
+      help: 'gRPC listen address (FastPayAggregator)',
+      default: '127.0.0.1:60051',
+    },
     'http-listen': {
       type: 'string',
+      value: 'HOST:PORT',
       help: 'HTTP listen address: GraphQL, REST, metrics, web page',
       default: '127.0.0.1:8080',
     },
-    'chain-id': { type: 'string', help: 'chain id', default: '1337' },
-    epoch: { type: 'string', help: 'committee epoch', default: '1' },
-    committee: { type: 'string', help: 'committee JSON file (members: name, validatorId, publicKey, url)' },
+    'chain-id': { type: 'string', value: 'N', help: 'chain id', default: '1337' },
+    epoch: { type: 'string', value: 'N', help: 'committee epoch', default: '1' },
+    committee: {
+      type: 'string',
+      value: 'FILE',
+      help: 'committee JSON file (members: name, validatorId, publicKey, url)',
+    },
     store: {
       type: 'string',
+      value: 'STORE',
       help: 'payment snapshots: memory | lmdb:DIR | redis://host:port',
       default: 'lmdb:./.allegro/aggregator',
     },
     'rpc-url': {
       type: 'string',
+      value: 'URL',
       help: 'Tempo JSON-RPC URL: heads and on-chain stages read by the aggregator itself',
     },
     'ws-url': {
       type: 'string',
+      value: 'URL',
       help: 'Tempo WebSocket JSON-RPC URL for new heads (default: poll --rpc-url)',
     },
     pubsub: {
       type: 'string',
+      value: 'URL',
       help: 'redis://host:port: share subscription events with other aggregator instances',
     },
-    inspect: { type: 'string', help: 'Stately inspector WebSocket URL (ws://…) for the payment actors' },
+    inspect: {
+      type: 'string',
+      value: 'URL',
+      help: 'Stately inspector WebSocket URL (ws://…) for the payment actors',
+    },
     'finality-depth': {
       type: 'string',
+      value: 'N',
       help: 'blocks on top of the including block before FINALIZED',
       default: '2',
     },
     'mirror-interval-ms': {
       type: 'string',
+      value: 'MS',
       help: 'pause between bulletin board mirroring rounds; 0 reads boards only on demand',
       default: '250',
     },
-    'upstream-timeout-ms': { type: 'string', help: 'deadline of one call to one sidecar', default: '1500' },
-    'submit-deadline-ms': { type: 'string', help: 'deadline of one certificate collection', default: '5000' },
-    'head-poll-ms': { type: 'string', help: 'sidecar head polling without --rpc-url', default: '500' },
-    'web-dir': { type: 'string', help: 'built web page served at / (default: web/dist of this checkout)' },
+    'upstream-timeout-ms': {
+      type: 'string',
+      value: 'MS',
+      help: 'deadline of one call to one sidecar',
+      default: '1500',
+    },
+    'submit-deadline-ms': {
+      type: 'string',
+      value: 'MS',
+      help: 'deadline of one certificate collection',
+      default: '5000',
+    },
+    'head-poll-ms': {
+      type: 'string',
+      value: 'MS',
+      help: 'sidecar head polling without --rpc-url',
+      default: '500',
+    },
+    'web-dir': {
+      type: 'string',
+      value: 'DIR',
+      help: 'built web page served at / (default: web/dist of this checkout)',
+    },
   },
   async run(values) {
     const config = aggregatorConfigFromFlags(values);

@@ -1,14 +1,42 @@
 import type { Command } from './command.ts';
 
+/** A command as the top-level help lists it; `load` imports its module (and so its dependencies) on demand. */
+export interface CommandEntry {
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
 /**
- * Every `allegro` subcommand, loaded lazily so `allegro --help` stays fast. Add new commands here.
+ * Every `allegro` subcommand. Each is imported only when it runs, so `allegro --help` and each command load
+ * nothing they do not use. Add new commands here.
  */
-export const COMMANDS: Record<string, () => Promise<Command>> = {
-  devnet: async () => (await import('./devnet.command.ts')).devnetCommand,
-  sidecar: async () => (await import('./sidecar.command.ts')).sidecarCommand,
-  aggregator: async () => (await import('./aggregator.command.ts')).aggregatorCommand,
-  bench: async () => (await import('./bench.command.ts')).benchCommand,
-  conformance: async () => (await import('./conformance.command.ts')).conformanceCommand,
-  demo: async () => (await import('./demo.command.ts')).demoCommand,
-  store: async () => (await import('./store.command.ts')).storeCommand,
+export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  devnet: {
+    summary: 'run a local Tempo node (anvil --network tempo) with funded demo accounts',
+    load: async () => (await import('./devnet.command.ts')).devnetCommand,
+  },
+  sidecar: {
+    summary: 'run a validator sidecar: certify payments over gRPC, gossip certificates with peers',
+    load: async () => (await import('./sidecar.command.ts')).sidecarCommand,
+  },
+  aggregator: {
+    summary: 'run the aggregator: GraphQL (live subscriptions), REST and gRPC over the sidecars',
+    load: async () => (await import('./aggregator.command.ts')).aggregatorCommand,
+  },
+  bench: {
+    summary: 'measure throughput: the pure protocol pipeline or a sidecar over gRPC',
+    load: async () => (await import('./bench.command.ts')).benchCommand,
+  },
+  conformance: {
+    summary: 'check hash vector files against Allegro canonical hashing',
+    load: async () => (await import('./conformance.command.ts')).conformanceCommand,
+  },
+  demo: {
+    summary: 'the chained Alice → Bob → Carol demo: devnet, sidecars and payments in one command',
+    load: async () => (await import('./demo.command.ts')).demoCommand,
+  },
+  store: {
+    summary: 'store maintenance: migrate a file store of older versions into the embedded (lmdb) store',
+    load: async () => (await import('./store.command.ts')).storeCommand,
+  },
 };

@@ -1,6 +1,6 @@
 import { formatUnits } from 'viem';
 import { ActorSystem } from '../actors/actor-system.ts';
-import { createWebSocketInspector, type WebSocketInspector } from '../actors/inspector.ts';
+import type { WebSocketInspector } from '../actors/inspector.ts';
 import { DEMO_ACCOUNTS } from '../chain/demo-accounts.ts';
 import { TIP20_DECIMALS } from '../chain/tempo-tokens.ts';
 import { createViemChain } from '../chain/viem-chain.ts';
@@ -21,7 +21,8 @@ import {
   stringOption,
   UsageError,
 } from './command.ts';
-import { learnCommittee } from './learn-committee.ts';
+import { demoGrpcCommand } from './demo-grpc.command.ts';
+import { abortable, runInterruptible } from './interruptible.ts';
 
 /** Alice 15 − 10, Bob 5 + 10 − 10, Carol 5 + 10 AlphaUSD (reference §12.1). */
 const EXPECTED_BALANCES: Readonly<Record<string, bigint>> = {
@@ -30,69 +31,43 @@ const EXPECTED_BALANCES: Readonly<Record<string, bigint>> = {
   Carol: 15_000000n,
 };
 
-/** Thrown into the demo when the user presses Ctrl-C. */
-class Interrupted extends Error {}
-
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'the chained Alice → Bob → Carol demo: devnet, sidecars and payments in one command',
   usage:
-    'demo [--validators 2] [--inspect ws://127.0.0.1:PORT]\n' +
-    '       allegro demo grpc --dave-url URL --edgar-url URL [--chain-id 1337] [--epoch 1]',
+    'demo [--validators N] [--block-time SECONDS] [--inspect URL]\n       allegro demo grpc --dave-url URL --edgar-url URL',
   description: [
     'Starts a Tempo devnet (anvil, block time 5 s) and one sidecar process per validator, each settling on it;',
     'then Alice pays Bob 10 AlphaUSD, and Bob at once pays Carol 10 citing QC1 as parent. Both QCs form within one',
     'block; both payments are then included on chain, and the final balances are read back (Alice 5, Bob 5,',
     'Carol 15). Every process it started is stopped at the end, on errors and on Ctrl-C.',
-    '',
-    '`demo grpc` runs the same payments against two sidecars that are already running (the reference',
-    'grpc_chained_demo), e.g. standalone ones started with --demo-balances, and prints QC1 and QC2.',
+    'A demo committee is smaller than the 4 validators a safe one needs; its sidecars run with',
+    '--allow-small-committee.',
     '',
     '--inspect sends every actor (payments, sidecar proxies, chain watcher, the script) to a Stately inspector',
     'WebSocket server, with key material and signed transaction bytes redacted.',
   ].join('\n'),
-  allowPositionals: true,
+  subcommands: { grpc: demoGrpcCommand },
   options: {
     validators: {
       type: 'string',
+      value: 'N',
       help: `committee size, 1 to ${MAX_DEMO_VALIDATORS} (4 = 3f+1 with f = 1)`,
       default: '2',
     },
-    'block-time': { type: 'string', help: 'seconds between blocks', default: '5' },
-    inspect: { type: 'string', help: 'Stately inspector WebSocket URL, e.g. ws://127.0.0.1:8081' },
-    'dave-url': { type: 'string', help: 'demo grpc: first sidecar, e.g. http://127.0.0.1:50051' },
-    'edgar-url': { type: 'string', help: 'demo grpc: second sidecar, e.g. http://127.0.0.1:50052' },
-    'chain-id': { type: 'string', help: 'chain id', default: '1337' },
-    epoch: { type: 'string', help: 'committee epoch', default: '1' },
+    'block-time': { type: 'string', value: 'SECONDS', help: 'seconds between blocks', default: '5' },
+    inspect: {
+      type: 'string',
+      value: 'URL',
+      help: 'Stately inspector WebSocket URL, e.g. ws://127.0.0.1:8081',
+    },
+    'chain-id': { type: 'string', value: 'N', help: 'chain id', default: '1337' },
+    epoch: { type: 'string', value: 'N', help: 'committee epoch', default: '1' },
   },
-  async run(values, positionals) {
-    const mode = positionals[0];
-    if (positionals.length > 1 || (mode !== undefined && mode !== 'grpc')) {
-      throw new UsageError(`unexpected argument "${positionals.join(' ')}" (only "grpc" is known)`);
-    }
-    const inspectUrl = stringOption(values, 'inspect');
-    if (inspectUrl !== undefined && !/^wss?:\/\//.test(inspectUrl)) {
-      throw new UsageError(`--inspect must be a ws:// or wss:// URL, got "${inspectUrl}"`);
-    }
-    const interrupted = new AbortController();
-    const onSignal = (signal: NodeJS.Signals) => interrupted.abort(new Interrupted(signal));
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    const inspector = inspectUrl ? createWebSocketInspector({ url: inspectUrl }) : undefined;
-    try {
-      return mode === 'grpc'
-        ? await runAgainstSidecars(values, inspector, interrupted.signal)
-        : await runOnDevnet(values, inspector, interrupted.signal);
-    } catch (error) {
-      // Ctrl-C in a terminal reaches the children too: whatever failed after it, the user asked to stop.
-      if (!interrupted.signal.aborted) throw error;
-      console.log(`\n${(interrupted.signal.reason as Interrupted).message}: stopped`);
-      return 130;
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      await inspector?.stop();
-    }
+  async run(values) {
+    return runInterruptible(stringOption(values, 'inspect'), ({ inspector, signal }) =>
+      runOnDevnet(values, inspector, signal),
+    );
   },
 };
 
@@ -102,9 +77,6 @@ async function runOnDevnet(
   inspector: WebSocketInspector | undefined,
   signal: AbortSignal,
 ): Promise<number> {
-  for (const flag of ['dave-url', 'edgar-url']) {
-    if (values[flag] !== undefined) throw new UsageError(`--${flag} is for "demo grpc"`);
-  }
   const validators = intOption(values, 'validators')!;
   if (validators < 1 || validators > MAX_DEMO_VALIDATORS) {
     throw new UsageError(`--validators must be 1 to ${MAX_DEMO_VALIDATORS}`);
@@ -117,10 +89,7 @@ async function runOnDevnet(
   console.log(
     `Allegro chained demo: Alice → Bob → Carol, ${validators} validator sidecars, one local Tempo devnet`,
   );
-  console.log(
-    `Starting the devnet (anvil --network tempo, chain ${chainId}, block time ${blockTime} s) and sidecars…`,
-  );
-  const network = await startDemoNetwork({ validators, blockTime, chainId, epoch });
+  const network = await startDemoNetwork({ validators, blockTime, chainId, epoch, progress });
   const { devnet, sidecars } = network;
   const chain = createViemChain({ rpcUrl: devnet.rpcUrl, wsUrl: devnet.wsUrl });
   let system: ActorSystem | undefined;
@@ -138,6 +107,7 @@ async function runOnDevnet(
       `Committee of ${committee.members.length}: f = ${faultTolerance(committee)}, a QC needs ${quorumThreshold(committee)} certificates`,
     );
     if (signal.aborted) throw signal.reason;
+    progress('starting the aggregator');
     aggregator = await startAggregatorProcess(aggregatorFlags(network), {
       env: { ...process.env, ALLEGRO_LOG_LEVEL: 'info' },
     });
@@ -172,6 +142,7 @@ async function runOnDevnet(
       signal,
     );
     const settled = new Set(['INCLUDED', 'FINALIZED']);
+    progress('waiting until the aggregator reports both payments included');
     await feed.reached(
       report.payments.map((p) => p.txHash),
       settled,
@@ -181,6 +152,7 @@ async function runOnDevnet(
     console.log(`\n${verdict.lines.join('\n')}`);
     return verdict.ok ? 0 : 1;
   } finally {
+    progress('stopping every process the demo started');
     await feed?.close();
     await aggregator?.stop();
     await system?.stop();
@@ -191,42 +163,6 @@ async function runOnDevnet(
     );
     if (aggregator) pids.push(`aggregator (pid ${aggregator.pid})`);
     console.log(`Stopped ${[...pids, `anvil (pid ${devnet.pid})`].join(', ')}.`);
-  }
-}
-
-/** `demo grpc`: the client flow against two running sidecars; no chain needed. */
-async function runAgainstSidecars(
-  values: OptionValues,
-  inspector: WebSocketInspector | undefined,
-  signal: AbortSignal,
-): Promise<number> {
-  const urls = [stringOption(values, 'dave-url', true), stringOption(values, 'edgar-url', true)];
-  const chainId = bigintOption(values, 'chain-id')!;
-  const epoch = bigintOption(values, 'epoch')!;
-  console.log(`Building the verification context from the sidecars (${urls.join(', ')})…`);
-  const committee = await abortable(learnCommittee(urls, chainId, epoch), signal);
-  for (const m of committee.members) console.log(`  ${m.name.padEnd(6)} ${m.url}`);
-  const system = await ActorSystem.start({
-    committee,
-    store: new MemoryStore(),
-    ...(inspector ? { inspect: inspector.inspect } : {}),
-    logger: createLogger('demo', process.env.ALLEGRO_LOG_LEVEL ?? 'error'),
-  });
-  try {
-    const report = await abortable(
-      runChainedDemo({
-        system,
-        print: (line) => console.log(line),
-        ...(inspector ? { inspect: inspector.inspect } : {}),
-      }),
-      signal,
-    );
-    const [first, second] = report.payments;
-    console.log(`QC1 formed: ${first.context.qcHash}`);
-    console.log(`QC2 formed: ${second.context.qcHash}`);
-    return 0;
-  } finally {
-    await system.stop();
   }
 }
 
@@ -279,12 +215,7 @@ function judge(report: ChainedDemoReport): { ok: boolean; lines: string[] } {
   return { ok: wrong.length === 0 && included.every((b) => b > qc2!), lines };
 }
 
-/** `promise`, or a rejection with the signal's reason as soon as it aborts. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
+/** A progress line for a step that takes more than a moment. */
+function progress(step: string): void {
+  console.log(`… ${step}`);
 }

@@ -7,14 +7,19 @@ import { bigintOption, type Command, intOption, stringOption, UsageError } from 
 export const devnetCommand: Command = {
   name: 'devnet',
   summary: 'run a local Tempo node (anvil --network tempo) with funded demo accounts',
-  usage: 'devnet [--port 8545] [--block-time 5] [--chain-id 1337]',
+  usage: 'devnet [--port N] [--block-time SECONDS] [--chain-id N]',
   description:
     'Starts anvil on 127.0.0.1, gives Alice 15, Bob 5 and Carol 5 AlphaUSD plus a pathUSD fee allowance, and\n' +
     'sets their fee token to pathUSD so AlphaUSD balances move by exactly the amounts paid. Ctrl-C stops it.',
   options: {
-    port: { type: 'string', help: 'port on 127.0.0.1 (0 picks a free one)', default: '8545' },
-    'block-time': { type: 'string', help: 'seconds between blocks (fractions allowed)', default: '5' },
-    'chain-id': { type: 'string', help: 'chain id', default: '1337' },
+    port: { type: 'string', value: 'N', help: 'port on 127.0.0.1 (0 picks a free one)', default: '8545' },
+    'block-time': {
+      type: 'string',
+      value: 'SECONDS',
+      help: 'seconds between blocks (fractions allowed)',
+      default: '5',
+    },
+    'chain-id': { type: 'string', value: 'N', help: 'chain id', default: '1337' },
   },
   async run(values) {
     const blockTime = Number(stringOption(values, 'block-time', true));
@@ -27,6 +32,7 @@ export const devnetCommand: Command = {
       port: intOption(values, 'port'),
       blockTime,
       chainId: bigintOption(values, 'chain-id'),
+      progress: (step) => console.log(`… ${step}`),
     });
     console.log(describeDevnet(devnet, blockTime));
     const signal = await stopSignal;

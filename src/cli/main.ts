@@ -1,13 +1,10 @@
-import { type Command, commandHelp, parseCommandArgs, UsageError } from './command.ts';
+import { type Command, commandHelp, type OptionValues, parseCommandArgs, UsageError } from './command.ts';
 import { COMMANDS } from './commands.ts';
+import { describeError } from './describe-error.ts';
 
-async function loadAll(): Promise<Command[]> {
-  return Promise.all(Object.values(COMMANDS).map((load) => load()));
-}
-
-async function topLevelHelp(): Promise<string> {
-  const cmds = await loadAll();
-  const width = Math.max(...cmds.map((c) => c.name.length)) + 2;
+function topLevelHelp(): string {
+  const names = Object.keys(COMMANDS);
+  const width = Math.max(...names.map((n) => n.length)) + 2;
   return [
     'Usage: allegro <command> [options]',
     '',
@@ -15,37 +12,73 @@ async function topLevelHelp(): Promise<string> {
     'form a quorum certificate before the next block: in direct mode (LOCKED) the funds are locked, not escrowed.',
     '',
     'Commands:',
-    ...cmds.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    ...names.map((n) => `  ${n.padEnd(width)}${COMMANDS[n]!.summary}`),
     '',
     'Run `allegro <command> --help` for the options of a command.',
+    '',
+    'Environment:',
+    '  ALLEGRO_LOG_LEVEL  log level of the services: trace, debug, info (default), warn, error, silent',
+    '  ALLEGRO_DEBUG=1    print stack traces with errors',
   ].join('\n');
+}
+
+/** Whether stack traces go with error lines (`ALLEGRO_DEBUG=1`). */
+function debugging(): boolean {
+  return process.env.ALLEGRO_DEBUG === '1';
+}
+
+/**
+ * Prints `err` as the one line `allegro <cmd>: <what> (<hint>)` on stderr (a usage error points at the help
+ * instead), the stack only under ALLEGRO_DEBUG=1, and returns the exit code: 2 for usage, 1 otherwise.
+ */
+export function reportError(name: string, err: unknown, values: OptionValues = {}): number {
+  if (err instanceof UsageError) {
+    console.error(`allegro ${name}: ${err.message} (see \`allegro ${name} --help\`)`);
+    return 2;
+  }
+  const { what, hint } = describeError(err, values);
+  console.error(`allegro ${name}: ${what} (${hint})`);
+  if (debugging()) console.error(err);
+  return 1;
+}
+
+/** The command `argv` names, descending into subcommands (`demo grpc`), and the arguments left for it. */
+function resolve(cmd: Command, argv: string[]): { cmd: Command; args: string[] } {
+  const sub = argv[0] !== undefined ? cmd.subcommands?.[argv[0]] : undefined;
+  return sub ? resolve(sub, argv.slice(1)) : { cmd, args: argv };
 }
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // grpc-js logs its own copy of every listen failure; the error line below says it once.
+  process.env.GRPC_VERBOSITY ??= debugging() ? 'ERROR' : 'NONE';
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    console.log(await topLevelHelp());
+    console.log(topLevelHelp());
     return name === undefined ? 2 : 0;
   }
-  const load = COMMANDS[name];
-  if (!load) {
-    console.error(`allegro: unknown command "${name}"\n\n${await topLevelHelp()}`);
+  const entry = COMMANDS[name];
+  if (!entry) {
+    console.error(`allegro: unknown command "${name}" (see \`allegro --help\`)`);
     return 2;
   }
-  const cmd = await load();
+  const { cmd, args } = resolve(await entry.load(), rest);
+  let values: OptionValues = {};
+  const crash = (err: unknown) => process.exit(reportError(cmd.name, err, values));
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
   try {
-    const { values, positionals, help } = parseCommandArgs(cmd, rest);
-    if (help) {
+    const parsed = parseCommandArgs(cmd, args);
+    values = parsed.values;
+    if (parsed.help) {
       console.log(commandHelp(cmd));
       return 0;
     }
-    return await cmd.run(values, positionals);
+    return await cmd.run(values, parsed.positionals);
   } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`allegro ${cmd.name}: ${err.message}\n\n${commandHelp(cmd)}`);
-      return 2;
-    }
-    throw err;
+    return reportError(cmd.name, err, values);
+  } finally {
+    process.off('uncaughtException', crash);
+    process.off('unhandledRejection', crash);
   }
 }

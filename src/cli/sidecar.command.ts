@@ -12,6 +12,7 @@ import {
   type OptionValues,
   stringOption,
   UsageError,
+  urlOption,
 } from './command.ts';
 import { untilSignal } from './until-signal.ts';
 
@@ -35,10 +36,15 @@ export function sidecarConfigFromFlags(values: OptionValues): SidecarConfig {
   if ((tlsCert === undefined) !== (tlsKey === undefined))
     throw new UsageError('--tls-cert and --tls-key go together');
   const committeeFile = stringOption(values, 'committee');
-  const rpcUrl = stringOption(values, 'rpc-url');
-  const wsUrl = stringOption(values, 'ws-url');
+  const rpcUrl = urlOption(values, 'rpc-url', ['http:', 'https:']);
+  const wsUrl = urlOption(values, 'ws-url', ['ws:', 'wss:']);
   const httpListen = stringOption(values, 'http-listen');
   if (wsUrl && !rpcUrl) throw new UsageError('--ws-url needs --rpc-url');
+  if (rpcUrl && !committeeFile) {
+    throw new UsageError(
+      '--rpc-url needs --committee FILE (a chain-following validator never learns its committee)',
+    );
+  }
   const lane = stringOption(values, 'lane') ?? 'default';
   if (!SETTLEMENT_LANES.includes(lane as SettlementLane)) {
     throw new UsageError(`--lane must be one of ${SETTLEMENT_LANES.join(', ')}, got "${lane}"`);
@@ -69,6 +75,7 @@ export function sidecarConfigFromFlags(values: OptionValues): SidecarConfig {
     gossipPullLimit: intOption(values, 'gossip-pull-limit')!,
     store: stringOption(values, 'store') ?? `lmdb:./.allegro/${name}`,
     ...(committeeFile ? { committeeFile } : {}),
+    allowSmallCommittee: values['allow-small-committee'] === true,
     ...(tlsCert && tlsKey ? { tls: { certFile: tlsCert, keyFile: tlsKey } } : {}),
     ...(rpcUrl ? { rpcUrl } : {}),
     ...(wsUrl ? { wsUrl } : {}),
@@ -91,32 +98,51 @@ function missing(name: string): never {
 export const sidecarCommand: Command = {
   name: 'sidecar',
   summary: 'Run a validator sidecar: certify payments over gRPC, gossip certificates with peers',
-  usage: 'sidecar --name NAME --seed HEX --validator-id HEX [options]',
+  usage: 'sidecar --name NAME --seed HEX32 --validator-id HEX32 [options]',
   description: [
     "Example (the reference README's Dave):",
     '  allegro sidecar --name Dave --listen 127.0.0.1:50051 --seed 4141…41 --validator-id d1d1…d1 \\',
-    '    --chain-id 1337 --epoch 1 --block-height 1 --demo-balances --peers http://127.0.0.1:50052',
+    '    --chain-id 1337 --epoch 1 --block-height 1 --demo-balances --peers http://127.0.0.1:50052 \\',
+    '    --allow-small-committee',
     'Safety state (locks, sequences, debits, own certificates) is written to --store before any certificate',
-    'is returned. Without --committee the committee is this validator plus its --peers, learned once and pinned.',
+    'is returned. Without --committee the committee is this validator plus its --peers, learned once and pinned;',
+    'with --rpc-url (following a real chain) --committee FILE is required. A committee of fewer than 4 members',
+    'tolerates no faulty validator and runs only with --allow-small-committee.',
   ].join('\n'),
   options: {
-    name: { type: 'string', help: 'validator name' },
-    listen: { type: 'string', help: 'gRPC listen address host:port', default: '127.0.0.1:50051' },
-    'http-listen': { type: 'string', help: 'HTTP listen address host:port for /metrics and /healthz' },
-    seed: { type: 'string', help: '32-byte Ed25519 seed, 64 hex chars (the signing key)' },
-    'validator-id': { type: 'string', help: '32-byte validator id, 64 hex chars' },
-    'chain-id': { type: 'string', help: 'chain id', default: '1337' },
-    epoch: { type: 'string', help: 'committee epoch', default: '1' },
-    'block-height': { type: 'string', help: 'static head height when standalone', default: '1' },
-    'max-total-certs': { type: 'string', help: 'bulletin board capacity (oldest evicted)', default: '10000' },
-    'max-known-qcs': { type: 'string', help: 'parent QCs remembered', default: '4096' },
+    name: { type: 'string', value: 'NAME', help: 'validator name' },
+    listen: {
+      type: 'string',
+      value: 'HOST:PORT',
+      help: 'gRPC listen address host:port',
+      default: '127.0.0.1:50051',
+    },
+    'http-listen': {
+      type: 'string',
+      value: 'HOST:PORT',
+      help: 'HTTP listen address host:port for /metrics and /healthz',
+    },
+    seed: { type: 'string', value: 'HEX32', help: '32-byte Ed25519 seed, 64 hex chars (the signing key)' },
+    'validator-id': { type: 'string', value: 'HEX32', help: '32-byte validator id, 64 hex chars' },
+    'chain-id': { type: 'string', value: 'N', help: 'chain id', default: '1337' },
+    epoch: { type: 'string', value: 'N', help: 'committee epoch', default: '1' },
+    'block-height': { type: 'string', value: 'N', help: 'static head height when standalone', default: '1' },
+    'max-total-certs': {
+      type: 'string',
+      value: 'N',
+      help: 'bulletin board capacity (oldest evicted)',
+      default: '10000',
+    },
+    'max-known-qcs': { type: 'string', value: 'N', help: 'parent QCs remembered', default: '4096' },
     'max-request-cache': {
       type: 'string',
+      value: 'N',
       help: 'cached answers per client request id (LRU)',
       default: '8192',
     },
     'max-bulletin-board-response': {
       type: 'string',
+      value: 'N',
       help: 'most certificates per board response',
       default: '1000',
     },
@@ -124,31 +150,48 @@ export const sidecarCommand: Command = {
       type: 'boolean',
       help: 'standalone: Alice 15, Bob 5, Carol 5 dollars of the demo asset',
     },
-    balances: { type: 'string', help: 'standalone: JSON file of [{account, asset, amount}] fixed balances' },
+    balances: {
+      type: 'string',
+      value: 'FILE',
+      help: 'standalone: JSON file of [{account, asset, amount}] fixed balances',
+    },
     'demo-asset': {
       type: 'string',
+      value: 'HEX20',
       help: 'TIP-20 asset of the demo balances, 40 hex chars (default: AlphaUSD 20c0…0001)',
     },
-    peers: { type: 'string', help: 'comma-separated peer sidecar URLs' },
-    'gossip-interval-ms': { type: 'string', help: 'gossip pull interval', default: '1000' },
-    'gossip-pull-limit': { type: 'string', help: 'certificates per gossip pull', default: '512' },
+    peers: { type: 'string', value: 'URL,URL…', help: 'comma-separated peer sidecar URLs' },
+    'gossip-interval-ms': { type: 'string', value: 'MS', help: 'gossip pull interval', default: '1000' },
+    'gossip-pull-limit': { type: 'string', value: 'N', help: 'certificates per gossip pull', default: '512' },
+    'allow-small-committee': {
+      type: 'boolean',
+      help: 'run in a committee of fewer than 4 members (no fault tolerated: demos and tests only)',
+    },
     committee: {
       type: 'string',
+      value: 'FILE',
       help: 'committee JSON file (pinned members: name, validatorId, publicKey, url)',
     },
     store: {
       type: 'string',
+      value: 'STORE',
       help: 'memory | lmdb:DIR | redis://host:port (default: lmdb:./.allegro/<name>)',
     },
-    'tls-cert': { type: 'string', help: 'TLS certificate (PEM) for the gRPC server' },
-    'tls-key': { type: 'string', help: 'TLS private key (PEM)' },
-    'rpc-url': { type: 'string', help: 'Tempo JSON-RPC URL: read balances and settle on chain' },
+    'tls-cert': { type: 'string', value: 'FILE', help: 'TLS certificate (PEM) for the gRPC server' },
+    'tls-key': { type: 'string', value: 'FILE', help: 'TLS private key (PEM)' },
+    'rpc-url': {
+      type: 'string',
+      value: 'URL',
+      help: 'Tempo JSON-RPC URL: read balances and settle on chain',
+    },
     'ws-url': {
       type: 'string',
+      value: 'URL',
       help: 'Tempo WebSocket JSON-RPC URL for new heads (default: poll --rpc-url)',
     },
     'max-pending-settlements': {
       type: 'string',
+      value: 'N',
       help: 'payments queued or awaiting finality at most (last resort); beyond it TEMPORARY_UNAVAILABLE',
       default: '100000',
     },
@@ -164,16 +207,19 @@ export const sidecarCommand: Command = {
     },
     'finality-depth': {
       type: 'string',
+      value: 'N',
       help: 'blocks on top of the including block before FINALIZED',
       default: '2',
     },
     lane: {
       type: 'string',
+      value: 'LANE',
       help: 'nonce-key lanes: default | subblock (0x5b keys routed to their validator)',
       default: 'default',
     },
     'forward-delay-blocks': {
       type: 'string',
+      value: 'N',
       help: 'subblock lanes: blocks before a non-primary sidecar forwards too',
       default: '2',
     },

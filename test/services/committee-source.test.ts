@@ -71,6 +71,7 @@ function options(overrides: Partial<CommitteeSourceOptions>): CommitteeSourceOpt
     store: new MemoryStore(),
     logger: silent,
     backoff: { initialMs: 20, maxMs: 100 },
+    allowSmallCommittee: true,
     ...overrides,
   };
 }

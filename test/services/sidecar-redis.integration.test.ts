@@ -19,7 +19,7 @@ let port: number;
 const flags = () => [
   ...['--name', 'Dave', '--listen', `127.0.0.1:${port}`, '--demo-balances'],
   ...['--seed', toHex(DAVE.seed).slice(2), '--validator-id', toHex(DAVE.id).slice(2)],
-  ...['--store', `${redis.url}?prefix=dave:`],
+  ...['--store', `${redis.url}?prefix=dave:`, '--allow-small-committee'],
 ];
 
 async function submit(tx: FastPayTx) {

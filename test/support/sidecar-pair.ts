@@ -1,7 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '../../src/protocol/bytes.ts';
+import { createNodeCryptoSuite } from '../../src/protocol/crypto/node-suite.ts';
+import { committeeFileJson } from '../../src/services/demo/sidecar-committee.ts';
 import { freePort } from '../../src/services/free-port.ts';
 import { type SidecarProcess, startSidecarProcess } from '../../src/services/sidecar/sidecar-process.ts';
 import { DAVE, EDGAR } from './demo-keys.ts';
@@ -62,8 +64,11 @@ export class SidecarPair {
     extra: string[] = [],
     members: readonly Identity[] = [DAVE, EDGAR],
   ): Promise<SidecarPair> {
-    const pair = new SidecarPair(await mkdtemp(join(tmpdir(), 'allegro-sidecars-')), extra);
-    for (const v of members) pair.ports.set(v.name, await freePort());
+    const dir = await mkdtemp(join(tmpdir(), 'allegro-sidecars-'));
+    const ports = new Map<string, number>();
+    for (const v of members) ports.set(v.name, await freePort());
+    const pair = new SidecarPair(dir, [...extra, ...(await committeeFlags(dir, members, ports, extra))]);
+    for (const [name, port] of ports) pair.ports.set(name, port);
     await Promise.all(members.map((v) => pair.start(v)));
     return pair;
   }
@@ -89,4 +94,32 @@ export class SidecarPair {
     await Promise.all([...this.processes.values()].map((p) => p.stop()));
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A committee below 4 runs only with --allow-small-committee; a chain-following sidecar (--rpc-url) needs its
+ * committee as a file, written here from the members' keys.
+ */
+async function committeeFlags(
+  dir: string,
+  members: readonly Identity[],
+  ports: ReadonlyMap<string, number>,
+  extra: readonly string[],
+): Promise<string[]> {
+  const flags = members.length < 4 ? ['--allow-small-committee'] : [];
+  if (!extra.includes('--rpc-url')) return flags;
+  const suite = createNodeCryptoSuite();
+  const file = join(dir, 'committee.json');
+  const committee = {
+    chainId: 1337n,
+    epoch: 1n,
+    members: members.map((v) => ({
+      name: v.name,
+      id: v.id,
+      publicKey: suite.ed25519.signer(v.seed).publicKey,
+      url: `http://127.0.0.1:${ports.get(v.name)}`,
+    })),
+  };
+  await writeFile(file, committeeFileJson(committee));
+  return [...flags, '--committee', file];
 }

@@ -12,6 +12,8 @@ export interface DemoNetworkOptions {
   readonly blockTime: number;
   readonly chainId: bigint;
   readonly epoch: bigint;
+  /** Called with a short line before each step that takes more than a moment. */
+  readonly progress?: (step: string) => void;
 }
 
 /** The devnet and the sidecar processes of the demo, each stopped by pid in `stop`. */
@@ -32,9 +34,18 @@ export async function startDemoNetwork(options: DemoNetworkOptions): Promise<Dem
   const removeDir = () => rm(dir, { recursive: true, force: true });
   let devnet: Devnet | undefined;
   try {
-    devnet = await startDevnet({ port: 0, blockTime: options.blockTime, chainId: options.chainId });
+    devnet = await startDevnet({
+      port: 0,
+      blockTime: options.blockTime,
+      chainId: options.chainId,
+      ...(options.progress ? { progress: options.progress } : {}),
+    });
+    const validators = demoValidators(options.validators);
+    options.progress?.(
+      `starting ${validators.length} sidecar processes: ${validators.map((v) => v.name).join(', ')}`,
+    );
     const sidecars = await startSidecarCommittee({
-      validators: demoValidators(options.validators),
+      validators,
       chainId: options.chainId,
       epoch: options.epoch,
       dir,

@@ -75,6 +75,7 @@ export async function runChainedDemo(options: ChainedDemoOptions): Promise<Chain
 
   const actors: ChainedDemoActors = {
     freshBlock: fromPromise(async () => {
+      print(`${''.padStart(10)}  … waiting for a fresh block, so that both payments fall within one block`);
       const height = (await chain!.head()).height;
       await new Promise<void>((resolve) => {
         const stop = system.onHead((head) => {
@@ -93,7 +94,10 @@ export async function runChainedDemo(options: ChainedDemoOptions): Promise<Chain
       });
       return { txHash: toHex(result.txHash), qc: result.qc };
     }),
-    settled: fromPromise(({ input }) => settled(system, input.txHashes, options.settleTimeoutMs ?? 120_000)),
+    settled: fromPromise(({ input }) => {
+      say('… waiting until both payments are included on chain');
+      return settled(system, input.txHashes, options.settleTimeoutMs ?? 120_000);
+    }),
     balances: fromPromise(async () => {
       const atBlock = (await chain!.head()).height;
       const amounts = await Promise.all(

@@ -27,6 +27,9 @@ export interface SidecarCommitteeOptions {
   readonly down?: ReadonlySet<string>;
 }
 
+/** A committee below 3f+1 with f = 1 tolerates no fault; demo sidecars of such a committee say so explicitly. */
+const MIN_SAFE_COMMITTEE = 4;
+
 /**
  * Starts one `allegro sidecar` process per validator (except the `down` ones), all sharing one committee file
  * (the committee is configuration: nobody trusts a peer on first use). If any fails to start, the others are
@@ -56,6 +59,7 @@ export async function startSidecarCommittee(options: SidecarCommitteeOptions): P
       const flags = [
         ...sidecarIdentityFlags(v, members[i]!.url, join(dir, v.name)),
         ...['--chain-id', String(chainId), '--epoch', String(epoch), '--committee', committeeFile],
+        ...(validators.length < MIN_SAFE_COMMITTEE ? ['--allow-small-committee'] : []),
         ...(options.flags ?? []),
       ];
       processes.set(v.name, await startSidecarProcess(flags));

@@ -38,7 +38,15 @@ export interface CommitteeSourceOptions {
   readonly recheckTimeoutMs?: number;
   /** Retry delays while a peer does not answer; default 250 ms doubling to 30 s. */
   readonly backoff?: BackoffOptions;
+  /**
+   * A validator refuses a committee of fewer than MIN_SAFE_COMMITTEE members unless this is set (demos, tests);
+   * then it warns. An observer (no `self`) is not checked.
+   */
+  readonly allowSmallCommittee?: boolean;
 }
+
+/** Fewest members of a committee that tolerates a faulty validator: 3f+1 with f = 1. */
+export const MIN_SAFE_COMMITTEE = 4;
 
 /** The Store key of the committee learned on first start. */
 export const PINNED_COMMITTEE_KEY = 'committee/pinned';
@@ -52,12 +60,34 @@ export const PINNED_COMMITTEE_KEY = 'committee/pinned';
  * runs, so a node should answer it before its committee is resolved.
  */
 export async function resolveCommittee(options: CommitteeSourceOptions): Promise<ResolvedCommittee> {
+  const known = options.committeeFile === undefined ? options.peers.length + 1 : MIN_SAFE_COMMITTEE;
+  if (options.self && !options.allowSmallCommittee && known < MIN_SAFE_COMMITTEE) throw tooSmall(known);
+  const committee = await resolveMembers(options);
+  if (options.self) checkSize(options, committee.members.length);
+  return committee;
+}
+
+async function resolveMembers(options: CommitteeSourceOptions): Promise<ResolvedCommittee> {
   if (options.committeeFile !== undefined) return fileCommittee(options, options.committeeFile);
   const addresses = options.peers.map(peerAddress);
   const pinned = await options.store.get(PINNED_COMMITTEE_KEY);
   return pinned === undefined
     ? pinFirstCommittee(options, addresses)
     : recheckPinned(options, addresses, decodePinned(pinned));
+}
+
+/**
+ * L4 (fixes a lone sidecar trusting its own "QCs" as parents): a validator in a committee below
+ * MIN_SAFE_COMMITTEE tolerates no faulty member, so it starts only with `allowSmallCommittee`, and warns. Without
+ * a file the size is known from `--peers` and refused before any peer is asked.
+ */
+function checkSize(options: CommitteeSourceOptions, size: number): void {
+  if (size >= MIN_SAFE_COMMITTEE) return;
+  if (!options.allowSmallCommittee) throw tooSmall(size);
+  options.logger.warn(
+    { members: size, minimum: MIN_SAFE_COMMITTEE },
+    'small committee: a single faulty validator can break safety (allowed by --allow-small-committee)',
+  );
 }
 
 /** Reads and checks a committee file (format in the task brief; u64s as decimal strings, hex `0x…` bytes). */
@@ -189,6 +219,13 @@ async function recheckPinned(
     }
   });
   return pinned;
+}
+
+function tooSmall(size: number): ServiceError {
+  return new ServiceError(
+    'CONFIG',
+    `a committee of ${size} tolerates no faulty validator: ${MIN_SAFE_COMMITTEE} members at least, or --allow-small-committee for a demo`,
+  );
 }
 
 function decodePinned(bytes: Uint8Array): ResolvedCommittee {

@@ -40,6 +40,8 @@ export interface SidecarConfig {
   readonly gossipIntervalMs: number;
   readonly gossipPullLimit: number;
   readonly committeeFile?: string;
+  /** Run in a committee below 4 members (no fault tolerated); refused without it. */
+  readonly allowSmallCommittee?: boolean;
   /** Store spec: `memory`, `lmdb:DIR` or `redis://…`. */
   readonly store: string;
   readonly tls?: { readonly certFile: string; readonly keyFile: string };

@@ -135,6 +135,7 @@ async function startNode(
     store,
     logger,
     ...(config.committeeFile ? { committeeFile: config.committeeFile } : {}),
+    ...(config.allowSmallCommittee ? { allowSmallCommittee: true } : {}),
   });
   const ledger = new Ledger({
     maxRequestCache: config.maxRequestCache,
