@@ -2,11 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createEventBus } from '../graphql/event-bus.ts';
 import { graphqlMount } from '../graphql/graphql-mount.ts';
+import { DEFAULT_SUBSCRIPTION_CAPS } from '../graphql/subscription-caps.ts';
 import type { AggregatorConfig } from '../services/aggregator/aggregator-config.ts';
 import { startAggregator } from '../services/aggregator/aggregator-node.ts';
+import { DEFAULT_CORS_ORIGINS } from '../services/http/cors.ts';
 import { sendJson } from '../services/http/json-body.ts';
 import { staticFiles } from '../services/http/static-files.ts';
 import { createLogger } from '../services/logger.ts';
+import { DEFAULT_MAX_CALLS_PER_PEER } from '../wire/grpc-limits.ts';
 import {
   bigintOption,
   type Command,
@@ -48,6 +51,11 @@ export function aggregatorConfigFromFlags(values: OptionValues): AggregatorConfi
     upstreamTimeoutMs: intOption(values, 'upstream-timeout-ms')!,
     submitDeadlineMs: intOption(values, 'submit-deadline-ms')!,
     headPollMs: intOption(values, 'head-poll-ms')!,
+    corsOrigins: stringOption(values, 'cors-origin', true)
+      .split(',')
+      .map((o) => o.trim()),
+    maxCallsPerPeer: positiveIntOption(values, 'max-calls-per-peer'),
+    referenceStages: values['reference-stages'] === true,
     ...(committeeFile ? { committeeFile } : {}),
     ...(rpcUrl ? { rpcUrl } : {}),
     ...(wsUrl ? { wsUrl } : {}),
@@ -148,6 +156,34 @@ export const aggregatorCommand: Command = {
       help: 'sidecar head polling without --rpc-url',
       default: '500',
     },
+    'cors-origin': {
+      type: 'string',
+      value: 'ORIGIN,…',
+      help: 'origins browsers may call from: comma-separated, `*`, or scheme://host:* for any port',
+      default: DEFAULT_CORS_ORIGINS.join(','),
+    },
+    'reference-stages': {
+      type: 'boolean',
+      help: "REST answers the reference's stage names (0-5) by default; ?compat=allegro asks for ours",
+    },
+    'max-subscriptions': {
+      type: 'string',
+      value: 'N',
+      help: 'live GraphQL subscriptions of the whole server',
+      default: String(DEFAULT_SUBSCRIPTION_CAPS.maxSubscriptions),
+    },
+    'max-subscriptions-per-connection': {
+      type: 'string',
+      value: 'N',
+      help: 'live GraphQL subscriptions of one connection',
+      default: String(DEFAULT_SUBSCRIPTION_CAPS.maxSubscriptionsPerConnection),
+    },
+    'max-calls-per-peer': {
+      type: 'string',
+      value: 'N',
+      help: 'gRPC calls one peer host may have in progress; more get RESOURCE_EXHAUSTED',
+      default: String(DEFAULT_MAX_CALLS_PER_PEER),
+    },
     'web-dir': {
       type: 'string',
       value: 'DIR',
@@ -173,7 +209,14 @@ export const aggregatorCommand: Command = {
     };
     const logger = createLogger('aggregator');
     const running = await startAggregator(config, logger, (parts) => [
-      graphqlMount({ ...parts, bus: createEventBus(redisUrl ? { redisUrl } : {}) }),
+      graphqlMount({
+        ...parts,
+        bus: createEventBus(redisUrl ? { redisUrl } : {}),
+        subscriptions: {
+          maxSubscriptions: positiveIntOption(values, 'max-subscriptions'),
+          maxSubscriptionsPerConnection: positiveIntOption(values, 'max-subscriptions-per-connection'),
+        },
+      }),
       { handle: web },
     ]);
     const signal = await untilSignal();
@@ -182,3 +225,10 @@ export const aggregatorCommand: Command = {
     return 0;
   },
 };
+
+/** An integer flag that must be at least 1. */
+function positiveIntOption(values: OptionValues, name: string): number {
+  const value = intOption(values, name)!;
+  if (value < 1) throw new UsageError(`--${name} must be at least 1`);
+  return value;
+}

@@ -10,6 +10,10 @@ export type ApiErrorCode =
   | 'QUERY_TOO_DEEP'
   | 'QUERY_TOO_COSTLY'
   | 'NOT_FOUND'
+  /** A subscription past the server's or the connection's cap of live subscriptions. */
+  | 'TOO_MANY_SUBSCRIPTIONS'
+  /** An answer beyond the size bound (ask for fewer items or fields). */
+  | 'ANSWER_TOO_LARGE'
   /** The aggregator's own check of a payment failed; `extensions.rejectCode` says which RejectCode. */
   | 'PAYMENT_INVALID';
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { type ExecutionArgs, GraphQLError } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import { useServer as serveGraphqlWs } from 'graphql-ws/use/ws';
@@ -11,9 +12,20 @@ import type { Aggregator } from '../services/aggregator/aggregator.ts';
 import type { AggregatorMetrics } from '../services/aggregator/aggregator-metrics.ts';
 import type { HttpMount } from '../services/aggregator/aggregator-node.ts';
 import { sendJson } from '../services/http/json-body.ts';
+import type { Metrics } from '../services/http/metrics.ts';
+import type { Logger } from '../services/logger.ts';
+import { answerSizeLimitPlugin } from './answer-size-limit.ts';
 import type { EventBus } from './event-bus.ts';
+import { maskUnexpectedError } from './mask-unexpected-error.ts';
 import { type OperationLimits, operationLimitsRule } from './operation-limits.ts';
+import { parseGuardPlugin } from './parse-guard.ts';
+import { newRequestId, withRequestId } from './request-id.ts';
 import { resolvers } from './resolvers.ts';
+import {
+  DEFAULT_SUBSCRIPTION_CAPS,
+  type SubscriptionCapLimits,
+  subscriptionCaps,
+} from './subscription-caps.ts';
 
 /** schema.graphql at the repository root: the public contract, loaded as is. */
 export const SCHEMA_FILE = fileURLToPath(new URL('../../schema.graphql', import.meta.url));
@@ -23,20 +35,28 @@ export const GRAPHQL_PATH = '/graphql';
 /** Largest GraphQL request (HTTP body or WebSocket message): a 128 KiB signed tx in hex plus the query. */
 export const MAX_REQUEST_BYTES = 512 * 1024;
 
-export const DEFAULT_LIMITS: OperationLimits = { maxDepth: 10, maxCost: 20_000 };
+/** Depth 15 and cost ~13,500 are what GraphiQL's introspection query needs; any other query needs less. */
+export const DEFAULT_LIMITS: OperationLimits = { maxDepth: 15, maxCost: 20_000 };
 
 export interface GraphqlMountOptions {
   readonly aggregator: Aggregator;
   readonly bus: EventBus;
   readonly suite: CryptoSuite;
   readonly metrics: AggregatorMetrics;
+  /** The Prometheus registry: the live subscriptions gauge goes there. */
+  readonly registry: Metrics;
+  readonly logger: Logger;
   readonly limits?: OperationLimits;
+  readonly subscriptions?: SubscriptionCapLimits;
 }
 
 /**
  * GraphQL on the aggregator's HTTP server (ARCHITECTURE.md "GraphQL"): graphql-yoga at /graphql over HTTP with
- * GraphiQL on, and graphql-ws on the same path over WebSocket, both serving schema.graphql with the depth and
- * cost limits. Aggregator events are published to `bus`, from which subscriptions read (in memory or Redis).
+ * GraphiQL on (served from this process, no CDN), and graphql-ws on the same path over WebSocket, both serving
+ * schema.graphql behind the same doors: bounded parsing, depth and cost limits before execution (introspection
+ * included), bounded answers, caps on live subscriptions. Every request has an id (`x-request-id`); an unexpected
+ * error is logged with it and answered as an INTERNAL GraphQL error. Aggregator events are published to `bus`,
+ * from which subscriptions read (in memory or Redis).
  */
 export function graphqlMount(options: GraphqlMountOptions): HttpMount {
   const limits = options.limits ?? DEFAULT_LIMITS;
@@ -47,13 +67,20 @@ export function graphqlMount(options: GraphqlMountOptions): HttpMount {
   const limitsPlugin: Plugin = {
     onValidate: ({ addValidationRule }) => addValidationRule(operationLimitsRule(limits)),
   };
+  const caps = subscriptionCaps(options.subscriptions ?? DEFAULT_SUBSCRIPTION_CAPS);
+  options.registry.gauge('allegro_graphql_live_subscriptions', 'GraphQL subscriptions live now', () => [
+    { value: caps.live() },
+  ]);
+  let graphiqlPage: string | undefined;
   const yoga = createYoga({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    graphiql: { subscriptionsProtocol: 'WS' },
+    graphiql: { subscriptionsProtocol: 'WS', title: 'Allegro GraphiQL' },
+    renderGraphiQL: (graphiql) => (graphiqlPage ??= renderGraphiQL(graphiql)),
     landingPage: false,
     logging: false,
-    plugins: [limitsPlugin],
+    maskedErrors: { maskError: maskUnexpectedError(options.logger) },
+    plugins: [parseGuardPlugin(), limitsPlugin, answerSizeLimitPlugin(), caps.plugin],
   });
   const unsubscribe = options.aggregator.subscribe((event) => options.bus.publish(event));
   let sockets: WebSocketServer | undefined;
@@ -74,15 +101,19 @@ export function graphqlMount(options: GraphqlMountOptions): HttpMount {
         });
         return true;
       }
-      await yoga.handle(req, res);
+      const given = res.getHeader('x-request-id');
+      const requestId = typeof given === 'string' ? given : newRequestId();
+      res.setHeader('x-request-id', requestId);
+      await withRequestId(requestId, () => yoga.handle(req, res));
       return true;
     },
+    health: () => ({ liveSubscriptions: caps.live() }),
     attach(server: Server) {
       sockets = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: MAX_REQUEST_BYTES });
       serveGraphqlWs(
         {
-          execute: (args) => (args.rootValue as Enveloped).execute(args),
-          subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
+          execute: (args) => withRequestId(idOf(args), () => (args.rootValue as Enveloped).execute(args)),
+          subscribe: (args) => withRequestId(idOf(args), () => (args.rootValue as Enveloped).subscribe(args)),
           onSubscribe: async (ctx, _id, params) => {
             const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, params });
             let document: ExecutionArgs['document'];
@@ -98,7 +129,7 @@ export function graphqlMount(options: GraphqlMountOptions): HttpMount {
               document,
               operationName: params.operationName ?? null,
               variableValues: params.variables ?? null,
-              contextValue: await enveloped.contextFactory(),
+              contextValue: { ...(await enveloped.contextFactory()), requestId: newRequestId() },
               rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
             };
           },
@@ -117,4 +148,7 @@ export function graphqlMount(options: GraphqlMountOptions): HttpMount {
 }
 
 type Operation = (args: ExecutionArgs) => ReturnType<NonNullable<ServerOptions['execute']>>;
+
+/** The request id a WebSocket operation got in onSubscribe. */
+const idOf = (args: ExecutionArgs) => (args.contextValue as { requestId: string }).requestId;
 type Enveloped = { execute: Operation; subscribe: Operation };

@@ -2,13 +2,21 @@ import {
   type ASTVisitor,
   type FieldNode,
   type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLSchema,
   getNamedType,
   getNullableType,
   isCompositeType,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
   isListType,
   isObjectType,
+  isUnionType,
   Kind,
+  SchemaMetaFieldDef,
   type SelectionSetNode,
+  TypeMetaFieldDef,
   type ValidationContext,
 } from 'graphql';
 import { apiError } from './api-error.ts';
@@ -25,9 +33,12 @@ const LIST_SIZE = 10;
 const VARIABLE_LIST_SIZE = 100;
 
 /**
- * A validation rule refusing operations deeper than `maxDepth` (QUERY_TOO_DEEP) or estimated costlier than
- * `maxCost` (QUERY_TOO_COSTLY), fragments expanded; introspection (`__schema`, `__type`) is free, so GraphiQL works. A list field's children count once per expected element:
- * the `first` or `limit` of the field or of the connection holding it, else LIST_SIZE.
+ * A validation rule, run before execution, refusing operations deeper than `maxDepth` (QUERY_TOO_DEEP) or
+ * estimated costlier than `maxCost` (QUERY_TOO_COSTLY), fragments expanded and every field counted, introspection
+ * (`__schema`, `__type`, `__typename`) included: a list field's children count once per expected element, the
+ * `first` or `limit` of the field or of the connection holding it, else LIST_SIZE; an introspection list counts
+ * its longest instance in this schema (e.g. `types` the number of types), so a query repeating introspection
+ * costs what it would answer.
  */
 export function operationLimitsRule(limits: OperationLimits) {
   return (context: ValidationContext): ASTVisitor => ({
@@ -40,6 +51,7 @@ export function operationLimitsRule(limits: OperationLimits) {
             ? schema.getMutationType()
             : schema.getSubscriptionType();
       if (!root) return;
+      const introspection = introspectionListSizes(schema);
       const walk = (
         set: SelectionSetNode,
         type: GraphQLCompositeType,
@@ -52,10 +64,10 @@ export function operationLimitsRule(limits: OperationLimits) {
         for (const selection of set.selections) {
           let child: { cost: number; depth: number } | undefined;
           if (selection.kind === Kind.FIELD) {
-            if (selection.name.value.startsWith('__')) continue;
             child = fieldCost(selection, type, depth + 1, seen, pending);
           } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-            child = walk(selection.selectionSet, type, depth, seen, pending);
+            const on = selection.typeCondition && schema.getType(selection.typeCondition.name.value);
+            child = walk(selection.selectionSet, isCompositeType(on) ? on : type, depth, seen, pending);
           } else if (!seen.has(selection.name.value)) {
             const fragment = context.getFragment(selection.name.value);
             if (fragment) {
@@ -78,12 +90,13 @@ export function operationLimitsRule(limits: OperationLimits) {
         seen: Set<string>,
         pending: number | undefined,
       ) => {
-        const field = isObjectType(parent) ? parent.getFields()[node.name.value] : undefined;
+        const field = fieldDefinition(schema, parent, node.name.value);
         if (!field || !node.selectionSet) return { cost: 1, depth };
         const named = getNamedType(field.type);
         const requested = requestedSize(node);
         const isList = isListType(getNullableType(field.type));
-        const size = isList ? (pending ?? requested ?? LIST_SIZE) : 1;
+        const listed = introspection.get(`${parent.name}.${field.name}`);
+        const size = isList ? (listed ?? pending ?? requested ?? LIST_SIZE) : 1;
         const inner = isCompositeType(named)
           ? walk(node.selectionSet, named, depth, seen, isList ? undefined : requested)
           : { cost: 0, depth };
@@ -101,6 +114,53 @@ export function operationLimitsRule(limits: OperationLimits) {
       }
     },
   });
+}
+
+/** A field of `parent` by name, the introspection fields `__schema` and `__type` of the query root included. */
+function fieldDefinition(
+  schema: GraphQLSchema,
+  parent: GraphQLCompositeType,
+  name: string,
+): GraphQLField<unknown, unknown> | undefined {
+  if (parent === schema.getQueryType()) {
+    if (name === SchemaMetaFieldDef.name) return SchemaMetaFieldDef;
+    if (name === TypeMetaFieldDef.name) return TypeMetaFieldDef;
+  }
+  return isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
+}
+
+const listSizesBySchema = new WeakMap<GraphQLSchema, ReadonlyMap<string, number>>();
+
+/** The longest instance in `schema` of each introspection list (`__Type.fields`: the most fields of a type). */
+function introspectionListSizes(schema: GraphQLSchema): ReadonlyMap<string, number> {
+  const known = listSizesBySchema.get(schema);
+  if (known) return known;
+  const types = Object.values(schema.getTypeMap());
+  const directives = schema.getDirectives();
+  const mean = (counts: number[]) =>
+    Math.max(1, Math.ceil(counts.reduce((a, b) => a + b, 0) / counts.length));
+  const fieldsOf = (t: (typeof types)[number]) =>
+    isObjectType(t) || isInterfaceType(t) ? Object.values(t.getFields()) : [];
+  const args = mean([
+    ...types.flatMap((t) => fieldsOf(t).map((f) => f.args.length)),
+    ...directives.map((d) => d.args.length),
+  ]);
+  const sizes = new Map<string, number>([
+    ['__Schema.types', types.length],
+    ['__Schema.directives', directives.length],
+    ['__Type.fields', mean(types.map((t) => fieldsOf(t).length))],
+    ['__Type.interfaces', mean(types.map((t) => (isObjectType(t) ? t.getInterfaces().length : 0)))],
+    ['__Type.possibleTypes', mean(types.map((t) => (isUnionType(t) ? t.getTypes().length : 0)))],
+    ['__Type.enumValues', mean(types.map((t) => (isEnumType(t) ? t.getValues().length : 0)))],
+    [
+      '__Type.inputFields',
+      mean(types.map((t) => (isInputObjectType(t) ? Object.keys(t.getFields()).length : 0))),
+    ],
+    ['__Field.args', args],
+    ['__Directive.args', args],
+  ]);
+  listSizesBySchema.set(schema, sizes);
+  return sizes;
 }
 
 /**

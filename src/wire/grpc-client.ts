@@ -52,12 +52,37 @@ export function createClient<S extends DescService>(
     : grpc.credentials.createInsecure();
   const channel = new grpc.Client(address, credentials);
   const client: Record<string, unknown> = { close: () => channel.close() };
+  channels.set(client, channel);
   for (const [name, method] of Object.entries(serviceDefinition(service))) {
     client[name] = method.responseStream
       ? (request: unknown, callOptions?: CallOptions) => streamingCall(channel, method, request, callOptions)
       : (request: unknown, callOptions?: CallOptions) => unaryCall(channel, method, request, callOptions);
   }
   return client as ServiceClient<S>;
+}
+
+const channels = new WeakMap<object, grpc.Client>();
+
+/** How a client's channel stands: `unreachable` after a failed connection attempt, until one succeeds. */
+export type Connectivity = 'idle' | 'connecting' | 'ready' | 'unreachable' | 'closed';
+
+/** The state of the channel of a client made by `createClient` (O(1), never connects), else undefined. */
+export function connectivityOf(client: object): Connectivity | undefined {
+  const state = channels.get(client)?.getChannel().getConnectivityState(false);
+  switch (state) {
+    case undefined:
+      return undefined;
+    case grpc.connectivityState.READY:
+      return 'ready';
+    case grpc.connectivityState.CONNECTING:
+      return 'connecting';
+    case grpc.connectivityState.TRANSIENT_FAILURE:
+      return 'unreachable';
+    case grpc.connectivityState.SHUTDOWN:
+      return 'closed';
+    default:
+      return 'idle';
+  }
 }
 
 function unaryCall(channel: grpc.Client, method: Definition, request: unknown, options: CallOptions = {}) {

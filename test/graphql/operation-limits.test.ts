@@ -31,9 +31,24 @@ describe('operation limits (validation rule)', () => {
     expect(errorsOf('query ($n: Int) { nodes(first: $n) { nodes { id } } }')).toEqual(['QUERY_TOO_COSTLY']);
   });
 
-  it('lets introspection through (GraphiQL needs it)', () => {
-    expect(
-      errorsOf('{ __schema { types { fields { type { ofType { ofType { ofType { name } } } } } } } }'),
-    ).toEqual([]);
+  it('counts introspection like any field: its depth, and its lists at their mean length in this schema', () => {
+    expect(errorsOf('{ __type(name: "Node") { ofType { ofType { name } } } }')).toEqual([]);
+    expect(errorsOf('{ __type(name: "Node") { ofType { ofType { ofType { name } } } } }')).toEqual([
+      'QUERY_TOO_DEEP',
+    ]);
+    expect(errorsOf('{ __schema { types { name } } }')).toEqual([]);
+    expect(errorsOf('{ __schema { types { name fields { name args { name } } } } }', 5, 1000)).toEqual([]);
+    const repeated = Array.from(
+      { length: 20 },
+      (_, i) => `a${i}: __schema { types { name fields { name } } }`,
+    );
+    expect(errorsOf(`{ ${repeated.join(' ')} }`, 5, 1000)).toEqual(['QUERY_TOO_COSTLY']);
+  });
+
+  it('counts the fields of inline fragments', () => {
+    expect(errorsOf('{ node { ... on Node { children { id } } } }', 4, 12)).toEqual([]);
+    expect(errorsOf('{ node { ... on Node { children { id child { id } } } } }', 4, 12)).toEqual([
+      'QUERY_TOO_COSTLY',
+    ]);
   });
 });

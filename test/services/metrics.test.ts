@@ -3,8 +3,8 @@ import { startHealthMetricsServer } from '../../src/services/http/health-metrics
 import { Metrics } from '../../src/services/http/metrics.ts';
 
 describe('Prometheus metrics and health', () => {
-  it('renders counters with escaped labels, cumulative histogram buckets and scrape-time gauges', () => {
-    const metrics = new Metrics();
+  it('renders counters with escaped labels, cumulative histogram buckets and scrape-time gauges', async () => {
+    const metrics = new Metrics({ processMetrics: false });
     const requests = metrics.counter('x_requests_total', 'Requests');
     requests.inc({ api: 'rest', path: 'a"b' });
     requests.inc({ path: 'a"b', api: 'rest' }, 2);
@@ -15,7 +15,7 @@ describe('Prometheus metrics and health', () => {
     let open = 7;
     metrics.gauge('x_open', 'Open', () => [{ labels: { stage: 'QC_FORMED' }, value: open }]);
     open = 8;
-    expect(metrics.render()).toBe(
+    expect(await metrics.render()).toBe(
       [
         '# HELP x_requests_total Requests',
         '# TYPE x_requests_total counter',
@@ -36,7 +36,18 @@ describe('Prometheus metrics and health', () => {
     expect(() => metrics.counter('x_open', 'again')).toThrow(/exists/);
   });
 
-  it('serves /metrics and /healthz (503 when unhealthy) and 404 for anything else', async () => {
+  it('appends the default process metrics (CPU, resident memory, heap, event-loop lag) unless told not to', async () => {
+    const text = await new Metrics().render();
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_seconds',
+    ])
+      expect(text).toContain(`# TYPE ${name} `);
+    expect(await new Metrics({ processMetrics: false }).render()).toBe('');
+  });
+
+  it('serves /metrics and /healthz (503 when unhealthy), 405 for another method on them, 404 for anything else', async () => {
     const metrics = new Metrics();
     metrics.counter('x_total', 'X').inc();
     let ok = true;
@@ -51,6 +62,12 @@ describe('Prometheus metrics and health', () => {
       expect([healthy.status, await healthy.json()]).toEqual([200, { ok: true, head: '5' }]);
       ok = false;
       expect((await fetch(`${base}/healthz`)).status).toBe(503);
+      const post = await fetch(`${base}/healthz`, { method: 'POST' });
+      expect([
+        post.status,
+        post.headers.get('allow'),
+        ((await post.json()) as { error: { code: string } }).error.code,
+      ]).toEqual([405, 'GET, HEAD', 'METHOD_NOT_ALLOWED']);
       expect((await fetch(`${base}/other`)).status).toBe(404);
     } finally {
       await server.close();

@@ -28,4 +28,10 @@ export interface AggregatorConfig {
   readonly submitDeadlineMs: number;
   /** Sidecar head polling interval when there is no `rpcUrl`. */
   readonly headPollMs: number;
+  /** Origins allowed to call the HTTP API from a browser (`*`, exact, or `scheme://host:*`); default local pages. */
+  readonly corsOrigins?: readonly string[];
+  /** Concurrent gRPC calls per peer host (default DEFAULT_MAX_CALLS_PER_PEER). */
+  readonly maxCallsPerPeer?: number;
+  /** REST answers use the reference's stage names (0-5 only) unless a request asks otherwise. */
+  readonly referenceStages?: boolean;
 }

@@ -1,6 +1,4 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { FastPayAggregator } from '../../../gen/tempo/fastpay/v1/aggregator_pb.ts';
 import { createWebSocketInspector } from '../../actors/inspector.ts';
@@ -13,10 +11,10 @@ import { quorumThreshold } from '../../protocol/committee.ts';
 import { createNodeCryptoSuite } from '../../protocol/crypto/node-suite.ts';
 import type { CryptoSuite } from '../../protocol/crypto/suite.ts';
 import { openStore } from '../../store/open-store.ts';
+import { connectivityOf } from '../../wire/grpc-client.ts';
 import { grpcServerOptions } from '../../wire/grpc-limits.ts';
 import { addService, listen, shutdownServer } from '../../wire/grpc-server.ts';
-import { closeServer, serveHealthMetrics, splitHostPort } from '../http/health-metrics.ts';
-import { sendJson } from '../http/json-body.ts';
+import { splitHostPort } from '../http/health-metrics.ts';
 import { Metrics } from '../http/metrics.ts';
 import type { Logger } from '../logger.ts';
 import { ServiceError } from '../service-error.ts';
@@ -24,7 +22,8 @@ import { BulletinBoard } from '../sidecar/bulletin-board.ts';
 import { resolveCommittee } from '../sidecar/committee-source.ts';
 import { Aggregator } from './aggregator.ts';
 import type { AggregatorConfig } from './aggregator-config.ts';
-import { type AggregatorMetrics, aggregatorMetrics } from './aggregator-metrics.ts';
+import { startAggregatorHttp } from './aggregator-http.ts';
+import { type AggregatorMetrics, aggregatorMetrics, observeStageTimes } from './aggregator-metrics.ts';
 import { aggregatorService } from './aggregator-service.ts';
 import { ChainTracker } from './chain-tracker.ts';
 import { PaymentRecords } from './payment-records.ts';
@@ -35,8 +34,10 @@ import { closeSidecarLinks, openSidecarLinks } from './sidecar-links.ts';
 export interface HttpMount {
   /** Answers the request and returns true, or returns false to let the next mount try. */
   handle?(req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean>;
-  /** Called once with the server before it listens (e.g. to accept WebSocket upgrades). */
+  /** Called once with the server (listening already) e.g. to accept WebSocket upgrades. */
   attach?(server: Server): void;
+  /** Fields this mount adds to /healthz; must answer in O(1). */
+  health?(): Readonly<Record<string, unknown>>;
   close?(): Promise<void>;
 }
 
@@ -44,6 +45,9 @@ export interface HttpMount {
 export interface MountParts {
   readonly aggregator: Aggregator;
   readonly metrics: AggregatorMetrics;
+  /** The Prometheus registry, for a mount's own series. */
+  readonly registry: Metrics;
+  readonly logger: Logger;
   readonly suite: CryptoSuite;
 }
 
@@ -60,10 +64,11 @@ const MAX_BOARD_RESPONSE = 2_000;
 const MIRROR_PAGE_SIZE = 1_000;
 
 /**
- * Starts an aggregator (reference §9, with the §14 backend fixes): resolves the committee (file, or learned from
- * the sidecars and pinned), restores the payment actors and records from the store, mirrors the sidecars' boards,
- * follows the chain, and serves gRPC FastPayAggregator on `listen` and one HTTP server on `httpListen` with REST,
- * /metrics, /healthz and whatever `mounts` add (GraphQL and the web page come from the layer above).
+ * Starts an aggregator (reference §9, with the §14 backend fixes). Its HTTP server on `httpListen` comes up first,
+ * so /healthz says what startup waits for; then it resolves the committee (file, or learned from the sidecars and
+ * pinned), restores the payment actors and records from the store, mirrors the sidecars' boards, follows the
+ * chain, serves gRPC FastPayAggregator on `listen`, and serves on HTTP REST, /metrics, /healthz and whatever
+ * `mounts` add (GraphQL and the web page come from the layer above).
  */
 export async function startAggregator(
   config: AggregatorConfig,
@@ -71,14 +76,28 @@ export async function startAggregator(
   mounts: (parts: MountParts) => HttpMount[] = () => [],
 ): Promise<RunningAggregator> {
   const suite = createNodeCryptoSuite();
-  const store = await openStore(config.store);
-  const cleanup: (() => Promise<void> | void)[] = [() => store.close()];
+  const metrics = new Metrics();
+  const http = await startAggregatorHttp({
+    listen: config.httpListen,
+    metrics,
+    logger,
+    ...(config.corsOrigins ? { corsOrigins: config.corsOrigins } : {}),
+  });
+  const cleanup: (() => Promise<void> | void)[] = [() => http.close()];
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       for (const step of [...cleanup].reverse()) await step();
     })());
   try {
+    http.starting('opening the store');
+    const store = await openStore(config.store);
+    cleanup.push(() => store.close());
+    http.starting(
+      config.committeeFile
+        ? 'committee: reading the committee file'
+        : 'committee: learning it from the sidecars (none answered yet)',
+    );
     const committee = await resolveCommittee({
       chainId: config.chainId,
       epoch: config.epoch,
@@ -91,13 +110,13 @@ export async function startAggregator(
     cleanup.push(() => closeSidecarLinks(links));
     const inspector = config.inspect ? createWebSocketInspector({ url: config.inspect }) : undefined;
     if (inspector) cleanup.push(() => inspector.stop());
+    http.starting('restoring the payment actors');
     const registry = await PaymentSystem.open({
       store,
       ...(inspector ? { inspect: inspector.inspect } : {}),
     });
     cleanup.push(() => registry.close());
 
-    const metrics = new Metrics();
     let aggregator: Aggregator | undefined;
     const aggMetrics = aggregatorMetrics(metrics, () => aggregator?.stageCounts() ?? new Map());
     aggregator = new Aggregator({
@@ -117,10 +136,14 @@ export async function startAggregator(
       logger,
       verifiesChain: config.rpcUrl !== undefined,
     });
+    http.starting('mirroring the sidecars');
     await aggregator.start();
     const running = aggregator;
     cleanup.push(() => running.close());
+    const unobserve = running.subscribe(observeStageTimes(aggMetrics));
+    cleanup.push(unobserve);
 
+    http.starting('connecting to the chain');
     const chain = config.rpcUrl ? await connectChain(config, config.rpcUrl) : undefined;
     if (chain) cleanup.push(() => chain.port.close());
     const tracker = new ChainTracker({
@@ -138,38 +161,47 @@ export async function startAggregator(
     const server = new grpc.Server(grpcServerOptions());
     addService(server, FastPayAggregator, aggregatorService(aggregator, aggMetrics), {
       onUnexpectedError: (err, path) => logger.error({ err, path }, 'handler failed'),
+      ...(config.maxCallsPerPeer ? { maxCallsPerPeer: config.maxCallsPerPeer } : {}),
     });
     cleanup.push(() => shutdownServer(server));
     const grpcPort = await listen(server, config.listen);
 
-    const extra = mounts({ aggregator, metrics: aggMetrics, suite });
+    const extra = mounts({ aggregator, metrics: aggMetrics, registry: metrics, logger, suite });
     cleanup.push(async () => {
       for (const mount of extra) await mount.close?.();
     });
-    const rest = restApi(aggregator, suite, aggMetrics);
-    const health = () => ({
-      ok: running.head() !== undefined,
-      head: running.head()?.height.toString() ?? null,
-      validators: committee.members.length,
-      threshold: quorumThreshold(committee),
-      openPayments: running.openPayments().length,
-    });
-    const http = createServer((req, res) => {
-      void (async () => {
-        if (serveHealthMetrics({ metrics, health }, req, res) || (await rest(req, res))) return;
-        for (const mount of extra) if (await mount.handle?.(req, res)) return;
-        sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` } });
-      })().catch((error: unknown) => {
-        logger.error({ err: error, url: req.url }, 'http handler failed');
-        if (!res.headersSent) sendJson(res, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
-      });
-    });
-    for (const mount of extra) mount.attach?.(http);
-    const { host, port } = splitHostPort(config.httpListen);
-    http.listen(port, host);
-    await once(http, 'listening');
-    cleanup.push(() => closeServer(http));
-    const httpPort = (http.address() as AddressInfo).port;
+    for (const mount of extra) mount.attach?.(http.server);
+    const threshold = quorumThreshold(committee);
+    const health = () => {
+      const unreachable = links
+        .filter((l) => connectivityOf(l.client) === 'unreachable')
+        .map((l) => l.member.name);
+      const head = running.head();
+      const waitingFor = [
+        ...(head ? [] : ['a chain head']),
+        ...(committee.members.length - unreachable.length < threshold
+          ? [`sidecars: ${unreachable.join(', ')} unreachable, a quorum needs ${threshold}`]
+          : []),
+      ];
+      return {
+        ok: waitingFor.length === 0,
+        waitingFor,
+        head: head?.height.toString() ?? null,
+        validators: committee.members.length,
+        threshold,
+        unreachableSidecars: unreachable,
+        ...Object.assign({}, ...extra.map((m) => m.health?.() ?? {})),
+      };
+    };
+    http.ready(
+      [
+        restApi(aggregator, suite, aggMetrics, { referenceStages: config.referenceStages ?? false }),
+        ...extra.flatMap((m) => (m.handle ? [m.handle.bind(m)] : [])),
+      ],
+      health,
+    );
+    const httpPort = http.port;
+    const { host } = splitHostPort(config.httpListen);
     logger.info(
       {
         grpcPort,

@@ -3,10 +3,12 @@ import { ByteFormatError, fromHex, toHex } from '../../protocol/bytes.ts';
 import type { CryptoSuite } from '../../protocol/crypto/suite.ts';
 import { type Reject, RejectCode, rejectCodeName } from '../../protocol/reject.ts';
 import { readJsonBody, sendJson } from '../http/json-body.ts';
+import { sendJsonError, sendMethodNotAllowed } from '../http/json-error.ts';
 import type { Aggregator, ValidatorRejection } from './aggregator.ts';
 import type { AggregatorMetrics } from './aggregator-metrics.ts';
 import type { PaymentNode } from './api-nodes.ts';
-import { signedPaymentRequest } from './signed-payment-request.ts';
+import { referenceStage } from './reference-stage.ts';
+import { defaultExpiry, signedPaymentRequest } from './signed-payment-request.ts';
 
 /** Largest request body: a 128 KiB signed tx in hex plus the wrapper fields. */
 const MAX_BODY_BYTES = 300 * 1024;
@@ -22,22 +24,58 @@ const STATUS_OF: Partial<Record<RejectCode, number>> = {
   [RejectCode.TEMPORARY_UNAVAILABLE]: 503,
 };
 
+export interface RestOptions {
+  /** Answer the reference's stage names unless a request asks `?compat=allegro`. */
+  readonly referenceStages: boolean;
+}
+
+/** The header a client may send instead of the `compat` query parameter. */
+export const COMPAT_HEADER = 'x-allegro-compat';
+
 /**
  * The reference's REST API for existing clients (reference §9.4), made honest (§14): `submit-raw-tx` takes
- * `{signed_tx}` plus optional wrapper fields and answers 200 only with a QC; refusals come back as
+ * `{signed_tx}` plus optional wrapper fields (a tx without validBefore and no stated expiry gets the reference's
+ * 10-minute window) and answers 200 only with a QC; refusals come back as
  * `{"reject": {"code", "message"}, "rejects": [...]}` with a 4xx (503 when only temporary). u64s are decimal
- * strings. Answers `/api/v1/…` and returns false for anything else.
+ * strings. Stages are Allegro's unless the request says `?compat=reference` (or the `x-allegro-compat: reference`
+ * header) or the aggregator runs with `--reference-stages`: then they are the reference's six names and an unknown
+ * tx is 200 STAGE_UNSPECIFIED, as the reference answers. A known path with another method is 405. Answers
+ * `/api/v1/…` and returns false for anything else.
  */
-export function restApi(aggregator: Aggregator, suite: CryptoSuite, metrics: AggregatorMetrics) {
+export function restApi(
+  aggregator: Aggregator,
+  suite: CryptoSuite,
+  metrics: AggregatorMetrics,
+  options: RestOptions = { referenceStages: false },
+) {
   const counted = (operation: string) => metrics.requests.inc({ api: 'rest', operation });
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    const path = (req.url ?? '/').split('?')[0]!;
-    if (req.method === 'POST' && path === '/api/v1/submit-raw-tx') {
-      counted('submit-raw-tx');
-      await submitRawTx(aggregator, suite, req, res);
+    const url = new URL(req.url ?? '/', 'http://aggregator');
+    const path = url.pathname;
+    const allow = allowedMethods(path);
+    if (!allow) return false;
+    if (!allow.includes(req.method ?? '')) {
+      sendMethodNotAllowed(res, req.method, allow);
       return true;
     }
-    if (req.method === 'GET' && path === '/api/v1/chain/head') {
+    const compat = url.searchParams.get('compat') ?? req.headers[COMPAT_HEADER];
+    const reference = compat === undefined ? options.referenceStages : compat === 'reference';
+    const view = (payment: PaymentNode) => statusBody(payment, aggregator, reference);
+    if (path === '/api/v1/submit-raw-tx') {
+      counted('submit-raw-tx');
+      await submitRawTx(aggregator, suite, req, res, view);
+      return true;
+    }
+    if (path === '/api/v1/demo/chained-flow') {
+      sendJsonError(
+        res,
+        501,
+        'NOT_IMPLEMENTED',
+        'the server-side chained demo holds no payer keys here: run `allegro demo`, or submit signed txs',
+      );
+      return true;
+    }
+    if (path === '/api/v1/chain/head') {
       counted('chain-head');
       const head = aggregator.head();
       if (!head) sendJson(res, 503, error('UNAVAILABLE', 'no chain head known yet'));
@@ -50,24 +88,30 @@ export function restApi(aggregator: Aggregator, suite: CryptoSuite, metrics: Agg
       }
       return true;
     }
-    const status = /^\/api\/v1\/tx\/([^/]+)\/status$/.exec(path);
-    if (req.method === 'GET' && status) {
-      counted('tx-status');
-      let txHash: string;
-      try {
-        txHash = toHex(fromHex(status[1]!, 32));
-      } catch (e) {
-        if (!(e instanceof ByteFormatError)) throw e;
-        sendJson(res, 400, error('INVALID_TX_HASH', `invalid tx_hash: ${e.message}`));
-        return true;
-      }
-      const payment = await aggregator.lookup(txHash);
-      if (!payment) sendJson(res, 404, error('NOT_FOUND', `no payment ${txHash} is known`));
-      else sendJson(res, 200, statusBody(payment, aggregator));
+    counted('tx-status');
+    let txHash: string;
+    try {
+      txHash = toHex(fromHex(decodeURIComponent(TX_STATUS.exec(path)![1]!), 32));
+    } catch (e) {
+      if (!(e instanceof ByteFormatError) && !(e instanceof URIError)) throw e;
+      sendJson(res, 400, error('INVALID_TX_HASH', `invalid tx_hash: ${(e as Error).message}`));
       return true;
     }
-    return false;
+    const payment = await aggregator.lookup(txHash);
+    if (payment) sendJson(res, 200, view(payment));
+    else if (reference) sendJson(res, 200, unknownTxReferenceBody(txHash, aggregator));
+    else sendJson(res, 404, error('NOT_FOUND', `no payment ${txHash} is known`));
+    return true;
   };
+}
+
+const TX_STATUS = /^\/api\/v1\/tx\/([^/]+)\/status$/;
+
+/** The methods of a known REST path, or undefined for a path this API does not serve. */
+function allowedMethods(path: string): string[] | undefined {
+  if (path === '/api/v1/submit-raw-tx' || path === '/api/v1/demo/chained-flow') return ['POST'];
+  if (path === '/api/v1/chain/head' || TX_STATUS.test(path)) return ['GET', 'HEAD'];
+  return undefined;
 }
 
 async function submitRawTx(
@@ -75,6 +119,7 @@ async function submitRawTx(
   suite: CryptoSuite,
   req: IncomingMessage,
   res: ServerResponse,
+  view: (payment: PaymentNode) => ReturnType<typeof statusBody>,
 ): Promise<void> {
   const body = await readJsonBody(req, MAX_BODY_BYTES);
   if (!body.ok) {
@@ -87,7 +132,10 @@ async function submitRawTx(
     sendJson(res, 400, rejectBody(input.reject));
     return;
   }
-  const built = signedPaymentRequest(suite, input.value);
+  const built = signedPaymentRequest(suite, {
+    ...input.value,
+    defaultExpiryUnixMillis: defaultExpiry(BigInt(Date.now())),
+  });
   if (!built.ok) {
     sendJson(res, 400, rejectBody(built.reject));
     return;
@@ -98,7 +146,7 @@ async function submitRawTx(
     return;
   }
   const { payment, qc, rejections } = outcome.submission;
-  const base = { ...statusBody(payment, aggregator), rejects: rejections.map(rejectionJson) };
+  const base = { ...view(payment), rejects: rejections.map(rejectionJson) };
   if (qc) {
     sendJson(res, 200, base);
     return;
@@ -174,10 +222,10 @@ function mainReject(rejections: readonly ValidatorRejection[]): Reject {
   return first?.reject ?? { code, message: 'no quorum of certificates before the deadline' };
 }
 
-function statusBody(payment: PaymentNode, aggregator: Aggregator) {
+function statusBody(payment: PaymentNode, aggregator: Aggregator, reference: boolean) {
   return {
     tx_hash: payment.txHash,
-    stage: payment.stage,
+    stage: reference ? referenceStage(payment.stage) : payment.stage,
     guarantee: payment.guarantee,
     cert_count: payment.certificates.length,
     qc_formed: payment.qcHash !== null,
@@ -186,6 +234,17 @@ function statusBody(payment: PaymentNode, aggregator: Aggregator) {
       ? { block_number: payment.inclusion.blockNumber, block_hash: payment.inclusion.blockHash }
       : {}),
     ...(payment.failure ? { failure: payment.failure } : {}),
+    observed_block_height: (aggregator.head()?.height ?? 0n).toString(),
+  };
+}
+
+/** The reference's answer for a tx it has no certificates of. */
+function unknownTxReferenceBody(txHash: string, aggregator: Aggregator) {
+  return {
+    tx_hash: txHash,
+    stage: 'STAGE_UNSPECIFIED',
+    cert_count: 0,
+    qc_formed: false,
     observed_block_height: (aggregator.head()?.height ?? 0n).toString(),
   };
 }

@@ -12,8 +12,10 @@ export interface SignedPaymentInput {
   readonly nonceKey?: Uint8Array;
   /** When given, must equal the signed tx's nonce. */
   readonly sequence?: bigint;
-  /** Required when the signed tx has no validBefore; never later than it. */
+  /** Required when the signed tx has no validBefore (unless `defaultExpiryUnixMillis`); never later than it. */
   readonly expiryUnixMillis?: bigint;
+  /** The expiry of a signed tx with no validBefore when the caller stated none (the reference's REST clients). */
+  readonly defaultExpiryUnixMillis?: bigint;
   readonly parentQcHash?: Uint8Array;
   readonly clientRequestId?: string;
 }
@@ -21,11 +23,25 @@ export interface SignedPaymentInput {
 /** Longest client request id accepted. */
 export const MAX_CLIENT_REQUEST_ID = 128;
 
+/** The reference's REST expiry window for a signed tx with no validBefore: 10 minutes (§9.4). */
+export const DEFAULT_EXPIRY_WINDOW_MS = 10n * 60n * 1000n;
+
+/**
+ * The default expiry for a tx without validBefore submitted at `nowMs`: the window from now, rounded up to a whole
+ * minute, so the same signed tx resubmitted within that minute gets the same tx_hash (the reference's fresh
+ * wall-clock expiry gave it a new one per call, §14).
+ */
+export function defaultExpiry(nowMs: bigint): bigint {
+  const minute = 60_000n;
+  return ((nowMs + DEFAULT_EXPIRY_WINDOW_MS + minute - 1n) / minute) * minute;
+}
+
 /**
  * The SubmitRequest for a signed payment (fixes reference §9.4 step 3: the wrapper is bound to the signed tx, so
  * resubmitting one tx gives one tx_hash): 0x76 bytes are TEMPO_NATIVE_V1, anything else EVM_OPAQUE_BYTES_V1; the
  * stated nonce key and sequence must be the tx's; the expiry is the stated one or the tx's validBefore. The parent
- * QC itself is attached by the aggregator when it knows it. The server never needs the payer's key.
+ * QC itself is attached by the aggregator when it knows it. A tx without validBefore takes the stated expiry, else
+ * `defaultExpiryUnixMillis`. The server never needs the payer's key.
  */
 export function signedPaymentRequest(
   suite: CryptoSuite,
@@ -52,10 +68,9 @@ export function signedPaymentRequest(
   if (input.sequence !== undefined && input.sequence !== tx.nonce) {
     return invalid(`sequence ${input.sequence} does not match the signed tx nonce ${tx.nonce}`);
   }
-  const expiry =
-    input.expiryUnixMillis === undefined
-      ? undefined
-      : { kind: 'unixMillis' as const, value: input.expiryUnixMillis };
+  const stated =
+    input.expiryUnixMillis ?? (tx.validBefore === undefined ? input.defaultExpiryUnixMillis : undefined);
+  const expiry = stated === undefined ? undefined : { kind: 'unixMillis' as const, value: stated };
   const wrapped = wrapSignedPayment(raw, tx, {
     ...(input.parentQcHash ? { parentQcHash: input.parentQcHash } : {}),
     ...(input.clientRequestId ? { clientRequestId: input.clientRequestId } : {}),

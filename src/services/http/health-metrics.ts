@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sendJsonError, sendMethodNotAllowed } from './json-error.ts';
 import type { Metrics } from './metrics.ts';
 
 /** A health report: `ok` decides 200 or 503; the other fields are shown as JSON. */
@@ -12,19 +13,25 @@ export interface HealthMetricsSources {
 }
 
 /**
- * Answers `GET /metrics` (Prometheus text) and `GET /healthz` (JSON, 200 when healthy, else 503); returns false
- * for any other request so the caller can route it elsewhere.
+ * Answers `GET /metrics` (Prometheus text) and `GET /healthz` (JSON, 200 when healthy, else 503; `health` must
+ * answer in O(1), it is polled), 405 for another method on them; returns false for any other path so the caller
+ * can route it elsewhere.
  */
-export function serveHealthMetrics(
+export async function serveHealthMetrics(
   sources: HealthMetricsSources,
   req: IncomingMessage,
   res: ServerResponse,
-): boolean {
+): Promise<boolean> {
   const path = (req.url ?? '/').split('?')[0];
-  if (req.method !== 'GET' || (path !== '/metrics' && path !== '/healthz')) return false;
+  if (path !== '/metrics' && path !== '/healthz') return false;
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    sendMethodNotAllowed(res, req.method, ['GET', 'HEAD']);
+    return true;
+  }
   if (path === '/metrics') {
+    const text = await sources.metrics.render();
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-    res.end(sources.metrics.render());
+    res.end(text);
     return true;
   }
   const report = sources.health();
@@ -45,9 +52,10 @@ export async function startHealthMetricsServer(
   sources: HealthMetricsSources,
 ): Promise<HealthMetricsServer> {
   const server: Server = createServer((req, res) => {
-    if (serveHealthMetrics(sources, req, res)) return;
-    res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'only /metrics and /healthz' } }));
+    serveHealthMetrics(sources, req, res).then(
+      (served) => served || sendJsonError(res, 404, 'NOT_FOUND', 'only /metrics and /healthz'),
+      () => res.headersSent || sendJsonError(res, 500, 'INTERNAL', 'internal error'),
+    );
   });
   const { host, port } = splitHostPort(listen);
   server.listen(port, host);

@@ -1,3 +1,5 @@
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
 type Labels = Readonly<Record<string, string>>;
 
 interface Family {
@@ -61,10 +63,18 @@ export class Histogram {
 
 /**
  * A Prometheus registry (text exposition format 0.0.4): counters, histograms and gauges whose values are read
- * when scraped. Names are registered once; the `allegro_` prefix is the caller's.
+ * when scraped, followed by prom-client's default process metrics (CPU, memory, heap, event-loop lag, GC) unless
+ * `processMetrics` is false. Names are registered once; the `allegro_` prefix is the caller's.
  */
 export class Metrics {
   readonly #families: Family[] = [];
+  readonly #process: Registry | undefined;
+
+  constructor(options: { readonly processMetrics?: boolean } = {}) {
+    if (options.processMetrics === false) return;
+    this.#process = new Registry();
+    collectDefaultMetrics({ register: this.#process });
+  }
 
   counter(name: string, help: string): Counter {
     const counter = new Counter();
@@ -94,11 +104,12 @@ export class Metrics {
   }
 
   /** The exposition text. */
-  render(): string {
-    return this.#families
+  async render(): Promise<string> {
+    const own = this.#families
       .flatMap((f) => [`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`, ...f.lines()])
       .map((line) => `${line}\n`)
       .join('');
+    return this.#process ? `${own}${await this.#process.metrics()}` : own;
   }
 
   #register(family: Family): void {
