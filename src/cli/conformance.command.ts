@@ -1,13 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { checkHashVector } from '../protocol/conformance.ts';
 import { createNodeCryptoSuite } from '../protocol/crypto/node-suite.ts';
+import { parseExactJson } from '../protocol/exact-json.ts';
 import { parseHashVector } from '../protocol/hash-vector.ts';
 import { type Command, UsageError } from './command.ts';
 
-/** Reads a vector file: one vector object or a list of them; a message when it is unreadable or not JSON. */
+/**
+ * Reads a vector file: one vector object or a list of them, u64 numbers above 2^53 read exactly; a message when
+ * it is unreadable or not JSON.
+ */
 async function readVectors(file: string): Promise<unknown[] | string> {
   try {
-    const json: unknown = JSON.parse(await readFile(file, 'utf8'));
+    const json = parseExactJson(await readFile(file, 'utf8'));
     const items = Array.isArray(json) ? json : [json];
     return items.length > 0 ? items : 'the file holds no vectors';
   } catch (err) {
@@ -23,7 +27,9 @@ export const conformanceCommand: Command = {
   description: [
     'Each FILE holds one vector (or a list) in the format of the reference hash_vectors.json, with',
     'optional qc_certs [{signer_id_hex, signature_hex, created_unix_millis}] with qc_threshold; without',
-    'qc_certs the reference golden QC (two fixed certificates, threshold 2) is used. Hex may carry 0x.',
+    'qc_certs the reference golden QC (two fixed certificates, threshold 2) is used. Hex may carry 0x; u64s',
+    'are read exactly (also above 2^53); parent_qc_hash_hex may be null; domain_tag and protocol_version, when',
+    'given, enter the certificate preimage as in the reference.',
     'Prints one PASS/FAIL line per vector output and an ERROR line per malformed file.',
     'Exit code 0 only when every output of every file matches; 1 on a mismatch or a malformed file.',
   ].join('\n'),

@@ -1,5 +1,4 @@
 import { ByteFormatError, fromHex, isU64, repeatByte } from './bytes.ts';
-import { CERT_DOMAIN_TAG, CERT_PROTOCOL_VERSION } from './committee.ts';
 import {
   ADDRESS_LENGTH,
   type CertContext,
@@ -39,13 +38,16 @@ export interface HashVector {
 class VectorError extends Error {}
 
 const SIGNATURE_LENGTH = 64;
+const U16_MAX = 0xffff;
 const U32_MAX = 0xffff_ffff;
 
 /**
  * Parses one vector in the format of the reference's `hash_vectors.json` (reference §3.5), plus optional
  * `qc_certs` [{signer_id_hex, signature_hex, created_unix_millis}] with a required `qc_threshold`; without
- * `qc_certs` the golden QC certificates of §0 apply. Hex may carry `0x`; u64 values are JSON safe integers or
- * decimal strings. `domain_tag`/`protocol_version`, when given, must be the fixed ones of §3.3.
+ * `qc_certs` the golden QC certificates of §0 apply. Hex may carry `0x`; u64 values are JSON integers (read
+ * exactly by parseExactJson, so bigint above 2^53) or decimal strings. `parent_qc_hash_hex` null or absent means
+ * no parent. `domain_tag` and `protocol_version` (u16), when given, enter the certificate preimage as the
+ * reference's `build_cert_signing_preimage` takes them; absent, the fixed ones of §3.3 apply.
  */
 export function parseHashVector(
   json: unknown,
@@ -60,15 +62,10 @@ export function parseHashVector(
 
 function readVector(v: Record<string, unknown>): HashVector {
   if (v.version !== undefined && v.version !== 1) throw new VectorError(`unsupported version ${v.version}`);
-  if (v.domain_tag !== undefined && v.domain_tag !== CERT_DOMAIN_TAG) {
-    throw new VectorError(`domain_tag must be "${CERT_DOMAIN_TAG}"`);
-  }
-  if (v.protocol_version !== undefined && v.protocol_version !== CERT_PROTOCOL_VERSION) {
-    throw new VectorError(`protocol_version must be ${CERT_PROTOCOL_VERSION}`);
-  }
   const nonce = { nonceKey: hex(v, 'nonce_key_hex', NONCE_KEY_LENGTH), seq: u64(v, 'nonce_seq') };
   const chainId = u64(v, 'chain_id');
-  const parent = v.parent_qc_hash_hex === undefined ? new Uint8Array() : hex(v, 'parent_qc_hash_hex');
+  const noParent = v.parent_qc_hash_hex === undefined || v.parent_qc_hash_hex === null;
+  const parent = noParent ? new Uint8Array() : hex(v, 'parent_qc_hash_hex');
   if (parent.length !== 0 && parent.length !== HASH_LENGTH) {
     throw new VectorError(`parent_qc_hash_hex: expected empty or ${HASH_LENGTH} bytes, got ${parent.length}`);
   }
@@ -82,10 +79,22 @@ function readVector(v: Record<string, unknown>): HashVector {
       asset: hex(v, 'asset_hex', ADDRESS_LENGTH),
       nonce,
     },
-    context: { chainId, epoch: u64(v, 'epoch') },
+    context: { chainId, epoch: u64(v, 'epoch'), ...signingDomain(v) },
     ...qc(v),
     expected: expected(object(v.expected, 'expected')),
   };
+}
+
+/** The vector's `domain_tag` and `protocol_version`, each only when given. */
+function signingDomain(v: Record<string, unknown>): { domainTag?: string; protocolVersion?: number } {
+  const out: { domainTag?: string; protocolVersion?: number } = {};
+  if (v.domain_tag !== undefined) out.domainTag = string(v, 'domain_tag');
+  if (v.protocol_version !== undefined) {
+    const version = u64(v, 'protocol_version');
+    if (version > U16_MAX) throw new VectorError('protocol_version must be a u16');
+    out.protocolVersion = Number(version);
+  }
+  return out;
 }
 
 function expiry(v: Record<string, unknown>): Expiry {
@@ -153,13 +162,15 @@ function hex(v: Record<string, unknown>, name: string, length?: number, path = '
 function u64(v: Record<string, unknown>, name: string, path = ''): bigint {
   const value = v[name];
   const parsed =
-    typeof value === 'number' && Number.isSafeInteger(value)
-      ? BigInt(value)
-      : typeof value === 'string' && /^\d+$/.test(value)
+    typeof value === 'bigint'
+      ? value
+      : typeof value === 'number' && Number.isSafeInteger(value)
         ? BigInt(value)
-        : undefined;
+        : typeof value === 'string' && /^\d+$/.test(value)
+          ? BigInt(value)
+          : undefined;
   if (parsed === undefined || !isU64(parsed)) {
-    throw new VectorError(`${path}${name} must be a u64 (a safe JSON integer or a decimal string)`);
+    throw new VectorError(`${path}${name} must be a u64 (a JSON integer read exactly, or a decimal string)`);
   }
   return parsed;
 }

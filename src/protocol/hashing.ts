@@ -25,10 +25,16 @@ export interface TxHashInput {
   readonly parentQcHash: Uint8Array;
 }
 
-/** The signing context of a certificate (reference §4 `CertSigningContext` minus the fixed tag/version). */
+/**
+ * The signing context of a certificate (reference §4 `CertSigningContext`). The domain tag and protocol version
+ * default to the fixed ones of committee.ts; only a hash vector that names others sets them.
+ */
 export interface CertContext {
   readonly chainId: bigint;
   readonly epoch: bigint;
+  readonly domainTag?: string;
+  /** A u16. */
+  readonly protocolVersion?: number;
 }
 
 /** One certificate as qc_hash sees it: the 32-byte signer id, signature and creation time. */
@@ -82,14 +88,15 @@ export function effectsHash(suite: CryptoSuite, effects: Effects): Uint8Array {
 }
 
 /**
- * The certificate preimage: tag ‖ len‖"tempo.fastpay.cert.v1" ‖ protocol_version u16 ‖ chain_id ‖ epoch ‖
- * tx_hash ‖ effects_hash (reference §3.3), always with the fixed domain tag and version of committee.ts.
+ * The certificate preimage: tag ‖ len‖domain_tag ‖ protocol_version u16 ‖ chain_id ‖ epoch ‖ tx_hash ‖
+ * effects_hash (reference §3.3 `build_cert_signing_preimage`, which takes the tag and version as inputs);
+ * by default the fixed "tempo.fastpay.cert.v1" and version 1 of committee.ts.
  */
 export function certPreimage(ctx: CertContext, txHash: Uint8Array, effectsHash: Uint8Array): Uint8Array {
   return new CanonicalWriter()
     .tag(CERT_PREIMAGE_TAG)
-    .bytes(CERT_DOMAIN_TAG_BYTES)
-    .u16(CERT_PROTOCOL_VERSION)
+    .bytes(ctx.domainTag === undefined ? CERT_DOMAIN_TAG_BYTES : new TextEncoder().encode(ctx.domainTag))
+    .u16(ctx.protocolVersion ?? CERT_PROTOCOL_VERSION)
     .u64(ctx.chainId)
     .u64(ctx.epoch)
     .fixed(txHash, HASH_LENGTH)

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromHex, toHex } from '../../src/protocol/bytes.ts';
+import { createNodeCryptoSuite } from '../../src/protocol/crypto/node-suite.ts';
+import { effectsHash } from '../../src/protocol/hashing.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const VECTORS = join(ROOT, 'vectors');
@@ -70,6 +73,32 @@ describe('allegro conformance FILE... (end to end)', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`ERROR ${broken}: `);
     expect(run.stdout).toContain('PASS demo_vector_1 qc_hash');
+  });
+
+  it('reads a reference-format file exactly: u64 numbers above 2^53, a null parent', async () => {
+    const text = await readFile(join(VECTORS, 'reference_hash_vector_1.json'), 'utf8');
+    const golden = JSON.parse(text);
+    const seq = 18446744073709551615n;
+    const suite = createNodeCryptoSuite();
+    const expected = effectsHash(suite, {
+      sender: fromHex(golden.sender_hex),
+      recipient: fromHex(golden.recipient_hex),
+      amount: BigInt(golden.amount),
+      asset: fromHex(golden.asset_hex),
+      nonce: { nonceKey: fromHex(golden.nonce_key_hex), seq },
+    });
+    const exact = join(dir, 'exact.json');
+    await writeFile(
+      exact,
+      text
+        .replace(/"nonce_seq": \d+/, `"nonce_seq": ${seq}`)
+        .replace(/"parent_qc_hash_hex": "[0-9a-f]+"/, '"parent_qc_hash_hex": null')
+        .replace(/"expected": \{[^}]*\}/, `"expected": { "effects_hash_hex": "${toHex(expected)}" }`),
+    );
+    const run = await allegro('conformance', exact);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain(`PASS demo_vector_1 effects_hash ${toHex(expected)}`);
+    expect(run.code).toBe(0);
   });
 
   it('prints its usage with --help and exits 0', async () => {
