@@ -1,4 +1,4 @@
-import { access, mkdir, realpath } from 'node:fs/promises';
+import { access, mkdir, open as openFile, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import { claimDirectory } from './claim-directory.ts';
@@ -11,6 +11,11 @@ const KEY_TAG = 0x6b;
 const MAX_KEY_BYTES = 1978;
 /** Entries read per range read of a scan; a scan holds at most one page in memory. */
 const SCAN_PAGE = 256;
+/** LMDB's data file; its first meta page holds MDB_MAGIC and the data format version at these offsets. */
+const DATA_FILE = 'data.mdb';
+const META_MAGIC_OFFSET = 24;
+const MDB_MAGIC = 0xbeefc0de;
+const MDB_DATA_VERSION = 2;
 /** The log of the file store this backend replaced: its presence means the directory needs migrating. */
 const LEGACY_LOG = 'store.log';
 
@@ -29,6 +34,9 @@ export interface LmdbStoreOptions {
  * STORE_LOCKED (see claim-directory.ts); LMDB's own lock file needs no cleanup after a crash.
  */
 export class LmdbStore extends StoreBase {
+  /** Operations issued and not yet settled: close() waits for them (lmdb-js fails queued callbacks at close). */
+  private readonly inFlight = new Set<Promise<unknown>>();
+
   private constructor(
     readonly dir: string,
     private readonly db: RootDatabase<Buffer, Buffer>,
@@ -52,6 +60,7 @@ export class LmdbStore extends StoreBase {
           `"allegro store migrate --from file:${abs} --to lmdb:NEW_DIR" and use lmdb:NEW_DIR`,
       );
     }
+    await checkDataFile(join(real, DATA_FILE));
     const unclaim = await claimDirectory(real);
     try {
       const db = open<Buffer, Buffer>({
@@ -136,6 +145,7 @@ export class LmdbStore extends StoreBase {
   }
 
   protected async release(): Promise<void> {
+    await Promise.allSettled(this.inFlight);
     try {
       await this.db.close();
     } finally {
@@ -144,14 +154,20 @@ export class LmdbStore extends StoreBase {
   }
 
   /** Runs `action` in the next write transaction; with durable, resolves once that transaction is on disk. */
-  private async commit<T>(action: () => T, opts: WriteOptions | undefined): Promise<T> {
-    try {
-      const result = await this.db.transaction(action);
-      if (opts?.durable) await this.db.flushed;
-      return result;
-    } catch (err) {
-      throw storeError(`store ${this.dir} could not write`, err);
-    }
+  private commit<T>(action: () => T, opts: WriteOptions | undefined): Promise<T> {
+    const op = (async () => {
+      try {
+        const result = await this.db.transaction(action);
+        if (opts?.durable) await this.db.flushed;
+        return result;
+      } catch (err) {
+        throw storeError(`store ${this.dir} could not write`, err);
+      }
+    })();
+    this.inFlight.add(op);
+    const forget = () => this.inFlight.delete(op);
+    op.then(forget, forget);
+    return op;
   }
 
   private read<T>(action: () => T): T {
@@ -190,6 +206,31 @@ function prefixEnd(prefix: Buffer): Buffer {
 /** A Buffer view of bytes the store already owns. */
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+/**
+ * STORE_CORRUPT unless `path` is absent, empty or starts with an LMDB meta page: lmdb-js crashes the process
+ * (SIGSEGV) on a data file that is not an LMDB environment, rather than failing the open.
+ */
+async function checkDataFile(path: string): Promise<void> {
+  const file = await openFile(path, 'r').catch(() => undefined);
+  if (!file) return;
+  try {
+    const head = Buffer.alloc(META_MAGIC_OFFSET + 8);
+    const { bytesRead } = await file.read(head, 0, head.length, 0);
+    if (bytesRead === 0) return;
+    const valid =
+      bytesRead === head.length &&
+      head.readUInt32LE(META_MAGIC_OFFSET) === MDB_MAGIC &&
+      head.readUInt32LE(META_MAGIC_OFFSET + 4) === MDB_DATA_VERSION;
+    if (!valid)
+      throw new StoreError(
+        'STORE_CORRUPT',
+        `${path} is not an LMDB data file (bad meta page); refusing to open`,
+      );
+  } finally {
+    await file.close();
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
