@@ -61,7 +61,7 @@ describe('reference-format vectors are read exactly', () => {
   it('another domain_tag and protocol_version enter the certificate preimage in place of the fixed ones', () => {
     const tag = 'tempo.fastpay.cert.v2-test';
     // The golden preimage is tag ‖ u32 21 ‖ "tempo.fastpay.cert.v1" ‖ u16 1 ‖ chain ‖ epoch ‖ hashes.
-    const goldenPreimage = golden.expected.cert_preimage_hex;
+    const goldenPreimage = golden.expected.cert_preimage_hex!;
     const head = Buffer.from('tempo.fastpay.cert.preimage.v1').toString('hex');
     const fixed = `${head}00000015${Buffer.from('tempo.fastpay.cert.v1').toString('hex')}0001`;
     expect(goldenPreimage.startsWith(fixed)).toBe(true);
@@ -94,7 +94,7 @@ describe('parseExactJson', () => {
       parseExactJson(
         '[9007199254740991, 9007199254740993, -9007199254740993, 1.5e300, 18446744073709551615.0]',
       ),
-    ).toEqual([9007199254740991, 9007199254740993n, -9007199254740993n, 1.5e300, 18446744073709551615]);
+    ).toEqual([9007199254740991, 9007199254740993n, -9007199254740993n, 1.5e300, 2 ** 64]);
   });
 
   it('does not touch digits inside strings', () => {
