@@ -36,6 +36,7 @@ const richChain: ChainView = {
   balanceOf: () => 1_000_000_000_000n,
   nonceOf: () => 0n,
   defaultFeeToken: () => PATH_USD,
+  feeTokenUsable: () => true,
 };
 
 /** `count` payments from `count` distinct payers (so no cache helps), each a real signed 0x76 AlphaUSD transfer. */

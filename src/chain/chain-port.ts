@@ -8,6 +8,8 @@ export interface ChainHead {
   readonly height: bigint;
   readonly hash: Uint8Array;
   readonly timestampMs: bigint;
+  /** The block's base fee per gas (attodollars), when the node reports one. */
+  readonly baseFeePerGas?: bigint;
 }
 
 /** The receipt of an included transaction; `success` is false when it was included but reverted. */
@@ -24,6 +26,11 @@ export interface ChainPort {
   head(): Promise<ChainHead>;
   /** TIP-20 `balanceOf(account)` of `token` as of block `blockNumber`. */
   balanceOf(token: Uint8Array, account: Uint8Array, blockNumber: bigint): Promise<bigint>;
+  /**
+   * Whether `token` can pay fees as of block `blockNumber`: a TIP-20 whose `currency()` is "USD" (Tempo's fee
+   * rule; Fee AMM liquidity against the validator's token is not checked here).
+   */
+  feeTokenUsable(token: Uint8Array, blockNumber: bigint): Promise<boolean>;
   /** Next 2D nonce of `account` in lane `nonceKey` as of block `blockNumber` (key 0 is the protocol nonce). */
   nonce(account: Uint8Array, nonceKey: Uint8Array, blockNumber: bigint): Promise<bigint>;
   /**

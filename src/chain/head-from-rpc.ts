@@ -8,6 +8,7 @@ export interface RpcHeader {
   readonly timestamp?: string;
   /** Tempo's millisecond timestamp; other nodes omit it. */
   readonly timestampMillis?: string;
+  readonly baseFeePerGas?: string | null;
 }
 
 /**
@@ -22,5 +23,6 @@ export function headFromRpc(header: RpcHeader): ChainHead {
     height: BigInt(header.number),
     hash: fromHex(header.hash, 32),
     timestampMs: header.timestampMillis ? BigInt(header.timestampMillis) : BigInt(header.timestamp) * 1000n,
+    ...(header.baseFeePerGas ? { baseFeePerGas: BigInt(header.baseFeePerGas) } : {}),
   };
 }

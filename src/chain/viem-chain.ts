@@ -1,6 +1,7 @@
-import { bytesToBigInt, createPublicClient, http } from 'viem';
+import { bytesToBigInt, ContractFunctionExecutionError, createPublicClient, http } from 'viem';
 import { Abis, Addresses } from 'viem/tempo';
 import { fromHex, toHex } from '../protocol/bytes.ts';
+import { isTip20Address } from '../protocol/tempo/tip20-transfer.ts';
 import type { ChainHead, ChainPort, ChainReceipt } from './chain-port.ts';
 import { headFromRpc, type RpcHeader } from './head-from-rpc.ts';
 import { pollHeads } from './poll-heads.ts';
@@ -65,6 +66,17 @@ export function createViemChain(options: ViemChainOptions): ChainPort {
           blockNumber,
         }),
       ),
+    feeTokenUsable: (token, blockNumber) =>
+      rpc(async () => {
+        if (!isTip20Address(token)) return false;
+        const currency = await client
+          .readContract({ address: toHex(token), abi: Abis.tip20, functionName: 'currency', blockNumber })
+          .catch((err: unknown) => {
+            if (err instanceof ContractFunctionExecutionError) return undefined;
+            throw err;
+          });
+        return currency === 'USD';
+      }),
     nonce: (account, nonceKey, blockNumber) =>
       rpc(async () => {
         const key = bytesToBigInt(nonceKey);

@@ -23,7 +23,11 @@ import { signTempo, tempoEnvelope } from '../support/tempo-tx-fixtures.ts';
 import { committeeOf, HarnessValidator, suite } from '../support/validator-harness.ts';
 
 const committee = committeeOf([DAVE, EDGAR]);
-const HEAD = { height: 10n, timestampMs: 1_700_000_000_000n };
+const NOW_S = BigInt(Math.floor(Date.now() / 1000));
+/** One deadline for every payment here, so a child never outlives its parent by a second of build time. */
+const VB = NOW_S + 600n;
+const pay = (spec: PaymentSpec) => buildPayment({ validBefore: VB, ...spec });
+const HEAD = { height: 10n, timestampMs: NOW_S * 1000n };
 const demoBalances = (): ChainView =>
   createStaticChainView({
     head: HEAD,
@@ -40,7 +44,7 @@ const req = (tx: FastPayTx | undefined, parentQcs: QuorumCertificate[] = []): Su
   parentQcs,
 });
 const alice = (over: Partial<PaymentSpec> = {}) =>
-  buildPayment({ key: ALICE_KEY, to: BOB, amount: 10_000_000n, ...over });
+  pay({ key: ALICE_KEY, to: BOB, amount: 10_000_000n, ...over });
 
 function rejectOf(v: HarnessValidator, r: SubmitRequest) {
   const { decision } = v.submit(r);
@@ -72,7 +76,7 @@ describe('decideSubmission accepts', () => {
     if (decision.kind !== 'accept') return;
     expect(decision.delta.debits).toEqual([{ account: ALICE, asset: ALPHA_USD, amount: 10_000_000n }]);
     expect(decision.digest).toHaveLength(32);
-    expect(decision.delta.inclusionDeadlineMs).toBe(2_000_000_000_000n);
+    expect(decision.delta.inclusionDeadlineMs).toBe((base.expiry as { value: bigint }).value);
     expect(cert?.txHash).toEqual(decision.txHash);
   });
 
@@ -109,6 +113,7 @@ describe('decideSubmission accepts', () => {
       balanceOf: () => undefined,
       nonceOf: () => undefined,
       defaultFeeToken: () => undefined,
+      feeTokenUsable: () => undefined,
     };
     const v = new HarnessValidator(DAVE, committee, empty);
     const { decision } = v.submit(req(base));
@@ -155,9 +160,9 @@ describe('decideSubmission rejects malformed submissions with INVALID_FORMAT', (
     ['missing expiry', ({ expiry: _, ...tx }) => tx, 'missing expiry'],
     ['expiry without kind', (tx) => ({ ...tx, expiry: null }), 'missing expiry kind'],
     [
-      'expiry after validBefore',
-      (tx) => ({ ...tx, expiry: { kind: 'unixMillis', value: 2_000_000_000_001n } }),
-      'later than the signed tx validBefore',
+      'expiry other than validBefore (a re-wrap)',
+      (tx) => ({ ...tx, expiry: { kind: 'unixMillis', value: (tx.expiry as { value: bigint }).value - 1n } }),
+      'must equal the signed tx validBefore',
     ],
     [
       'height expiry on a tx with validBefore',
@@ -199,7 +204,7 @@ describe('decideSubmission rejects malformed submissions with INVALID_FORMAT', (
     expect(rejectOf(dave(), req(await alice({ amount: 0n }))).message).toContain(
       'amount must be greater than zero',
     );
-    const self = await buildPayment({ key: ALICE_KEY, to: ALICE, amount: 1n });
+    const self = await pay({ key: ALICE_KEY, to: ALICE, amount: 1n });
     expect(rejectOf(dave(), req(self)).message).toContain('sender and recipient must differ');
   });
 
@@ -234,7 +239,7 @@ describe('decideSubmission rejects with the specific code', () => {
   });
 
   it('EXPIRED once the head timestamp reaches the expiry (bound exclusive)', async () => {
-    const tx = await alice({ validBefore: 1_700_000_000n });
+    const tx = await alice({ validBefore: NOW_S });
     const r = rejectOf(dave(), req(tx));
     expect(r).toEqual({ code: RejectCode.EXPIRED, message: 'transaction expired' });
   });
@@ -265,9 +270,9 @@ describe('decideSubmission rejects with the specific code', () => {
   });
 
   it('INSUFFICIENT_FUNDS counts earlier certified debits', async () => {
-    const v = dave();
-    expect(v.submit(req(base)).cert).toBeDefined();
-    const r = rejectOf(v, req(await alice({ seq: 1n, amount: 6_000_000n })));
+    const validators = [dave(), new HarnessValidator(EDGAR, committee, demoBalances())];
+    const qc = certifyAll(validators, req(base));
+    const r = rejectOf(validators[0]!, req(await alice({ seq: 1n, amount: 6_000_000n }), [qc]));
     expect(r.message).toContain('available 5000000');
   });
 
@@ -293,7 +298,7 @@ describe('decideSubmission rejects with the specific code', () => {
   });
 
   it('refuses a tx naming no fee token when the chain cannot tell which token it would charge', () => {
-    const raw = signTempo(tempoEnvelope({ nonceKey: 1n, nonce: 0n }));
+    const raw = signTempo(tempoEnvelope({ nonceKey: 1n, nonce: 0n, validBefore: Number(VB) }));
     const decoded = decodeTempoTx(suite, 2, raw);
     if (!decoded.ok) throw new Error(decoded.reject.message);
     const tx = wrapSignedPayment(raw, decoded.tx)!;
@@ -304,7 +309,7 @@ describe('decideSubmission rejects with the specific code', () => {
   });
 
   it('MISSING_PARENT_QC when the cited parent QC is not attached', async () => {
-    const child = await buildPayment({
+    const child = await pay({
       key: BOB_KEY,
       to: CAROL,
       amount: 10_000_000n,
@@ -318,7 +323,7 @@ describe('chained payments', () => {
   it('credits a verified parent QC once, however many children cite it', async () => {
     const validators = [dave(), new HarnessValidator(EDGAR, committee, demoBalances())];
     const qc1 = certifyAll(validators, req(base));
-    const child = await buildPayment({
+    const child = await pay({
       key: BOB_KEY,
       to: CAROL,
       amount: 10_000_000n,
@@ -326,14 +331,14 @@ describe('chained payments', () => {
     });
     const qc2 = certifyAll(validators, req(child, [qc1]));
     expect(qc2.certs).toHaveLength(2);
-    const second = await buildPayment({
+    const second = await pay({
       key: BOB_KEY,
       to: CAROL,
       amount: 6_000_000n,
       seq: 1n,
       parentQcHash: qc1.qcHash,
     });
-    const r = rejectOf(validators[0]!, req(second, [qc1]));
+    const r = rejectOf(validators[0]!, req(second, [qc1, qc2]));
     expect(r.code).toBe(RejectCode.INSUFFICIENT_FUNDS);
     expect(r.message).toContain('available 5000000');
   });
@@ -341,21 +346,21 @@ describe('chained payments', () => {
   it('remembers a parent QC it verified, so a later child need not attach it again', async () => {
     const validators = [dave(), new HarnessValidator(EDGAR, committee, demoBalances())];
     const qc1 = certifyAll(validators, req(base));
-    const first = await buildPayment({
+    const first = await pay({
       key: BOB_KEY,
       to: CAROL,
       amount: 1_000_000n,
       parentQcHash: qc1.qcHash,
     });
-    expect(validators[0]!.submit(req(first, [qc1])).decision.kind).toBe('accept');
-    const second = await buildPayment({
+    const qcFirst = certifyAll(validators, req(first, [qc1]));
+    const second = await pay({
       key: BOB_KEY,
       to: CAROL,
       amount: 1_000_000n,
       seq: 1n,
       parentQcHash: qc1.qcHash,
     });
-    expect(validators[0]!.submit(req(second)).decision.kind).toBe('accept');
+    expect(validators[0]!.submit(req(second, [qcFirst])).decision.kind).toBe('accept');
     expect(rejectOf(dave(), req(second)).code).toBe(RejectCode.MISSING_PARENT_QC);
   });
 
@@ -363,13 +368,16 @@ describe('chained payments', () => {
     const signers = [dave(), new HarnessValidator(EDGAR, committee, demoBalances())];
     const qc1 = certifyAll(signers, req(base));
     const fresh = dave();
-    const child = await buildPayment({
+    const child = await pay({
       key: BOB_KEY,
       to: CAROL,
       amount: 10_000_000n,
       parentQcHash: qc1.qcHash,
     });
-    expect(fresh.submit(req(child, [qc1])).decision.kind).toBe('accept');
+    const blind = rejectOf(fresh, req(child, [qc1]));
+    expect(blind.code).toBe(RejectCode.MISSING_PARENT_QC);
+    expect(blind.message).toContain('has not seen the parent payment');
+    expect(fresh.submit({ ...req(child, [qc1]), parentTxs: [base] }).decision.kind).toBe('accept');
   });
 
   it('INVALID_PARENT_QC for a QC below the committee quorum, whatever threshold it declares', async () => {
@@ -387,7 +395,7 @@ describe('chained payments', () => {
       ...lone,
       certs: [{ signerId: DAVE.id, signature: cert!.signature, createdUnixMillis: cert!.createdUnixMillis }],
     });
-    const child = await buildPayment({ key: BOB_KEY, to: CAROL, amount: 10_000_000n, parentQcHash: hash });
+    const child = await pay({ key: BOB_KEY, to: CAROL, amount: 10_000_000n, parentQcHash: hash });
     const r = rejectOf(v, req(child, [lone]));
     expect(r.code).toBe(RejectCode.INVALID_PARENT_QC);
   });
@@ -395,7 +403,7 @@ describe('chained payments', () => {
   it('INVALID_PARENT_QC for a parent that pays someone else', async () => {
     const validators = [dave(), new HarnessValidator(EDGAR, committee, demoBalances())];
     const qc1 = certifyAll(validators, req(base));
-    const carolSpends = await buildPayment({
+    const carolSpends = await pay({
       key: ALICE_KEY,
       to: CAROL,
       amount: 1n,

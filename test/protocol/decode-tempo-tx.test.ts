@@ -93,6 +93,8 @@ describe('decodeTempoTx: TEMPO_NATIVE_V1 (type 0x76)', () => {
       feeToken: PATH_USD,
       sponsored: false,
       maxFee: 2000n,
+      gasLimit: 100_000n,
+      maxFeePerGas: 20_000_000_000n,
       signingHash: fromHex(TxEnvelopeTempo.getSignPayload(TxEnvelopeTempo.deserialize(raw as never))),
     });
   });
@@ -480,6 +482,8 @@ describe('decodeTempoTx: EVM_OPAQUE_BYTES_V1', () => {
       asset: fromHex('0x20c000000000000000000000aaaaaaaaaaaaaaaa'),
       sponsored: false,
       maxFee: 1n,
+      gasLimit: 80_000n,
+      maxFeePerGas: 1n,
       signingHash: fromHex('d7188a03738dfde32b695800ae8a8d98434d64f4b9402b4df5e6264e77622825'),
     });
   });

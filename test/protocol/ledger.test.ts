@@ -55,17 +55,19 @@ describe('Ledger', () => {
     expect(l.lockedTx(ALICE, KEY, 0n)).toBeUndefined();
   });
 
-  it('releases locks whose validBefore passed, with the credit that payment granted', () => {
+  it('releases locks whose validBefore passed and credits whose parent deadline passed, locked here or not', () => {
     const l = ledger();
     l.record(delta(0n, 3n, { inclusionDeadlineMs: 1000n }), cert(repeatByte(10, 32)));
     const credit: Credit = {
       parentTxHash: repeatByte(10, 32),
+      parentEffectsHash: repeatByte(11, 32),
       parentSender: ALICE,
       parentNonceKey: KEY,
       parentSeq: 0n,
       recipient: BOB,
       asset: ALPHA_USD,
       amount: 3n,
+      deadline: { kind: 'unixMillis', value: 1000n },
     };
     const child: LedgerDelta = {
       txHash: repeatByte(50, 32),
@@ -92,12 +94,14 @@ describe('Ledger', () => {
     const l = ledger();
     const credit: Credit = {
       parentTxHash: repeatByte(7, 32),
+      parentEffectsHash: repeatByte(8, 32),
       parentSender: CAROL,
       parentNonceKey: KEY,
       parentSeq: 5n,
       recipient: ALICE,
       asset: ALPHA_USD,
       amount: 8n,
+      deadline: { kind: 'unixMillis', value: 10_000n },
     };
     l.record(delta(0n, 3n, { credit }), cert(repeatByte(10, 32)));
     l.record(delta(1n, 3n, { credit }), cert(repeatByte(11, 32)));

@@ -34,7 +34,7 @@ beforeAll(async () => {
               amount: BigInt(3 + variant * 4 + Number(seq)),
               nonceKey,
               seq,
-              validBefore: variant === 0 ? 2_000_000_000n : 1_700_000_050n,
+              validBefore: variant === 0 ? 1_700_003_000n : 1_700_000_050n,
               requestId: variant === 0 ? '' : `req-${nonceKey}-${seq}`,
             }),
           );

@@ -13,7 +13,7 @@ export interface PaymentSpec {
   readonly chainId?: bigint;
   readonly nonceKey?: bigint;
   readonly seq?: bigint;
-  /** Unix seconds; default 2_000_000_000 (2033). */
+  /** Unix seconds; default ten minutes from now (wall clock, like a real payer). */
   readonly validBefore?: bigint;
   readonly feeToken?: Uint8Array;
   /** Cited as is, so tests can cite a QC that is not attached. */
@@ -32,7 +32,7 @@ export async function buildPayment(spec: PaymentSpec): Promise<FastPayTx> {
     chainId: spec.chainId ?? 1337n,
     lane: { nonceKey: numberToBytes(spec.nonceKey ?? 1n, { size: 32 }) },
     seq: spec.seq ?? 0n,
-    validBefore: spec.validBefore ?? 2_000_000_000n,
+    validBefore: spec.validBefore ?? BigInt(Math.floor(Date.now() / 1000) + 600),
     ...(spec.feeToken ? { feeToken: spec.feeToken } : {}),
     ...(spec.requestId ? { clientRequestId: spec.requestId } : {}),
   });

@@ -1,11 +1,13 @@
 import { signCertificate } from '../../src/protocol/certificate.ts';
 import type { Committee } from '../../src/protocol/committee.ts';
 import { createNodeCryptoSuite } from '../../src/protocol/crypto/node-suite.ts';
+import type { CryptoSuite } from '../../src/protocol/crypto/suite.ts';
 import { Ledger } from '../../src/protocol/ledger/ledger.ts';
 import type { SubmitRequest, ValidatorCertificate } from '../../src/protocol/types.ts';
 import type { ChainView } from '../../src/protocol/validation/chain-view.ts';
 import { decideSubmission } from '../../src/protocol/validation/decide-submission.ts';
 import type { Decision } from '../../src/protocol/validation/decision.ts';
+import { DEFAULT_RULES, type DecisionRules } from '../../src/protocol/validation/decision-rules.ts';
 
 export const suite = createNodeCryptoSuite();
 
@@ -38,17 +40,30 @@ export class HarnessValidator {
   readonly #signer;
   #clock = 1_700_000_000_000n;
 
+  readonly #suite: CryptoSuite;
+  readonly #rules: DecisionRules;
+
   constructor(
     readonly identity: ValidatorIdentity,
     readonly committee: Committee,
     public chain: ChainView,
+    options: { readonly suite?: CryptoSuite; readonly rules?: DecisionRules } = {},
   ) {
-    this.#signer = suite.ed25519.signer(identity.seed);
+    this.#suite = options.suite ?? suite;
+    this.#rules = options.rules ?? DEFAULT_RULES;
+    this.#signer = this.#suite.ed25519.signer(identity.seed);
   }
 
   /** Decides; on accept signs, records and caches like the sidecar. Returns the decision and the certificate. */
   submit(request: SubmitRequest): { decision: Decision; cert?: ValidatorCertificate } {
-    const decision = decideSubmission(suite, this.committee, this.ledger, this.chain, request);
+    const decision = decideSubmission(
+      this.#suite,
+      this.committee,
+      this.ledger,
+      this.chain,
+      request,
+      this.#rules,
+    );
     if (decision.kind === 'existing') return { decision, cert: decision.cert };
     if (decision.kind === 'reject' && decision.cacheAs) {
       const { sender, requestId, txHash } = decision.cacheAs;
@@ -57,7 +72,7 @@ export class HarnessValidator {
     if (decision.kind !== 'accept') return { decision };
     this.#clock += 1n;
     const cert = signCertificate(
-      suite,
+      this.#suite,
       this.#signer,
       this.identity,
       this.committee,

@@ -1,8 +1,9 @@
 import { byteKey, bytesEqual, toHex } from '../bytes.ts';
+import { DeadlineHeap } from '../deadline-heap.ts';
 import { LruMap } from '../lru-map.ts';
 import type { ValidatorCertificate } from '../types.ts';
 import type { Credit, LedgerDelta } from '../validation/decision.ts';
-import type { CachedResponse, LedgerView } from '../validation/ledger-view.ts';
+import type { CachedResponse, LedgerView, LiveLock } from '../validation/ledger-view.ts';
 import { holdingKey, laneKey } from './keys.ts';
 
 /** A payment this validator certified that has not landed and can still land: it holds its lock and debits. */
@@ -25,24 +26,35 @@ export interface LedgerLimits {
   readonly maxCoolingSenders?: number;
 }
 
+/** How a restored lock fitted: new, already there, or in conflict with another lock of its contention key. */
+export type RestoreResult = 'restored' | 'duplicate' | 'conflict';
+
 interface Lane {
   readonly sender: Uint8Array;
   readonly nonceKey: Uint8Array;
   readonly locks: Map<bigint, LockRecord>;
   readonly credits: Map<bigint, Credit>;
+  /** Restored locks that conflict with the lane's lock at the same seq: their debits stay held (conservative). */
+  readonly shadows: Map<bigint, LockRecord[]>;
 }
 
 /**
  * The validator's safety ledger in memory (ARCHITECTURE.md "The sidecar's ledger"). Live locks and credits are
- * never evicted: they leave only when the chain nonce of their lane passes them or their deadline passes.
- * Totals are kept per holding so a decision costs O(1) lookups.
+ * never evicted: they leave only when the chain nonce of their lane passes them or their deadline passes, found
+ * through a deadline index, not a scan. Totals are kept per holding and per sender so a decision costs O(1) lookups.
  */
 export class Ledger implements LedgerView {
   readonly #lanes = new Map<string, Lane>();
   readonly #byTx = new Map<string, LockRecord>();
+  readonly #confirmed = new Set<string>();
   readonly #debits = new Map<string, bigint>();
   readonly #credits = new Map<string, bigint>();
-  readonly #creditParents = new Set<string>();
+  readonly #creditParents = new Map<string, Credit>();
+  readonly #senders = new Map<string, Map<string, number>>();
+  readonly #lockDeadlines = new DeadlineHeap<string>();
+  readonly #creditDeadlinesMs = new DeadlineHeap<string>();
+  readonly #creditDeadlinesHeight = new DeadlineHeap<string>();
+  #releasedCredits: Credit[] = [];
   readonly #settledCerts: LruMap<string, ValidatorCertificate>;
   readonly #responses: LruMap<string, CachedResponse>;
   readonly #knownParents: LruMap<string, Credit>;
@@ -77,6 +89,20 @@ export class Ledger implements LedgerView {
     return this.#lanes.get(laneKey(sender, nonceKey))?.locks.get(seq)?.delta.txHash;
   }
 
+  lockAt(sender: Uint8Array, nonceKey: Uint8Array, seq: bigint): LiveLock | undefined {
+    const record = this.#lanes.get(laneKey(sender, nonceKey))?.locks.get(seq);
+    return record && this.#live(record);
+  }
+
+  lockOf(txHash: Uint8Array): LiveLock | undefined {
+    const record = this.#byTx.get(byteKey(txHash));
+    return record && this.#live(record);
+  }
+
+  #live(record: LockRecord): LiveLock {
+    return { ...record, confirmed: this.#confirmed.has(byteKey(record.delta.txHash)) };
+  }
+
   ownCertificate(txHash: Uint8Array): ValidatorCertificate | undefined {
     const hex = byteKey(txHash);
     return this.#byTx.get(hex)?.cert ?? this.#settledCerts.get(hex);
@@ -87,6 +113,10 @@ export class Ledger implements LedgerView {
     let max: bigint | undefined;
     for (const seq of locks?.keys() ?? []) if (max === undefined || seq > max) max = seq;
     return max;
+  }
+
+  liveLanesOf(sender: Uint8Array): ReadonlyMap<string, number> {
+    return this.#senders.get(byteKey(sender)) ?? EMPTY_LANES;
   }
 
   debitOf(account: Uint8Array, asset: Uint8Array): bigint {
@@ -110,122 +140,221 @@ export class Ledger implements LedgerView {
     this.#responses.set(`${byteKey(sender)}:${requestId}`, response);
   }
 
-  /** Records a certified payment: its lock, debits and (at most once per parent) its parent's credit. */
+  /**
+   * Records a certified payment: its lock, debits, (at most once per parent) its parent's credit, and the
+   * confirmations it carries (the previous seq's QC, or a parent QC for a payment this validator locked).
+   */
   record(delta: LedgerDelta, cert: ValidatorCertificate): void {
     const { sender, nonce } = delta.effects;
-    const lane = this.#lane(sender, nonce.nonceKey);
-    const existing = lane.locks.get(nonce.seq);
-    if (existing) {
-      if (bytesEqual(existing.delta.txHash, delta.txHash)) return;
+    const locked = this.lockedTx(sender, nonce.nonceKey, nonce.seq);
+    if (locked && !bytesEqual(locked, delta.txHash))
       throw new Error(
-        `ledger invariant: contention key (${toHex(sender)}, ${toHex(nonce.nonceKey)}, ${nonce.seq}) already locked`,
+        `ledger invariant: contention key ${contentionKeyText(sender, nonce.nonceKey, nonce.seq)} already locked`,
       );
-    }
-    const record: LockRecord = { delta, cert };
-    lane.locks.set(nonce.seq, record);
-    this.#byTx.set(byteKey(delta.txHash), record);
-    for (const d of delta.debits) add(this.#debits, holdingKey(d.account, d.asset), d.amount);
-    if (delta.credit && !this.hasCredit(delta.credit.parentTxHash)) this.#addCredit(delta.credit);
+    if (this.#addLock({ delta, cert }) !== 'restored') return;
+    if (delta.credit && !this.hasCredit(delta.credit.parentTxHash)) this.restoreCredit(delta.credit);
     if (delta.parent && delta.credit) this.#knownParents.set(byteKey(delta.parent.qcHash), delta.credit);
   }
 
   /**
-   * Takes back a `record` whose durable write failed, so nothing unpersisted stays signed: removes its lock, its
-   * debits and the credit it registered. No-op when the lock belongs to another tx.
+   * Restores a persisted lock without its credit (credits are restored from their own records). A lock that
+   * conflicts with another of its contention key never throws: both stay held (the second as a shadow whose debits
+   * count until its seq or deadline passes), so a restart can only make the validator more conservative.
+   */
+  restoreLock(record: LockRecord): RestoreResult {
+    return this.#addLock(record);
+  }
+
+  #addLock(record: LockRecord): RestoreResult {
+    const { delta } = record;
+    const { sender, nonce } = delta.effects;
+    const lane = this.#lane(sender, nonce.nonceKey);
+    const existing = lane.locks.get(nonce.seq);
+    const hex = byteKey(delta.txHash);
+    if (existing) {
+      if (bytesEqual(existing.delta.txHash, delta.txHash)) return 'duplicate';
+      const shadows = lane.shadows.get(nonce.seq) ?? [];
+      if (shadows.some((s) => bytesEqual(s.delta.txHash, delta.txHash))) return 'duplicate';
+      shadows.push(record);
+      lane.shadows.set(nonce.seq, shadows);
+      this.#hold(record, 1n);
+      return 'conflict';
+    }
+    lane.locks.set(nonce.seq, record);
+    this.#byTx.set(hex, record);
+    this.#hold(record, 1n);
+    const lanes = this.#senders.get(byteKey(sender)) ?? new Map<string, number>();
+    const nk = byteKey(nonce.nonceKey);
+    lanes.set(nk, (lanes.get(nk) ?? 0) + 1);
+    this.#senders.set(byteKey(sender), lanes);
+    if (delta.confirms) this.#confirm(delta.confirms);
+    if (delta.parent) this.#confirm(delta.parent.txHash);
+    return 'restored';
+  }
+
+  /** Marks a tx whose QC this validator has seen; only live locks are tracked. */
+  #confirm(txHash: Uint8Array): void {
+    const hex = byteKey(txHash);
+    if (this.#byTx.has(hex)) this.#confirmed.add(hex);
+  }
+
+  /** Debits of a record (sign 1n to hold, −1n to release) and its deadline in the index. */
+  #hold(record: LockRecord, sign: bigint): void {
+    for (const d of record.delta.debits) add(this.#debits, holdingKey(d.account, d.asset), sign * d.amount);
+    const deadline = record.delta.inclusionDeadlineMs;
+    if (sign > 0n && deadline !== undefined) this.#lockDeadlines.push(deadline, byteKey(record.delta.txHash));
+  }
+
+  /** Adds a parent's credit unless it is counted already; the credit ends at the parent's deadline. */
+  restoreCredit(credit: Credit): void {
+    const hex = byteKey(credit.parentTxHash);
+    if (this.#creditParents.has(hex)) return;
+    this.#creditParents.set(hex, credit);
+    this.#lane(credit.parentSender, credit.parentNonceKey).credits.set(credit.parentSeq, credit);
+    add(this.#credits, holdingKey(credit.recipient, credit.asset), credit.amount);
+    const heap =
+      credit.deadline.kind === 'unixMillis' ? this.#creditDeadlinesMs : this.#creditDeadlinesHeight;
+    heap.push(credit.deadline.value, hex);
+  }
+
+  /**
+   * Takes back a `record` whose durable write failed and was undone, so nothing unpersisted stays signed: removes
+   * its lock, its debits and the credit it registered. No-op when the lock belongs to another tx.
    */
   unrecord(delta: LedgerDelta): void {
     const { sender, nonce } = delta.effects;
     const lane = this.#lanes.get(laneKey(sender, nonce.nonceKey));
     const record = lane?.locks.get(nonce.seq);
     if (!lane || !record || !bytesEqual(record.delta.txHash, delta.txHash)) return;
-    lane.locks.delete(nonce.seq);
-    this.#byTx.delete(byteKey(delta.txHash));
-    for (const d of delta.debits) add(this.#debits, holdingKey(d.account, d.asset), -d.amount);
+    this.#removeLock(lane, nonce.seq, record, false);
     const credit = delta.credit;
-    if (credit) {
-      const creditLane = this.#lanes.get(laneKey(credit.parentSender, credit.parentNonceKey));
-      const held = creditLane?.credits.get(credit.parentSeq);
-      if (creditLane && held === credit) {
-        this.#dropCredit(creditLane, credit.parentSeq);
-        this.#dropLaneIfEmpty(credit.parentSender, credit.parentNonceKey);
-      }
-    }
+    if (credit && this.#creditParents.get(byteKey(credit.parentTxHash)) === credit) this.#dropCredit(credit);
     this.#dropLaneIfEmpty(sender, nonce.nonceKey);
-  }
-
-  #dropLaneIfEmpty(sender: Uint8Array, nonceKey: Uint8Array): void {
-    const key = laneKey(sender, nonceKey);
-    const lane = this.#lanes.get(key);
-    if (lane && lane.locks.size === 0 && lane.credits.size === 0) this.#lanes.delete(key);
-  }
-
-  #addCredit(credit: Credit): void {
-    this.#creditParents.add(byteKey(credit.parentTxHash));
-    this.#lane(credit.parentSender, credit.parentNonceKey).credits.set(credit.parentSeq, credit);
-    add(this.#credits, holdingKey(credit.recipient, credit.asset), credit.amount);
   }
 
   /**
    * The chain's nonce for the lane reached `chainNonce` at the block being processed: every lock and credit below
-   * it has landed (the balance read at that block shows it) or can never land. Releases them; returns the locks.
+   * it has landed (the balance read at that block shows it) or can never land. Releases them; returns the locks
+   * (released credits are collected for `drainReleasedCredits`).
    */
   releaseThroughNonce(sender: Uint8Array, nonceKey: Uint8Array, chainNonce: bigint): LockRecord[] {
-    const key = laneKey(sender, nonceKey);
-    const lane = this.#lanes.get(key);
+    const lane = this.#lanes.get(laneKey(sender, nonceKey));
     if (!lane) return [];
     const released: LockRecord[] = [];
     for (const [seq, record] of lane.locks) {
       if (seq < chainNonce) {
-        this.#releaseLock(lane, seq, record);
+        this.#removeLock(lane, seq, record, true);
         released.push(record);
       }
     }
-    for (const seq of lane.credits.keys()) if (seq < chainNonce) this.#dropCredit(lane, seq);
+    for (const [seq, shadows] of lane.shadows) {
+      if (seq >= chainNonce) continue;
+      for (const s of shadows) this.#hold(s, -1n);
+      lane.shadows.delete(seq);
+      released.push(...shadows);
+    }
+    for (const [seq, credit] of lane.credits) if (seq < chainNonce) this.#dropCredit(credit);
     this.#dropLaneIfEmpty(sender, nonceKey);
     return released;
   }
 
   /**
-   * Releases locks whose signed tx can no longer be included: its validBefore is at or before `headMs`. A credit
-   * granted by such a payment (known when this validator certified the parent) vanishes with it.
+   * Releases what can no longer be included at a head of time `headMs` (and `height`): locks whose validBefore is
+   * at or before it, and credits whose parent's deadline passed, whether or not this validator locked the parent.
    */
-  releaseExpired(headMs: bigint): LockRecord[] {
+  releaseExpired(headMs: bigint, height?: bigint): LockRecord[] {
     const released: LockRecord[] = [];
-    for (const [key, lane] of this.#lanes) {
-      for (const [seq, record] of lane.locks) {
-        const deadline = record.delta.inclusionDeadlineMs;
-        if (deadline !== undefined && deadline <= headMs) {
-          this.#releaseLock(lane, seq, record);
-          if (lane.credits.get(seq) && bytesEqual(lane.credits.get(seq)!.parentTxHash, record.delta.txHash)) {
-            this.#dropCredit(lane, seq);
-          }
-          released.push(record);
-        }
-      }
-      if (lane.locks.size === 0 && lane.credits.size === 0) this.#lanes.delete(key);
+    for (const { at, key } of this.#lockDeadlines.popDue(headMs)) {
+      const record = this.#byTx.get(key);
+      if (record && record.delta.inclusionDeadlineMs === at) {
+        const { sender, nonce } = record.delta.effects;
+        const lane = this.#lanes.get(laneKey(sender, nonce.nonceKey))!;
+        this.#removeLock(lane, nonce.seq, record, true);
+        this.#dropLaneIfEmpty(sender, nonce.nonceKey);
+        released.push(record);
+      } else released.push(...this.#releaseShadow(key, at));
+    }
+    const dueCredits = [
+      ...this.#creditDeadlinesMs.popDue(headMs),
+      ...(height === undefined ? [] : this.#creditDeadlinesHeight.popDue(height)),
+    ];
+    for (const { at, key } of dueCredits) {
+      const credit = this.#creditParents.get(key);
+      if (credit && credit.deadline.value === at) this.#dropCredit(credit);
     }
     return released;
   }
 
-  #dropCredit(lane: Lane, seq: bigint): void {
-    const credit = lane.credits.get(seq);
-    if (!credit) return;
-    lane.credits.delete(seq);
-    this.#creditParents.delete(byteKey(credit.parentTxHash));
-    add(this.#credits, holdingKey(credit.recipient, credit.asset), -credit.amount);
+  #releaseShadow(txHex: string, at: bigint): LockRecord[] {
+    for (const lane of this.#lanes.values()) {
+      for (const [seq, shadows] of lane.shadows) {
+        const i = shadows.findIndex(
+          (s) => byteKey(s.delta.txHash) === txHex && s.delta.inclusionDeadlineMs === at,
+        );
+        if (i < 0) continue;
+        const [record] = shadows.splice(i, 1);
+        if (shadows.length === 0) lane.shadows.delete(seq);
+        this.#hold(record!, -1n);
+        this.#dropLaneIfEmpty(lane.sender, lane.nonceKey);
+        return [record!];
+      }
+    }
+    return [];
   }
 
-  #releaseLock(lane: Lane, seq: bigint, record: LockRecord): void {
+  /** Credits released since the last call, so their persisted records can be forgotten. */
+  drainReleasedCredits(): Credit[] {
+    const released = this.#releasedCredits;
+    this.#releasedCredits = [];
+    return released;
+  }
+
+  #dropCredit(credit: Credit): void {
+    const hex = byteKey(credit.parentTxHash);
+    if (this.#creditParents.get(hex) !== credit) return;
+    this.#creditParents.delete(hex);
+    const lane = this.#lanes.get(laneKey(credit.parentSender, credit.parentNonceKey));
+    if (lane?.credits.get(credit.parentSeq) === credit) {
+      lane.credits.delete(credit.parentSeq);
+      this.#dropLaneIfEmpty(credit.parentSender, credit.parentNonceKey);
+    }
+    add(this.#credits, holdingKey(credit.recipient, credit.asset), -credit.amount);
+    this.#releasedCredits.push(credit);
+  }
+
+  #removeLock(lane: Lane, seq: bigint, record: LockRecord, settled: boolean): void {
     lane.locks.delete(seq);
     const hex = byteKey(record.delta.txHash);
     this.#byTx.delete(hex);
-    this.#settledCerts.set(hex, record.cert);
-    for (const d of record.delta.debits) add(this.#debits, holdingKey(d.account, d.asset), -d.amount);
+    this.#confirmed.delete(hex);
+    if (settled) this.#settledCerts.set(hex, record.cert);
+    this.#hold(record, -1n);
+    const senderKey = byteKey(lane.sender);
+    const lanes = this.#senders.get(senderKey);
+    const nk = byteKey(lane.nonceKey);
+    const left = (lanes?.get(nk) ?? 1) - 1;
+    if (left > 0) lanes!.set(nk, left);
+    else {
+      lanes?.delete(nk);
+      if (lanes?.size === 0) this.#senders.delete(senderKey);
+    }
+  }
+
+  #dropLaneIfEmpty(sender: Uint8Array, nonceKey: Uint8Array): void {
+    const key = laneKey(sender, nonceKey);
+    const lane = this.#lanes.get(key);
+    if (lane && lane.locks.size === 0 && lane.credits.size === 0 && lane.shadows.size === 0)
+      this.#lanes.delete(key);
   }
 
   /** Every live lock, for persistence and settlement. */
   locks(): IterableIterator<LockRecord> {
     return this.#byTx.values();
+  }
+
+  /** Every live credit. */
+  credits(): IterableIterator<Credit> {
+    return this.#creditParents.values();
   }
 
   /** Lanes holding live locks or credits: the chain nonces the sidecar must watch. */
@@ -237,15 +366,22 @@ export class Ledger implements LedgerView {
     const key = laneKey(sender, nonceKey);
     let lane = this.#lanes.get(key);
     if (!lane) {
-      lane = { sender, nonceKey, locks: new Map(), credits: new Map() };
+      lane = { sender, nonceKey, locks: new Map(), credits: new Map(), shadows: new Map() };
       this.#lanes.set(key, lane);
     }
     return lane;
   }
 }
 
+const EMPTY_LANES: ReadonlyMap<string, number> = new Map();
+
 function add(totals: Map<string, bigint>, key: string, amount: bigint): void {
   const next = (totals.get(key) ?? 0n) + amount;
   if (next === 0n) totals.delete(key);
   else totals.set(key, next);
+}
+
+/** Hex of a contention key, for messages. */
+export function contentionKeyText(sender: Uint8Array, nonceKey: Uint8Array, seq: bigint): string {
+  return `(${toHex(sender)}, ${toHex(nonceKey)}, ${seq})`;
 }

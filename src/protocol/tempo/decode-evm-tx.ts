@@ -72,6 +72,8 @@ export function decodeEvmTx(suite: CryptoSuite, bytes: Uint8Array): DecodeTempoT
       ...payment.transfer,
       sponsored: false,
       maxFee: maxFeeInFeeTokenUnits(gas, maxFeePerGas),
+      gasLimit: gas,
+      maxFeePerGas,
       signingHash,
     },
   };

@@ -94,6 +94,8 @@ function decodeTempoBody(suite: CryptoSuite, bytes: Uint8Array): DecodeTempoTxRe
       ...(payer ? { feePayer: payer } : {}),
       sponsored: payer !== undefined && !bytesEqual(payer, sender),
       maxFee: maxFeeInFeeTokenUnits(gas, maxFeePerGas),
+      gasLimit: gas,
+      maxFeePerGas,
       signingHash,
     },
   };

@@ -27,6 +27,10 @@ export interface DecodedTempoTx {
   readonly sponsored: boolean;
   /** Maximum fee the payer of the fee can be charged, in base units of the fee token. */
   readonly maxFee: bigint;
+  /** The signed gas limit. */
+  readonly gasLimit: bigint;
+  /** The signed fee cap per gas (gasPrice for legacy and EIP-2930), in attodollars. */
+  readonly maxFeePerGas: bigint;
   /** The hash the sender signed. */
   readonly signingHash: Uint8Array;
 }

@@ -5,7 +5,7 @@
  */
 export interface ChainView {
   /** Height and timestamp of B; expiry is checked against these (reference §6.2 B2). */
-  readonly head: { readonly height: bigint; readonly timestampMs: bigint };
+  readonly head: { readonly height: bigint; readonly timestampMs: bigint; readonly baseFeePerGas?: bigint };
   /** False for a standalone sidecar without a chain: fees are then not reserved. */
   readonly chargesFees: boolean;
   /** TIP-20 balance of `account` at B. */
@@ -17,10 +17,13 @@ export interface ChainView {
    * picks the account's preference or the token the tx calls), so the tx must name its fee token.
    */
   defaultFeeToken(account: Uint8Array): Uint8Array | null | undefined;
+  /** Whether `token` can pay fees at B (a TIP-20 whose currency is USD); undefined when not loaded. */
+  feeTokenUsable(token: Uint8Array): boolean | undefined;
 }
 
 /** A chain value the decision needs but the view has not loaded. */
 export type ChainRead =
   | { readonly kind: 'balance'; readonly account: Uint8Array; readonly asset: Uint8Array }
   | { readonly kind: 'nonce'; readonly account: Uint8Array; readonly nonceKey: Uint8Array }
-  | { readonly kind: 'feeToken'; readonly account: Uint8Array };
+  | { readonly kind: 'feeToken'; readonly account: Uint8Array }
+  | { readonly kind: 'feeTokenUsable'; readonly token: Uint8Array };

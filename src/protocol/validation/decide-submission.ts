@@ -1,12 +1,15 @@
-import { bytesEqual, toHex } from '../bytes.ts';
+import { byteKey, bytesEqual, toHex } from '../bytes.ts';
 import type { Committee } from '../committee.ts';
 import type { CryptoSuite } from '../crypto/suite.ts';
 import { certDigest } from '../hashing.ts';
 import { holdingKey } from '../ledger/keys.ts';
+import { verifyQuorumCertificate } from '../quorum.ts';
 import { isTransientReject, type Reject, RejectCode, reject } from '../reject.ts';
 import type { Expiry, SubmitRequest } from '../types.ts';
 import type { ChainRead, ChainView } from './chain-view.ts';
 import type { Credit, Debit, Decision, ParentRef } from './decision.ts';
+import { DEFAULT_RULES, type DecisionRules } from './decision-rules.ts';
+import { landabilityProblem } from './landability.ts';
 import type { LedgerView } from './ledger-view.ts';
 import { resolveParentCredit } from './parent-credit.ts';
 import { type PreparedSubmission, prepareSubmission } from './prepare-submission.ts';
@@ -17,10 +20,13 @@ export function isExpired(expiry: Expiry, head: ChainView['head']): boolean {
 }
 
 /**
- * The sidecar's validation decision: a pure function of the ledger, the chain view at B and the request
+ * The sidecar's validation decision: a pure function of the ledger, the chain view at B, the rules and the request
  * (reference §6.2 order: phase A, then request cache, expiry, contention, sequence, funds), with our fixes:
  * sequences follow the chain nonce, plain overspend is INSUFFICIENT_FUNDS, a parent's credit is counted once per
- * parent whatever the number of children, the maximum fee is reserved, transient rejects are not cacheable.
+ * parent and only while the parent can land, the maximum fee is reserved (from a sponsor too), transient rejects
+ * are not cacheable; and the audit's: only landable txs, bounded expiry, pending quotas and cool-off, one live
+ * lane per sender, and a later seq only once the previous one's QC was shown (FastPay's confirmation order), so
+ * the QC'd outflow of an account never exceeds what every honest quorum member saw it hold.
  */
 export function decideSubmission(
   suite: CryptoSuite,
@@ -28,10 +34,11 @@ export function decideSubmission(
   ledger: LedgerView,
   chain: ChainView,
   request: SubmitRequest,
+  rules: DecisionRules = DEFAULT_RULES,
 ): Decision {
   const prepared = prepareSubmission(suite, committee, request.tx);
   if (!prepared.ok) return { kind: 'reject', reject: prepared.reject };
-  return decidePrepared(suite, committee, ledger, chain, request, prepared.value);
+  return decidePrepared(suite, committee, ledger, chain, request, prepared.value, rules);
 }
 
 function decidePrepared(
@@ -41,6 +48,7 @@ function decidePrepared(
   chain: ChainView,
   request: SubmitRequest,
   p: PreparedSubmission,
+  rules: DecisionRules,
 ): Decision {
   const { sender, nonce, asset } = p.effects;
   const refuse = (r: Reject): Decision =>
@@ -63,23 +71,37 @@ function decidePrepared(
   }
   if (isExpired(p.expiry, chain.head)) return refuse(reject(RejectCode.EXPIRED, 'transaction expired'));
 
-  const locked = ledger.lockedTx(sender, nonce.nonceKey, nonce.seq);
-  if (locked && !bytesEqual(locked, p.txHash))
-    return refuse(reject(RejectCode.EQUIVOCATION, 'equivocation detected'));
+  const locked = ledger.lockAt(sender, nonce.nonceKey, nonce.seq);
   if (locked) {
-    const cert = ledger.ownCertificate(p.txHash);
-    return cert
-      ? { kind: 'existing', cert }
-      : {
-          kind: 'reject',
-          reject: reject(RejectCode.TEMPORARY_UNAVAILABLE, 'certificate for locked tx not available'),
-        };
+    // A relayer may re-wrap a payer's signed tx (other wrapper fields): that is the payment already locked.
+    const same = bytesEqual(locked.delta.txHash, p.txHash) || bytesEqual(locked.delta.signedTx, p.signedTx);
+    return same
+      ? { kind: 'existing', cert: locked.cert }
+      : refuse(reject(RejectCode.EQUIVOCATION, 'equivocation detected'));
   }
-
   const settled = ledger.ownCertificate(p.txHash);
   if (settled) return { kind: 'existing', cert: settled };
 
+  const deadline = deadlineOf(p);
+  const tooFar = expiryTooFar(deadline, chain.head, rules);
+  if (tooFar) return refuse(tooFar);
+  const cooling = ledger.coolingOffUntil(sender);
+  if (cooling !== undefined && cooling > chain.head.timestampMs) {
+    return refuse(
+      reject(
+        RejectCode.RATE_LIMITED,
+        `sender is cooling off for ${cooling - chain.head.timestampMs} ms: the node kept refusing one of its txs`,
+      ),
+    );
+  }
   const reads: ChainRead[] = [];
+  if (rules.landability) {
+    const problem = landabilityProblem(p.decoded, chain, rules.landability, reads);
+    if (problem) return refuse(problem);
+  }
+  const busy = laneQuotaProblem(ledger, sender, nonce.nonceKey, rules);
+  if (busy) return refuse(busy);
+
   const chainNonce = chain.nonceOf(sender, nonce.nonceKey);
   if (chainNonce === undefined) reads.push({ kind: 'nonce', account: sender, nonceKey: nonce.nonceKey });
 
@@ -90,9 +112,12 @@ function decidePrepared(
       suite,
       committee,
       ledger,
+      chain,
+      rules,
       p.parentQcHash,
-      request.parentQcs,
-      p.effects,
+      request,
+      { effects: p.effects, deadline },
+      reads,
     );
     if (!parent.ok) return refuse(parent.reject);
     const { parentTxHash, parentSender, parentNonceKey, parentSeq } = parent.credit;
@@ -103,14 +128,10 @@ function decidePrepared(
       nonceKey: parentNonceKey,
       seq: parentSeq,
     };
-    const parentNonce = chain.nonceOf(parent.credit.parentSender, parent.credit.parentNonceKey);
+    const parentNonce = chain.nonceOf(parentSender, parentNonceKey);
     if (parentNonce === undefined) {
-      reads.push({
-        kind: 'nonce',
-        account: parent.credit.parentSender,
-        nonceKey: parent.credit.parentNonceKey,
-      });
-    } else if (parentNonce <= parent.credit.parentSeq && !ledger.hasCredit(parent.credit.parentTxHash)) {
+      reads.push({ kind: 'nonce', account: parentSender, nonceKey: parentNonceKey });
+    } else if (parentNonce <= parentSeq && !ledger.hasCredit(parentTxHash)) {
       credit = parent.credit;
     }
   }
@@ -128,6 +149,21 @@ function decidePrepared(
     return refuse(reject(RejectCode.NONCE_SEQ_TOO_LOW, `nonce sequence too low: expected ${expected}`));
   if (nonce.seq > expected)
     return refuse(reject(RejectCode.NONCE_SEQ_TOO_HIGH, `nonce sequence too high: expected ${expected}`));
+  const previous =
+    nonce.seq > chainNonce! ? ledger.lockAt(sender, nonce.nonceKey, nonce.seq - 1n) : undefined;
+  let confirms: Uint8Array | undefined;
+  if (previous && !previous.confirmed) {
+    const shown = request.parentQcs.find((q) => bytesEqual(q.txHash, previous.delta.txHash));
+    if (!shown || !verifyQuorumCertificate(suite, committee, shown).ok) {
+      return refuse(
+        reject(
+          RejectCode.MISSING_PARENT_QC,
+          `attach the QC of your previous payment in this lane (seq ${nonce.seq - 1n}, tx ${toHex(previous.delta.txHash)}) in parent_qcs`,
+        ),
+      );
+    }
+    confirms = previous.delta.txHash;
+  }
 
   for (const d of debits) {
     const fresh =
@@ -165,20 +201,76 @@ function decidePrepared(
       ...(p.decoded.validBefore !== undefined ? { inclusionDeadlineMs: p.decoded.validBefore * 1000n } : {}),
       ...(parentRef ? { parent: parentRef } : {}),
       signedTx: p.signedTx,
+      ...(confirms ? { confirms } : {}),
     },
   };
 }
 
+/** When the payment can no longer land: its signed validBefore, else the wrapper expiry. */
+function deadlineOf(p: PreparedSubmission): Expiry {
+  return p.decoded.validBefore !== undefined
+    ? { kind: 'unixMillis', value: p.decoded.validBefore * 1000n }
+    : p.expiry;
+}
+
+/** A deadline at most `maxExpiryMs` (or `maxExpiryBlocks`) after B: locks cannot be parked for ever. */
+function expiryTooFar(deadline: Expiry, head: ChainView['head'], rules: DecisionRules): Reject | undefined {
+  const [ahead, max, unit] =
+    deadline.kind === 'unixMillis'
+      ? [deadline.value - head.timestampMs, rules.maxExpiryMs, 'ms']
+      : [deadline.value - head.height, rules.maxExpiryBlocks, 'blocks'];
+  return ahead > max
+    ? reject(RejectCode.INVALID_FORMAT, `expiry too far ahead: ${ahead} ${unit} > ${max} ${unit} allowed`)
+    : undefined;
+}
+
 /**
- * What the payment holds back: the amount in its asset, plus the maximum fee in the fee token unless a sponsor
- * pays it or the chain charges none (ARCHITECTURE.md ledger: "amount, plus the maximum fee when the fee token is
- * the asset; a fee in another token is checked against that token the same way").
+ * One live lane per sender, and quotas of live payments per sender and per lane. With several lanes live at once,
+ * quorums that each saw part of an account's payments could certify more than it holds (quorum intersection only
+ * covers two payments at a time); within one lane the confirmation order covers them all.
+ */
+function laneQuotaProblem(
+  ledger: LedgerView,
+  sender: Uint8Array,
+  nonceKey: Uint8Array,
+  rules: DecisionRules,
+): Reject | undefined {
+  const lanes = ledger.liveLanesOf(sender);
+  const key = byteKey(nonceKey);
+  for (const [other, count] of lanes) {
+    if (other !== key) {
+      return reject(
+        RejectCode.RATE_LIMITED,
+        `one lane at a time: ${count} payment(s) of this sender are pending on another nonce key; retry once they settle`,
+      );
+    }
+  }
+  const inLane = lanes.get(key) ?? 0;
+  if (inLane >= rules.maxPendingPerLane)
+    return reject(
+      RejectCode.RATE_LIMITED,
+      `lane quota full: ${inLane} pending (max ${rules.maxPendingPerLane})`,
+    );
+  if (inLane >= rules.maxPendingPerSender)
+    return reject(
+      RejectCode.RATE_LIMITED,
+      `sender quota full: ${inLane} pending (max ${rules.maxPendingPerSender})`,
+    );
+  return undefined;
+}
+
+/**
+ * What the payment holds back: the amount in its asset, plus the maximum fee in the fee token from whoever pays it,
+ * the sender or a sponsor (ARCHITECTURE.md ledger: "amount, plus the maximum fee when the fee token is the asset;
+ * a fee in another token is checked against that token the same way"; the audit: a sponsor's fee-token balance is
+ * debited like a sender's). Nothing for the fee when the chain charges none.
  */
 function requiredDebits(chain: ChainView, p: PreparedSubmission, reads: ChainRead[]): Debit[] | Reject {
   const { sender, asset, amount } = p.effects;
   const debits: Debit[] = [{ account: sender, asset, amount }];
-  if (!chain.chargesFees || p.decoded.sponsored || p.decoded.maxFee === 0n) return debits;
-  const feeToken = p.decoded.feeToken ?? chain.defaultFeeToken(sender);
+  if (!chain.chargesFees || p.decoded.maxFee === 0n) return debits;
+  const payer = p.decoded.sponsored && p.decoded.feePayer ? p.decoded.feePayer : sender;
+  const feeToken = p.decoded.feeToken ?? chain.defaultFeeToken(payer);
   if (feeToken === null) {
     return reject(
       RejectCode.INVALID_FORMAT,
@@ -186,11 +278,12 @@ function requiredDebits(chain: ChainView, p: PreparedSubmission, reads: ChainRea
     );
   }
   if (!feeToken) {
-    reads.push({ kind: 'feeToken', account: sender });
+    reads.push({ kind: 'feeToken', account: payer });
     return debits;
   }
-  if (bytesEqual(feeToken, asset)) return [{ account: sender, asset, amount: amount + p.decoded.maxFee }];
-  debits.push({ account: sender, asset: feeToken, amount: p.decoded.maxFee });
+  if (bytesEqual(payer, sender) && bytesEqual(feeToken, asset))
+    return [{ account: sender, asset, amount: amount + p.decoded.maxFee }];
+  debits.push({ account: payer, asset: feeToken, amount: p.decoded.maxFee });
   return debits;
 }
 

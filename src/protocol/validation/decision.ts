@@ -1,6 +1,6 @@
 import type { Reject } from '../reject.ts';
 import type { DecodedTempoTx } from '../tempo/decode-tempo-tx.ts';
-import type { Effects, ValidatorCertificate } from '../types.ts';
+import type { Effects, Expiry, ValidatorCertificate } from '../types.ts';
 import type { ChainRead } from './chain-view.ts';
 
 /** An amount held back from `account`'s `asset` until the payment lands or can no longer land. */
@@ -10,9 +10,15 @@ export interface Debit {
   readonly amount: bigint;
 }
 
-/** The credit a verified parent QC gives its recipient, live while the parent is not on chain. */
+/**
+ * The credit a verified parent QC gives its recipient, live exactly as long as the parent can still land: until its
+ * lane nonce passes `parentSeq` (landed: the balance shows it; or void) or its `deadline` passes (ARCHITECTURE.md
+ * "Landability"), whether or not this validator locked the parent.
+ */
 export interface Credit {
+  /** The parent payment, identified by (tx hash, effects hash), whatever qc_hash or threshold a QC carries. */
   readonly parentTxHash: Uint8Array;
+  readonly parentEffectsHash: Uint8Array;
   /** The parent payment's contention key: the credit ends when the chain nonce passes `seq`. */
   readonly parentSender: Uint8Array;
   readonly parentNonceKey: Uint8Array;
@@ -20,6 +26,8 @@ export interface Credit {
   readonly recipient: Uint8Array;
   readonly asset: Uint8Array;
   readonly amount: bigint;
+  /** When the parent can no longer be included: its validBefore (unix millis), else its wrapper expiry. */
+  readonly deadline: Expiry;
 }
 
 /** Everything an accepted payment adds to the ledger; persisted before the certificate leaves the process. */
@@ -34,6 +42,11 @@ export interface LedgerDelta {
   readonly parent?: ParentRef;
   /** The signed Tempo tx, kept so the payment can be forwarded to the chain after a restart. */
   readonly signedTx: Uint8Array;
+  /**
+   * The sender's previous payment in this lane (seq − 1) whose QC this request showed: the validator's lock there
+   * is the certified one, so every live payment it holds in the lane is QC'd (FastPay's confirmation order).
+   */
+  readonly confirms?: Uint8Array;
 }
 
 /** A parent payment by FastPay tx hash and contention key; it has landed once its lane nonce passes `seq`. */

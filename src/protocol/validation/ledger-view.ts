@@ -1,11 +1,19 @@
 import type { Reject } from '../reject.ts';
 import type { ValidatorCertificate } from '../types.ts';
-import type { Credit } from './decision.ts';
+import type { Credit, LedgerDelta } from './decision.ts';
 
 /** A response remembered for a client request id: the tx it answered and the answer (reference §6.2 B1). */
 export interface CachedResponse {
   readonly txHash: Uint8Array;
   readonly response: { readonly cert: ValidatorCertificate } | { readonly reject: Reject };
+}
+
+/** A live lock as the decision sees it: what was certified, and whether its QC has been shown here. */
+export interface LiveLock {
+  readonly delta: LedgerDelta;
+  readonly cert: ValidatorCertificate;
+  /** True once this validator saw a QC of this very tx (FastPay's confirmation). */
+  readonly confirmed: boolean;
 }
 
 /**
@@ -15,10 +23,16 @@ export interface CachedResponse {
 export interface LedgerView {
   /** The tx hash this validator signed for the contention key, if any (reference §6.3). */
   lockedTx(sender: Uint8Array, nonceKey: Uint8Array, seq: bigint): Uint8Array | undefined;
+  /** The live lock at the contention key, if any. */
+  lockAt(sender: Uint8Array, nonceKey: Uint8Array, seq: bigint): LiveLock | undefined;
+  /** The live lock of a tx this validator certified, by FastPay tx hash. */
+  lockOf(txHash: Uint8Array): LiveLock | undefined;
   /** This validator's own certificate for a tx it signed. */
   ownCertificate(txHash: Uint8Array): ValidatorCertificate | undefined;
   /** Highest sequence with a live lock in the lane, or undefined when none. */
   highestLockedSeq(sender: Uint8Array, nonceKey: Uint8Array): bigint | undefined;
+  /** Live locks of `sender` per nonce key (hex key → count). */
+  liveLanesOf(sender: Uint8Array): ReadonlyMap<string, number>;
   /** Σ live debits of payments this validator certified from `account` in `asset`. */
   debitOf(account: Uint8Array, asset: Uint8Array): bigint;
   /** Σ live credits of verified QCs paying `account` in `asset`, each parent counted once. */

@@ -1,9 +1,10 @@
-import { bytesEqual } from '../bytes.ts';
+import { bytesEqual, toHex } from '../bytes.ts';
 import type { Committee } from '../committee.ts';
 import type { CryptoSuite } from '../crypto/suite.ts';
 import { effectsHash, txHash } from '../hashing.ts';
 import { type Reject, RejectCode, reject } from '../reject.ts';
 import { type DecodedTempoTx, decodeTempoTx, MAX_TEMPO_TX_BYTES } from '../tempo/decode-tempo-tx.ts';
+import { isTip20Address } from '../tempo/tip20-transfer.ts';
 import type { Effects, Expiry, FastPayTx, Nonce2D, Payment, PaymentIntent } from '../types.ts';
 
 /** A submission that passed every stateless check: decoded, bound to its wrapper, hashed. */
@@ -60,8 +61,9 @@ function bindNonce(nonce: Nonce2D | undefined, decoded: DecodedTempoTx): Step<No
 }
 
 /**
- * The wrapper's expiry may not outlive the signed tx: with a `validBefore`, the expiry must be unix millis no later
- * than it, so a certificate never outlives the tx's own deadline on chain (reference §6.2 A15, §14).
+ * The wrapper's expiry is canonical: with a `validBefore`, it must be exactly that instant in unix millis, so a
+ * certificate never outlives the tx's own deadline on chain (reference §6.2 A15, §14) and a relayer cannot re-wrap
+ * a payer's signed tx with another expiry to split the votes.
  */
 function bindExpiry(expiry: Expiry | null | undefined, decoded: DecodedTempoTx): Step<Expiry> {
   if (expiry === undefined) return invalid('missing expiry');
@@ -69,10 +71,24 @@ function bindExpiry(expiry: Expiry | null | undefined, decoded: DecodedTempoTx):
   if (decoded.validBefore !== undefined) {
     if (expiry.kind !== 'unixMillis')
       return invalid('expiry must be unix millis when the signed tx has validBefore');
-    if (expiry.value > decoded.validBefore * 1000n)
-      return invalid('expiry is later than the signed tx validBefore');
+    if (expiry.value !== decoded.validBefore * 1000n)
+      return invalid(
+        `expiry must equal the signed tx validBefore in unix millis (${decoded.validBefore * 1000n})`,
+      );
   }
   return { ok: true, value: expiry };
+}
+
+/**
+ * A TIP-20 transfer reverts for some recipients (measured on the devnet): the zero address and any TIP-20 token
+ * address (the token itself or another). A QC for such a payment would certify a transfer that cannot happen.
+ */
+function recipientProblem(decoded: DecodedTempoTx): string | undefined {
+  if (decoded.recipient.every((b) => b === 0))
+    return 'recipient is the zero address: the transfer would revert';
+  if (isTip20Address(decoded.recipient))
+    return `recipient ${toHex(decoded.recipient)} is a TIP-20 token: the transfer would revert`;
+  return undefined;
 }
 
 /**
@@ -120,6 +136,8 @@ export function prepareSubmission(
   }
   if (decoded.amount === 0n) return invalid('amount must be greater than zero');
   if (bytesEqual(decoded.sender, decoded.recipient)) return invalid('sender and recipient must differ');
+  const badRecipient = recipientProblem(decoded);
+  if (badRecipient) return { ok: false, reject: reject(RejectCode.INVALID_RECIPIENT, badRecipient) };
 
   const expiry = bindExpiry(tx.expiry, decoded);
   if (!expiry.ok) return expiry;

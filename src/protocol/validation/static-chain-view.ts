@@ -22,5 +22,6 @@ export function createStaticChainView(state: StaticChainState): ChainView {
     balanceOf: (account, asset) => balances.get(holdingKey(account, asset)) ?? 0n,
     nonceOf: (account, nonceKey) => nonces.get(laneKey(account, nonceKey)) ?? 0n,
     defaultFeeToken: () => undefined,
+    feeTokenUsable: () => true,
   };
 }

@@ -1,4 +1,5 @@
 import type { ChainHead, ChainPort } from '../../chain/chain-port.ts';
+import { byteKey } from '../../protocol/bytes.ts';
 import { holdingKey, laneKey } from '../../protocol/ledger/keys.ts';
 import type { Ledger, LockRecord } from '../../protocol/ledger/ledger.ts';
 import type { ChainRead, ChainView } from '../../protocol/validation/chain-view.ts';
@@ -37,6 +38,9 @@ export class ChainFollower implements ChainSource {
   #b: ChainHead;
   #balances = new Map<string, bigint>();
   #nonces = new Map<string, bigint>();
+  #usable = new Map<string, boolean>();
+  /** Set while B moves: decisions wait for it (M1: no decision interleaves with the advance's closing step). */
+  #moving: Promise<void> | undefined;
   #queue: Promise<void> = Promise.resolve();
   #pendingHead: ChainHead | undefined;
   #unwatch: (() => void) | undefined;
@@ -63,43 +67,60 @@ export class ChainFollower implements ChainSource {
   view(): ChainView {
     const b = this.#b;
     return {
-      head: { height: b.height, timestampMs: b.timestampMs },
+      head: {
+        height: b.height,
+        timestampMs: b.timestampMs,
+        ...(b.baseFeePerGas !== undefined ? { baseFeePerGas: b.baseFeePerGas } : {}),
+      },
       chargesFees: true,
       balanceOf: (account, asset) => this.#balances.get(holdingKey(account, asset)),
       nonceOf: (account, nonceKey) => this.#nonces.get(laneKey(account, nonceKey)),
       defaultFeeToken: () => this.options.defaultFeeToken ?? null,
+      feeTokenUsable: (token) => this.#usable.get(byteKey(token)),
     };
+  }
+
+  /** Defined while B is moving: a decision must wait for it instead of deciding against half of the move. */
+  moving(): Promise<void> | undefined {
+    return this.#moving;
   }
 
   head(): HeadInfo {
     return this.#b;
   }
 
-  /** Loads the values a decision asked for, at B; values read while B moved on are dropped. */
+  /**
+   * Loads the values a decision asked for, at B. Values read while B moved on are dropped and read again at the
+   * new B (a few times), so a busy chain does not turn into "retry" answers.
+   */
   async load(reads: readonly ChainRead[]): Promise<void> {
-    const at = this.#b;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await this.#moving;
+      const at = this.#b;
+      const values = await Promise.all(reads.map((r) => this.#read(r, at.height)));
+      if (this.#b !== at) continue;
+      reads.forEach((r, i) => {
+        const v = values[i]!;
+        if (r.kind === 'feeTokenUsable') this.#usable.set(v[0], v[1] as boolean);
+        else if (r.kind === 'balance') this.#balances.set(v[0], v[1] as bigint);
+        else if (r.kind === 'nonce') this.#nonces.set(v[0], v[1] as bigint);
+      });
+      return;
+    }
+  }
+
+  async #read(r: ChainRead, height: bigint): Promise<readonly [string, bigint | boolean | undefined]> {
     const { port } = this.options;
-    const values = await Promise.all(
-      reads.map(async (r) => {
-        if (r.kind === 'balance')
-          return [
-            holdingKey(r.account, r.asset),
-            await port.balanceOf(r.asset, r.account, at.height),
-          ] as const;
-        if (r.kind === 'nonce')
-          return [
-            laneKey(r.account, r.nonceKey),
-            await port.nonce(r.account, r.nonceKey, at.height),
-          ] as const;
-        return undefined;
-      }),
-    );
-    if (this.#b !== at) return;
-    reads.forEach((r, i) => {
-      const v = values[i];
-      if (!v) return;
-      (r.kind === 'balance' ? this.#balances : this.#nonces).set(v[0], v[1]);
-    });
+    switch (r.kind) {
+      case 'balance':
+        return [holdingKey(r.account, r.asset), await port.balanceOf(r.asset, r.account, height)];
+      case 'nonce':
+        return [laneKey(r.account, r.nonceKey), await port.nonce(r.account, r.nonceKey, height)];
+      case 'feeTokenUsable':
+        return [byteKey(r.token), await port.feeTokenUsable(r.token, height)];
+      case 'feeToken':
+        return ['', undefined];
+    }
   }
 
   /** Stops following heads; pending work finishes. */
@@ -131,15 +152,38 @@ export class ChainFollower implements ChainSource {
     if (head.height <= this.#b.height) return;
     const { port, ledger, journal } = this.options;
     const lanes = ledger.lanes();
-    const nonces = await Promise.all(lanes.map((l) => port.nonce(l.sender, l.nonceKey, head.height)));
-    this.#b = head;
-    this.#balances = new Map();
-    this.#nonces = new Map(lanes.map((l, i) => [laneKey(l.sender, l.nonceKey), nonces[i]!]));
-    const released = lanes.flatMap((l, i) => ledger.releaseThroughNonce(l.sender, l.nonceKey, nonces[i]!));
-    released.push(...ledger.releaseExpired(head.timestampMs));
-    journal
-      .release(released)
-      .catch((err) => this.options.logger.warn({ err: err.message }, 'could not forget released locks'));
-    this.options.onAdvance?.({ head, released });
+    const nonces = new Map<string, bigint>();
+    const readNonces = async (ls: typeof lanes) => {
+      const values = await Promise.all(ls.map((l) => port.nonce(l.sender, l.nonceKey, head.height)));
+      ls.forEach((l, i) => {
+        nonces.set(laneKey(l.sender, l.nonceKey), values[i]!);
+      });
+    };
+    await readNonces(lanes);
+    let open!: () => void;
+    this.#moving = new Promise((resolve) => {
+      open = resolve;
+    });
+    try {
+      // Lanes that decisions opened while the nonces were read: read them too, now that no decision runs.
+      await readNonces(ledger.lanes().filter((l) => !nonces.has(laneKey(l.sender, l.nonceKey))));
+      this.#b = head;
+      this.#balances = new Map();
+      this.#usable = new Map();
+      this.#nonces = nonces;
+      const released = ledger
+        .lanes()
+        .flatMap((l) =>
+          ledger.releaseThroughNonce(l.sender, l.nonceKey, nonces.get(laneKey(l.sender, l.nonceKey))!),
+        );
+      released.push(...ledger.releaseExpired(head.timestampMs, head.height));
+      journal
+        .release(released, ledger.drainReleasedCredits())
+        .catch((err) => this.options.logger.warn({ err: err.message }, 'could not forget released locks'));
+      this.options.onAdvance?.({ head, released });
+    } finally {
+      this.#moving = undefined;
+      open();
+    }
   }
 }

@@ -17,6 +17,8 @@ export interface ChainSource {
   view(): ChainView;
   head(): HeadInfo;
   load(reads: readonly ChainRead[]): Promise<void>;
+  /** Defined while B is moving; decisions wait for it (`load` does too). */
+  moving?(): Promise<void> | undefined;
 }
 
 /**

@@ -1,28 +1,54 @@
 import { toHex } from '../../protocol/bytes.ts';
 import type { Ledger, LockRecord } from '../../protocol/ledger/ledger.ts';
 import { decodeTagged, encodeTagged } from '../../protocol/tagged-json.ts';
-import type { Store } from '../../store/store.ts';
+import type { Credit } from '../../protocol/validation/decision.ts';
+import type { Store, StoreWrite } from '../../store/store.ts';
 import { EvictionMarks } from './eviction-marks.ts';
 
 const LOCK_PREFIX = 'lock/';
+const CREDIT_PREFIX = 'credit/';
+
+/** What a restore found: locks and credits restored, and locks that conflicted with another of their key. */
+export interface RestoreReport {
+  readonly locks: number;
+  readonly credits: number;
+  readonly conflicts: number;
+}
 
 /**
- * The sidecar's durable safety state: one Store entry per live lock (delta and own certificate). A lock is
- * written durably before its certificate leaves the process (fixes reference §14 "state lives only in memory");
- * releases are plain deletes, because a lock restored after a lost delete is released again by the chain view.
+ * The sidecar's durable safety state: one Store entry per live lock (delta and own certificate) and one per live
+ * parent credit (the audit's L3: a credit is a record of its own, restored exactly, not a field of the first child
+ * that used it). A lock and the credit it adds are written in one durable batch before the certificate leaves the
+ * process (fixes reference §14 "state lives only in memory"); releases are plain deletes, because a lock or credit
+ * restored after a lost delete is released again by the chain view or its deadline.
  */
 export class SafetyJournal {
   constructor(private readonly store: Store) {}
 
-  /** Resolves once the lock survives a crash; rejects (StoreError) when the store cannot make it durable. */
+  /** Resolves once the lock (and its new credit) survive a crash; rejects (StoreError) when they cannot. */
   persist(record: LockRecord): Promise<void> {
-    return this.store.put(LOCK_PREFIX + toHex(record.delta.txHash), encodeTagged(record), { durable: true });
+    const writes: StoreWrite[] = [{ key: lockKey(record), value: encodeTagged(record) }];
+    const credit = record.delta.credit;
+    if (credit) writes.push({ key: creditKey(credit), value: encodeTagged(credit) });
+    return this.store.batch(writes, { durable: true });
   }
 
-  /** Forgets released locks. */
-  async release(records: readonly LockRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    await this.store.batch(records.map((r) => ({ key: LOCK_PREFIX + toHex(r.delta.txHash), value: null })));
+  /**
+   * Undoes a `persist` whose durability is unknown (a failed or timed-out write): resolves once the lock is durably
+   * gone, so the validator may take its reservation back. The credit record stays: it is kept only while its
+   * parent can land, so a surplus one is harmless, and other children may count on it.
+   */
+  undo(record: LockRecord): Promise<void> {
+    return this.store.batch([{ key: lockKey(record), value: null }], { durable: true });
+  }
+
+  /** Forgets released locks and credits. */
+  async release(records: readonly LockRecord[], credits: readonly Credit[] = []): Promise<void> {
+    const writes: StoreWrite[] = [
+      ...records.map((r) => ({ key: lockKey(r), value: null })),
+      ...credits.map((c) => ({ key: creditKey(c), value: null })),
+    ];
+    if (writes.length > 0) await this.store.batch(writes);
   }
 
   /** Markers (`evicted/…`) of live locks settlement gave up on, so a restart does not forward them again. */
@@ -30,14 +56,27 @@ export class SafetyJournal {
     return new EvictionMarks(this.store, 'evicted/');
   }
 
-  /** Rebuilds a ledger from every persisted lock. */
-  async restore(ledger: Ledger): Promise<number> {
-    let count = 0;
-    for await (const [, value] of this.store.scan(LOCK_PREFIX)) {
-      const record = decodeTagged<LockRecord>(value);
-      ledger.record(record.delta, record.cert);
-      count++;
+  /** Rebuilds a ledger from every persisted credit and lock; never throws on conflicting locks (kept as shadows). */
+  async restore(ledger: Ledger): Promise<RestoreReport> {
+    let credits = 0;
+    for await (const [, value] of this.store.scan(CREDIT_PREFIX)) {
+      ledger.restoreCredit(decodeTagged<Credit>(value));
+      credits++;
     }
-    return count;
+    let locks = 0;
+    let conflicts = 0;
+    for await (const [, value] of this.store.scan(LOCK_PREFIX)) {
+      if (ledger.restoreLock(decodeTagged<LockRecord>(value)) === 'conflict') conflicts++;
+      else locks++;
+    }
+    return { locks, credits, conflicts };
   }
+}
+
+function lockKey(record: LockRecord): string {
+  return LOCK_PREFIX + toHex(record.delta.txHash);
+}
+
+function creditKey(credit: Credit): string {
+  return CREDIT_PREFIX + toHex(credit.parentTxHash);
 }

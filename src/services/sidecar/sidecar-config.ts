@@ -15,6 +15,17 @@ export interface SettlementConfig {
   readonly forwardDelayBlocks: number;
 }
 
+/** Overrides of the certification rules (DEFAULT_RULES / DEFAULT_LANDABILITY); flags of `allegro sidecar`. */
+export interface RulesConfig {
+  readonly maxExpiryMs?: bigint;
+  readonly maxPendingPerSender?: number;
+  readonly maxPendingPerLane?: number;
+  readonly settlementMarginMs?: bigint;
+  readonly feeCapPercentOfBaseFee?: bigint;
+  readonly transferGas?: bigint;
+  readonly newNonceKeyGas?: bigint;
+}
+
 /** Everything a sidecar process is started with (reference §6.10 flags plus Allegro's). */
 export interface SidecarConfig {
   readonly name: string;
@@ -52,4 +63,5 @@ export interface SidecarConfig {
   readonly settlement: SettlementConfig;
   /** `host:port` of an HTTP server for /metrics and /healthz; none when absent. */
   readonly httpListen?: string;
+  readonly rules?: RulesConfig;
 }

@@ -24,6 +24,7 @@ import { BulletinBoard } from './bulletin-board.ts';
 import { type ChainSource, standaloneChainSource } from './chain-source.ts';
 import { resolveCommittee } from './committee-source.ts';
 import { connectChain } from './connect-chain.ts';
+import { decisionRules } from './decision-rules-config.ts';
 import { demoBalances } from './demo-balances.ts';
 import { startExpirySweeper } from './expiry-sweeper.ts';
 import { startGossip } from './gossip.ts';
@@ -92,7 +93,8 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
         port,
         validatorId: toHex(self.id),
         publicKey: toHex(self.publicKey),
-        restoredLocks: node.restored,
+        restoredLocks: node.restored.locks,
+        restoredCredits: node.restored.credits,
         committee: node.committeeSize,
         ...(http ? { httpPort: http.port } : {}),
       },
@@ -144,6 +146,12 @@ async function startNode(
   });
   const journal = new SafetyJournal(store);
   const restored = await journal.restore(ledger);
+  if (restored.conflicts > 0) {
+    logger.error(
+      { conflicts: restored.conflicts },
+      'restored locks that conflict with another lock of their contention key: both kept held until they settle or expire',
+    );
+  }
   const lifecycle = new LifecycleHub(config.maxTotalCerts);
   const onChain = config.rpcUrl
     ? await connectChain(
@@ -158,7 +166,17 @@ async function startNode(
       balances: [...(config.demoBalances ? demoBalances(config.demoAsset) : []), ...(config.balances ?? [])],
       now: wallClock,
     });
-  const core = new ValidatorCore(suite, committee, self, signer, ledger, journal, chain, wallClock);
+  const core = new ValidatorCore(
+    suite,
+    committee,
+    self,
+    signer,
+    ledger,
+    journal,
+    chain,
+    wallClock,
+    decisionRules(config, onChain !== undefined),
+  );
   const board = new BulletinBoard({
     maxTotalCerts: config.maxTotalCerts,
     maxResponse: config.maxBulletinBoardResponse,
@@ -169,12 +187,18 @@ async function startNode(
   const validator = createActor(validatorMachine, { input: { core } }).start();
   const stopSweeper = onChain
     ? () => {}
-    : startExpirySweeper(ledger, journal, wallClock, logger, (records) => {
-        for (const r of records) {
-          const at = { unixMillis: wallClock(), blockHeight: chain.head().height };
-          lifecycle.publish({ txHash: r.delta.txHash, stage: WireStage.EXPIRED, ...at });
-        }
-      });
+    : startExpirySweeper(
+        ledger,
+        journal,
+        () => chain.head(),
+        logger,
+        (records) => {
+          for (const r of records) {
+            const at = { unixMillis: wallClock(), blockHeight: chain.head().height };
+            lifecycle.publish({ txHash: r.delta.txHash, stage: WireStage.EXPIRED, ...at });
+          }
+        },
+      );
 
   const submit = async (request: SubmitRequest): Promise<SubmitOutcome> => {
     const full = onChain?.settlement.admit();

@@ -8,6 +8,7 @@ import type { DecodedTempoTx } from '../../protocol/tempo/decoded-tempo-tx.ts';
 import type { SubmitRequest, ValidatorCertificate } from '../../protocol/types.ts';
 import type { ChainRead } from '../../protocol/validation/chain-view.ts';
 import { decideSubmission } from '../../protocol/validation/decide-submission.ts';
+import { DEFAULT_RULES, type DecisionRules } from '../../protocol/validation/decision-rules.ts';
 import type { ChainSource } from './chain-source.ts';
 import type { SafetyJournal } from './safety-journal.ts';
 
@@ -39,10 +40,14 @@ export interface ValidatorIdentity {
  * The validator's certify loop around the pure decision. `step` decides and, on accept, signs and reserves the
  * lock in the in-memory ledger in the same synchronous step, so no concurrent request can see the state without
  * it; `persist` then writes the lock durably and only after that releases the certificate. If the write fails the
- * reservation is taken back and the answer is TEMPORARY_UNAVAILABLE: never sign what is not persisted.
+ * answer is TEMPORARY_UNAVAILABLE: never release what is not persisted. The reservation is taken back only once
+ * the lock is durably deleted; if even that fails (the write may have landed, as with a Redis WAITAOF timeout)
+ * the contention key stays reserved for this tx (a tombstone) and a resubmission persists it again (audit M3).
  */
 export class ValidatorCore {
   readonly #pending = new Map<string, Promise<void>>();
+  /** Locks reserved whose durable state is unknown: their certificate is released only after a successful write. */
+  readonly #unconfirmed = new Set<string>();
 
   constructor(
     private readonly suite: CryptoSuite,
@@ -53,6 +58,7 @@ export class ValidatorCore {
     private readonly journal: SafetyJournal,
     readonly chain: ChainSource,
     private readonly now: () => bigint,
+    private readonly rules: DecisionRules = DEFAULT_RULES,
   ) {}
 
   get publicKey(): Uint8Array {
@@ -61,7 +67,15 @@ export class ValidatorCore {
 
   /** Decides `request` against the ledger and the chain view as they are now. Synchronous: callers serialise it. */
   step(request: SubmitRequest): SubmitStep {
-    const decision = decideSubmission(this.suite, this.committee, this.ledger, this.chain.view(), request);
+    if (this.chain.moving?.()) return { kind: 'fetch', reads: [] };
+    const decision = decideSubmission(
+      this.suite,
+      this.committee,
+      this.ledger,
+      this.chain.view(),
+      request,
+      this.rules,
+    );
     switch (decision.kind) {
       case 'fetch':
         return { kind: 'fetch', reads: decision.reads };
@@ -105,11 +119,11 @@ export class ValidatorCore {
     try {
       await write;
     } catch (err) {
-      this.ledger.unrecord(record.delta);
-      return { reject: storeUnavailable(err) };
-    } finally {
       this.#pending.delete(hex);
+      await this.#undo(record);
+      return { reject: storeUnavailable(err) };
     }
+    this.#pending.delete(hex);
     if (step.requestId) {
       this.ledger.cacheResponse(record.delta.effects.sender, step.requestId, {
         txHash: record.delta.txHash,
@@ -119,12 +133,37 @@ export class ValidatorCore {
     return { cert: record.cert, fresh: { decoded: step.decoded, record } };
   }
 
-  /** An existing certificate is returned only once its lock is durable (it may still be in flight). */
+  /** Takes a reservation back once its lock is durably gone; otherwise keeps it as a tombstone. */
+  async #undo(record: LockRecord): Promise<void> {
+    const hex = toHex(record.delta.txHash);
+    try {
+      await this.journal.undo(record);
+      this.ledger.unrecord(record.delta);
+      this.#unconfirmed.delete(hex);
+    } catch {
+      this.#unconfirmed.add(hex);
+    }
+  }
+
+  /**
+   * An existing certificate is returned only once its lock is durable: it may still be in flight, or be a
+   * tombstone whose write must be tried again.
+   */
   async #whenDurable(cert: ValidatorCertificate): Promise<SubmitOutcome> {
-    const pending = this.#pending.get(toHex(cert.txHash));
+    const hex = toHex(cert.txHash);
+    const pending = this.#pending.get(hex);
     if (pending) {
       try {
         await pending;
+      } catch (err) {
+        return { reject: storeUnavailable(err) };
+      }
+    }
+    const lock = this.#unconfirmed.has(hex) ? this.ledger.lockOf(cert.txHash) : undefined;
+    if (lock) {
+      try {
+        await this.journal.persist(lock);
+        this.#unconfirmed.delete(hex);
       } catch (err) {
         return { reject: storeUnavailable(err) };
       }

@@ -21,7 +21,7 @@ interface WorkEvent {
 }
 
 /** Chain-read rounds per submission before answering TEMPORARY_UNAVAILABLE (the head kept moving). */
-const MAX_FETCH_ROUNDS = 3;
+const MAX_FETCH_ROUNDS = 8;
 
 /**
  * Finishes decided submissions concurrently: waits for the durable write, or loads chain values and hands the
