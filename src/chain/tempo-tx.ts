@@ -9,6 +9,11 @@ export interface TempoCall {
   readonly data: Uint8Array;
 }
 
+/** A call that creates a contract from its creation code (constructor arguments appended). */
+export interface TempoCreate {
+  readonly create: Uint8Array;
+}
+
 /** Gas limit and EIP-1559 fee caps. Fee caps are attodollars per gas; fee = ceil(gasUsed × price / 10^12). */
 export interface TempoFees {
   readonly gas: bigint;
@@ -32,7 +37,7 @@ export interface TempoTx {
   readonly chainId: bigint;
   /** 32-byte secp256k1 private key of the sender. */
   readonly senderKey: Uint8Array;
-  readonly calls: readonly TempoCall[];
+  readonly calls: readonly (TempoCall | TempoCreate)[];
   /** 32-byte big-endian 2D nonce key; all zero selects the protocol nonce. */
   readonly nonceKey: Uint8Array;
   readonly nonce: bigint;
@@ -48,7 +53,9 @@ export function signTempoTx(tx: TempoTx): Uint8Array {
   const fees = tx.fees ?? DEVNET_FEES;
   const envelope = TxEnvelopeTempo.from({
     chainId: Number(tx.chainId),
-    calls: tx.calls.map((c) => ({ to: toHex(c.to), data: toHex(c.data) })),
+    calls: tx.calls.map((c) =>
+      'create' in c ? { data: toHex(c.create) } : { to: toHex(c.to), data: toHex(c.data) },
+    ),
     nonceKey: bytesToBigInt(tx.nonceKey),
     nonce: tx.nonce,
     feeToken: toHex(tx.feeToken),
