@@ -301,7 +301,8 @@ export class Settlement {
 
   /**
    * Forwards, lane by lane in sequence order, every payment that may go out now. A payment given up on (evicted, or
-   * its parent failed) blocks the rest of its lane, which waits for the chain to move the lane or for its deadline.
+   * its parent failed) leaves the lane; the next pass forwards its successors, which the node holds (until their
+   * deadline) or refuses (and they are evicted in turn).
    */
   async #forward(head: ChainHead): Promise<void> {
     if (this.#now() < this.#nodeRetryAt) return this.#wake(this.#nodeRetryAt);
