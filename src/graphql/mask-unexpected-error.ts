@@ -8,7 +8,7 @@ import { currentRequestId } from './request-id.ts';
  * request id and answered as `{"message": "internal error", "extensions": {"code": "INTERNAL", "requestId"}}`.
  */
 export function maskUnexpectedError(logger: Logger) {
-  return (error: unknown): Error => {
+  return (error: unknown): GraphQLError => {
     const original = error instanceof GraphQLError ? error.originalError : error;
     if (error instanceof GraphQLError && (original === undefined || original instanceof GraphQLError)) {
       return error;
