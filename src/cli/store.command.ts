@@ -1,41 +1,14 @@
-import { migrateFileStore } from '../store/migrate-file-store.ts';
-import { openStore } from '../store/open-store.ts';
-import { StoreError } from '../store/store.ts';
-import { type Command, stringOption, UsageError } from './command.ts';
+import { type Command, UsageError } from './command.ts';
+import { storeMigrateCommand } from './store-migrate.command.ts';
 
-/** `allegro store migrate --from file:DIR --to SPEC`: copies a file store of older versions into a new store. */
+/** `allegro store …`: store maintenance; its actions are subcommands. */
 export const storeCommand: Command = {
   name: 'store',
   summary: 'store maintenance: migrate a file store of older versions into the embedded (lmdb) store',
   usage: 'store migrate --from file:DIR --to lmdb:NEW_DIR',
-  description: [
-    'Stop the process that uses the file store first. The old directory is only read; the target must be',
-    'empty (a new lmdb:DIR, or a redis:// store). Afterwards start the process with --store set to the target.',
-  ].join('\n'),
-  options: {
-    from: { type: 'string', help: 'the old store: file:DIR' },
-    to: { type: 'string', help: 'the new, empty store: lmdb:DIR or redis://host:port' },
-  },
-  allowPositionals: true,
-  async run(values, positionals) {
-    if (positionals.length !== 1 || positionals[0] !== 'migrate') {
-      throw new UsageError('the only action is "migrate"');
-    }
-    const from = stringOption(values, 'from', true);
-    if (!from.startsWith('file:') || from === 'file:') throw new UsageError('--from must be file:DIR');
-    try {
-      const to = await openStore(stringOption(values, 'to', true));
-      try {
-        const { records, keys } = await migrateFileStore(from.slice('file:'.length), to);
-        console.log(`migrated ${records} log records; the new store holds ${keys} keys`);
-      } finally {
-        await to.close();
-      }
-      return 0;
-    } catch (err) {
-      if (!(err instanceof StoreError)) throw err;
-      console.error(`allegro store: ${err.message}`);
-      return 1;
-    }
+  subcommands: { migrate: storeMigrateCommand },
+  options: {},
+  async run() {
+    throw new UsageError('name an action: migrate');
   },
 };

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { storeCommand } from '../../src/cli/store.command.ts';
+import { main } from '../../src/cli/main.ts';
 import { legacyLogPath } from '../../src/store/legacy-file-store-reader.ts';
 import { LmdbStore } from '../../src/store/lmdb-store.ts';
 import { expectStoreError } from '../store/store-conformance.ts';
@@ -37,7 +37,7 @@ describe('allegro store migrate', () => {
     const to = freshDir();
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
-      expect(await storeCommand.run({ from: `file:${from}`, to: `lmdb:${to}` }, ['migrate'])).toBe(0);
+      expect(await main(['store', 'migrate', '--from', `file:${from}`, '--to', `lmdb:${to}`])).toBe(0);
       expect(log).toHaveBeenCalledWith('migrated 2 log records; the new store holds 2 keys');
     } finally {
       log.mockRestore();
@@ -52,14 +52,15 @@ describe('allegro store migrate', () => {
     expect(refused.message).toContain(`allegro store migrate --from file:${from}`);
   });
 
-  it('exits 1 with the store error when the old directory holds no file store', async () => {
+  it('fails with one line and exit 1 when the old directory holds no file store, and 2 without --from file:', async () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
-      const code = await storeCommand.run({ from: `file:${freshDir()}`, to: `lmdb:${freshDir()}` }, [
-        'migrate',
-      ]);
-      expect(code).toBe(1);
-      expect(error.mock.calls[0]?.[0]).toMatch(/^allegro store: cannot read file store /);
+      expect(
+        await main(['store', 'migrate', '--from', `file:${freshDir()}`, '--to', `lmdb:${freshDir()}`]),
+      ).toBe(1);
+      expect(error.mock.calls[0]?.[0]).toMatch(/^allegro store migrate: cannot read file store /);
+      expect(await main(['store', 'migrate', '--from', freshDir(), '--to', `lmdb:${freshDir()}`])).toBe(2);
+      expect(error.mock.calls[1]?.[0]).toContain('--from must be file:DIR');
     } finally {
       error.mockRestore();
     }

@@ -44,7 +44,7 @@ it('measureDurableWrites on LMDB: concurrent durable writers share transactions 
     expect(await countValues(store, 'b/', 64)).toBe(400);
     await store.close();
     const env = open({ path: dir, readOnly: true });
-    const transactions = env.getStats().lastTxnId;
+    const transactions = (env.getStats() as { lastTxnId: number }).lastTxnId;
     await env.close();
     expect(transactions).toBeLessThanOrEqual(400 / 4);
   } finally {
