@@ -127,8 +127,9 @@ export async function deployEscrow(options: DeployEscrowOptions): Promise<Escrow
     const receipt = await node.send(options.deployer, [{ create: fromHex(create) }], {
       fees: { ...DEVNET_FEES, gas: DEPLOY_GAS },
     });
-    if (!receipt.contractAddress)
+    if (!receipt.contractAddress) {
       throw new ChainError('REJECTED', `no contract in ${receipt.transactionHash}`);
+    }
     return escrowAt(node, fromHex(receipt.contractAddress, 20));
   } catch (err) {
     await node.close();
@@ -150,8 +151,6 @@ function escrowAt(node: EscrowNode, address: Uint8Array): EscrowChain {
     const request = { address: to, abi: ALLEGRO_ESCROW_ABI, functionName, args, ...at(blockNumber) };
     return client.readContract(request as never) as Promise<T>;
   };
-  const write = (sender: EscrowSender, calls: Parameters<EscrowNode['send']>[1], tx?: EscrowTxOptions) =>
-    node.send(sender, calls, tx);
 
   const done = (r: TransactionReceipt): EscrowReceipt => ({
     txHash: fromHex(r.transactionHash, 32),
@@ -204,13 +203,13 @@ function escrowAt(node: EscrowNode, address: Uint8Array): EscrowChain {
     rotationDigest: async (toEpoch, members, threshold) =>
       fromHex(await read<Hex>('rotationDigest', [toEpoch, members.map(toHex), threshold]), 32),
     deposit: async (sender, token, amount, tx) =>
-      done(await write(sender, depositCalls(address, token, amount), tx)),
+      done(await node.send(sender, depositCalls(address, token, amount), tx)),
     settle: async (sender, settlement, tx) =>
-      done(await write(sender, [settleCall(address, settlement)], tx)),
+      done(await node.send(sender, [settleCall(address, settlement)], tx)),
     settleChain: async (sender, parent, child, tx) =>
-      done(await write(sender, [settleChainCall(address, parent, child)], tx)),
+      done(await node.send(sender, [settleChainCall(address, parent, child)], tx)),
     async announceWithdrawal(sender, token, amount, tx) {
-      const receipt = await write(sender, [announceWithdrawalCall(address, token, amount)], tx);
+      const receipt = await node.send(sender, [announceWithdrawalCall(address, token, amount)], tx);
       const [log] = parseEventLogs({
         abi: ALLEGRO_ESCROW_ABI,
         eventName: 'WithdrawalAnnounced',
@@ -222,9 +221,9 @@ function escrowAt(node: EscrowNode, address: Uint8Array): EscrowChain {
       return { ...done(receipt), withdrawal };
     },
     completeWithdrawal: async (sender, id, tx) =>
-      done(await write(sender, [completeWithdrawalCall(address, id)], tx)),
+      done(await node.send(sender, [completeWithdrawalCall(address, id)], tx)),
     rotateCommittee: async (sender, members, threshold, signatures, tx) =>
-      done(await write(sender, [rotateCommitteeCall(address, members, threshold, signatures)], tx)),
+      done(await node.send(sender, [rotateCommitteeCall(address, members, threshold, signatures)], tx)),
     close: () => node.close(),
   };
 }
