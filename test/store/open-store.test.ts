@@ -12,7 +12,7 @@ describe('openStore', () => {
     await store.close();
   });
 
-  it.each(['', 'Memory', 'file:', 'mysql://127.0.0.1', 'rediss://127.0.0.1', 'redis://127.0.0.1/x'])(
+  it.each(['', 'Memory', 'file:', 'lmdb:', 'mysql://127.0.0.1', 'rediss://127.0.0.1', 'redis://127.0.0.1/x'])(
     'rejects the spec %j with STORE_SPEC',
     async (spec) => {
       await expectStoreError(openStore(spec), 'STORE_SPEC');
