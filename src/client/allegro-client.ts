@@ -5,7 +5,7 @@ import { createNodeCryptoSuite } from '../protocol/crypto/node-suite.ts';
 import type { CryptoSuite } from '../protocol/crypto/suite.ts';
 import { ADDRESS_LENGTH } from '../protocol/hashing.ts';
 import { verifyQuorumCertificate } from '../protocol/quorum.ts';
-import type { QuorumCertificate, ValidatorCertificate } from '../protocol/types.ts';
+import type { FastPayTx, QuorumCertificate, ValidatorCertificate } from '../protocol/types.ts';
 import type { Store } from '../store/store.ts';
 import type { SidecarTransport } from '../wire/sidecar-transport.ts';
 import { buildPayment } from './build-payment.ts';
@@ -68,10 +68,17 @@ export interface SendPaymentInput {
   readonly validForMs?: number;
   /** QC of a payment to this payer to spend from at once (a chained spend). */
   readonly parent?: QuorumCertificate;
+  /**
+   * The parent's own FastPayTx (`PaymentResult.tx` of whoever paid it): a sidecar that has not seen the parent
+   * credits it only when it can check the parent is landable, so send it along with `parent`.
+   */
+  readonly parentTx?: FastPayTx;
 }
 
 export interface PaymentResult {
   readonly qc: QuorumCertificate;
+  /** The payment as sent: hand it to the payee with the QC, so it can spend it as a parent (`parentTx`). */
+  readonly tx: FastPayTx;
   readonly txHash: Uint8Array;
   readonly seq: bigint;
   /** Every verified certificate received before the QC formed. */
@@ -189,7 +196,10 @@ export class AllegroClient {
     this.#checkPayment(input, asset);
     const validBefore =
       input.validBefore ??
-      BigInt(Math.ceil((this.#now() + (input.validForMs ?? DEFAULT_VALID_FOR_MS)) / 1000));
+      minBig(
+        BigInt(Math.ceil((this.#now() + (input.validForMs ?? DEFAULT_VALID_FOR_MS)) / 1000)),
+        parentValidBefore(input.parentTx),
+      );
     let lane = (await this.#finishPending()).lane;
     for (let resyncs = 0; ; resyncs++) {
       const seq = lane.record.next;
@@ -206,18 +216,24 @@ export class AllegroClient {
         ...(this.#feeToken ? { feeToken: this.#feeToken } : {}),
         ...(input.parent ? { parentQc: input.parent } : {}),
       });
+      const previousQc = lane.record.previousQc;
       const pending: PendingPayment = {
-        request: { tx: built.tx, parentQcs: input.parent ? [input.parent] : [] },
+        request: {
+          tx: built.tx,
+          parentQcs: [...(input.parent ? [input.parent] : []), ...(previousQc ? [previousQc] : [])],
+          ...(input.parentTx ? { parentTxs: [input.parentTx] } : {}),
+        },
         txHash: built.txHash,
         effectsHash: built.effectsHash,
         expiresAtMs: validBefore * 1000n,
       };
-      lane = await this.#lanes.write(lane, { next: seq, pending });
+      lane = await this.#lanes.write(lane, { next: seq, pending, ...(previousQc ? { previousQc } : {}) });
       const result = await this.#collect(pending, seq);
       if (result.kind === 'qc') {
-        await this.#lanes.write(lane, { next: seq + 1n });
+        await this.#lanes.write(lane, { next: seq + 1n, previousQc: result.qc });
         return {
           qc: result.qc,
+          tx: built.tx,
           txHash: built.txHash,
           seq,
           certs: result.reports.flatMap((r) => (r.answer.kind === 'certificate' ? [r.answer.cert] : [])),
@@ -241,14 +257,14 @@ export class AllegroClient {
     const { txHash } = pending;
     if (BigInt(this.#now()) >= pending.expiresAtMs) {
       return {
-        lane: await this.#lanes.write(lane, { next: seq }),
+        lane: await this.#lanes.write(lane, keepPrevious(lane, { next: seq })),
         resolution: { kind: 'superseded', txHash, seq },
       };
     }
     const result = await this.#collect(pending, seq);
     if (result.kind === 'qc') {
       return {
-        lane: await this.#lanes.write(lane, { next: seq + 1n }),
+        lane: await this.#lanes.write(lane, { next: seq + 1n, previousQc: result.qc }),
         resolution: { kind: 'certified', txHash, seq, qc: result.qc },
       };
     }
@@ -295,7 +311,8 @@ export class AllegroClient {
 
   async #applyFate(lane: LaneSnapshot, fate: LaneFate): Promise<LaneSnapshot> {
     if (fate.kind === 'keep') return lane;
-    return this.#lanes.write(lane, { next: fate.kind === 'resync' ? fate.next : lane.record.next });
+    if (fate.kind === 'resync') return this.#lanes.write(lane, { next: fate.next });
+    return this.#lanes.write(lane, keepPrevious(lane, { next: lane.record.next }));
   }
 
   #checkPayment(input: SendPaymentInput, asset: Uint8Array): void {
@@ -347,4 +364,23 @@ function pairTransports(
     if (!transport) throw new AllegroClientError('CONFIG', `no transport for validator ${member.name}`);
     return { member, transport };
   });
+}
+
+/** The lane record `record` with the lane's previous QC kept (the sequence before `next` did not change). */
+function keepPrevious(lane: LaneSnapshot, record: LaneRecord): LaneRecord {
+  const { previousQc } = lane.record;
+  return previousQc ? { ...record, previousQc } : record;
+}
+
+/**
+ * A child may not outlive its parent (sidecars refuse it: its funding would vanish at the parent's deadline), so
+ * by default it expires with the parent: the parent's canonical expiry is its validBefore in unix millis.
+ */
+function parentValidBefore(parentTx: FastPayTx | undefined): bigint | undefined {
+  const expiry = parentTx?.expiry;
+  return expiry?.kind === 'unixMillis' ? expiry.value / 1000n : undefined;
+}
+
+function minBig(a: bigint, b: bigint | undefined): bigint {
+  return b !== undefined && b < a ? b : a;
 }

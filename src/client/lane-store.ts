@@ -1,6 +1,6 @@
 import { toHex } from '../protocol/bytes.ts';
 import { decodeTagged, encodeTagged } from '../protocol/tagged-json.ts';
-import type { SubmitRequest } from '../protocol/types.ts';
+import type { QuorumCertificate, SubmitRequest } from '../protocol/types.ts';
 import type { Store } from '../store/store.ts';
 import { AllegroClientError } from './errors.ts';
 import type { Lane } from './lane.ts';
@@ -20,6 +20,11 @@ export interface LaneRecord {
   /** The sequence the lane's next payment uses. */
   readonly next: bigint;
   readonly pending?: PendingPayment;
+  /**
+   * The QC of the payment at `next − 1`: sidecars certify `next` while that payment is unsettled only when they
+   * are shown it (FastPay's confirmation order), so every request of the lane carries it.
+   */
+  readonly previousQc?: QuorumCertificate;
 }
 
 /** A lane record as read, with the stored bytes a later write must still find (compare-and-set). */

@@ -253,7 +253,7 @@ describe('AllegroClient lane sequence', () => {
     expect(await c.laneState()).toEqual({ next: 0n });
     const paid = await c.sendPayment({ to: BOB, amount: 1_000_000n });
     expect(paid.seq).toBe(0n);
-    expect(await c.laneState()).toEqual({ next: 1n });
+    expect(await c.laneState()).toEqual({ next: 1n, previousQc: expect.anything() });
   });
 
   it('keeps the durable sequence across a client restart on an LMDB store', async () => {
@@ -297,7 +297,7 @@ describe('AllegroClient lane sequence', () => {
     expect(formed.map((e) => e.seq)).toEqual([0n, 1n]);
     expect(bytesEqual(formed[0]!.txHash, error.txHash)).toBe(true);
     expect(paid.seq).toBe(1n);
-    expect(await restarted.laneState()).toEqual({ next: 2n });
+    expect(await restarted.laneState()).toEqual({ next: 2n, previousQc: expect.anything() });
   });
 
   it('refuses to sign a new payment while the pending one can be neither finished nor released', async () => {
@@ -325,7 +325,7 @@ describe('AllegroClient lane sequence', () => {
     expect(finished).toMatchObject({ kind: 'certified', seq: 0n });
     expect(finished.kind === 'certified' && bytesEqual(finished.qc.txHash, stalled.txHash)).toBe(true);
     expect(await c.finishPending()).toEqual({ kind: 'none' });
-    expect(await c.laneState()).toEqual({ next: 1n });
+    expect(await c.laneState()).toEqual({ next: 1n, previousQc: expect.anything() });
   });
 
   it('supersedes an expired pending payment at the same sequence', async () => {
@@ -354,7 +354,7 @@ describe('AllegroClient lane sequence', () => {
   it('resyncs a lane its store does not know to the NONCE_SEQ_TOO_LOW "expected N" of a quorum', async () => {
     const { committee, validators } = network(4);
     const settled = createStaticChainView({
-      head: { height: 10n, timestampMs: 1_700_000_000_000n },
+      head: { height: 10n, timestampMs: BigInt(Date.now()) },
       balances: [{ account: ALICE, asset: ALPHA_USD, amount: 15_000_000n }],
       nonces: [{ account: ALICE, nonceKey: DEFAULT_LANE.nonceKey, nonce: 5n }],
     });
@@ -366,15 +366,18 @@ describe('AllegroClient lane sequence', () => {
     expect(paid.seq).toBe(5n);
   });
 
-  it('moves a fresh lane past sequences a quorum holds for other payments (EQUIVOCATION)', async () => {
+  it('moves a fresh lane past sequences a quorum holds, then needs the QC of the one before to pay on it', async () => {
     const { committee, validators } = network(4);
     const earlier = client(committee, validators.map(honest));
     await earlier.sendPayment({ to: BOB, amount: 1_000_000n });
     await earlier.sendPayment({ to: BOB, amount: 1_000_000n });
     const fresh = client(committee, validators.map(honest));
-    const paid = await fresh.sendPayment({ to: CAROL, amount: 1_000_000n });
-    expect(paid.seq).toBe(2n);
-    expect(await fresh.laneState()).toEqual({ next: 3n });
+    const refused = await failure(fresh.sendPayment({ to: CAROL, amount: 1_000_000n }), PaymentRejectedError);
+    expect(refused.seq).toBe(2n);
+    expect(refused.reports.map((r) => r.answer.kind === 'reject' && RejectCode[r.answer.code])).toEqual(
+      Array(4).fill('MISSING_PARENT_QC'),
+    );
+    expect((await fresh.laneState()).next).toBe(2n);
   });
 
   it('gives concurrent payments of one client consecutive sequences', async () => {

@@ -10,6 +10,7 @@ import { demoChainView, harnessAnswer } from '../support/harness-sidecar.ts';
 import { committeeOf, HarnessValidator, suite } from '../support/validator-harness.ts';
 
 const committee = committeeOf([DAVE, EDGAR]);
+const VALID_BEFORE = BigInt(Math.floor(Date.now() / 1000) + 600);
 const spec: PaymentSpec = {
   suite,
   account: ALICE_KEY,
@@ -19,7 +20,7 @@ const spec: PaymentSpec = {
   chainId: 1337n,
   lane: DEFAULT_LANE,
   seq: 3n,
-  validBefore: 2_000_000_000n,
+  validBefore: VALID_BEFORE,
 };
 
 describe('buildPayment', () => {
@@ -31,9 +32,9 @@ describe('buildPayment', () => {
     expect(bytesEqual(decoded.sender, ALICE)).toBe(true);
     expect(bytesEqual(decoded.nonceKey, DEFAULT_LANE.nonceKey)).toBe(true);
     expect(decoded.nonce).toBe(3n);
-    expect(decoded.validBefore).toBe(2_000_000_000n);
+    expect(decoded.validBefore).toBe(VALID_BEFORE);
     expect(decoded.feeToken && bytesEqual(decoded.feeToken, PATH_USD)).toBe(true);
-    expect(built.tx.expiry).toEqual({ kind: 'unixMillis', value: 2_000_000_000_000n });
+    expect(built.tx.expiry).toEqual({ kind: 'unixMillis', value: VALID_BEFORE * 1000n });
     expect(built.tx.intent).toEqual(built.tx.overlay?.payment);
     expect(bytesEqual(prepared.value.txHash, built.txHash)).toBe(true);
     expect(bytesEqual(prepared.value.effectsHash, built.effectsHash)).toBe(true);

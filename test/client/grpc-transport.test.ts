@@ -56,14 +56,24 @@ describe('payer client over gRPC on 127.0.0.1', () => {
       (unfunded as PaymentRejectedError).rejections.map((r) => r.answer.kind === 'reject' && r.answer.code),
     ).toEqual([RejectCode.INSUFFICIENT_FUNDS, RejectCode.INSUFFICIENT_FUNDS]);
 
-    const toCarol = await bob.sendPayment({ to: CAROL, amount: 12_000_000n, parent: toBob.qc });
+    const toCarol = await bob.sendPayment({
+      to: CAROL,
+      amount: 12_000_000n,
+      parent: toBob.qc,
+      parentTx: toBob.tx,
+    });
     expect(toCarol.seq).toBe(0n);
     expect(verifyQuorumCertificate(suite, committee, toCarol.qc).ok).toBe(true);
     const cited = toCarol.certs[0]!;
     expect(bytesEqual(cited.txHash, toCarol.txHash)).toBe(true);
 
     const carol = payer(CAROL_KEY);
-    const onward = await carol.sendPayment({ to: ALICE, amount: 17_000_000n, parent: toCarol.qc });
+    const onward = await carol.sendPayment({
+      to: ALICE,
+      amount: 17_000_000n,
+      parent: toCarol.qc,
+      parentTx: toCarol.tx,
+    });
     expect(onward.certs).toHaveLength(2);
   });
 

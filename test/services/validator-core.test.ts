@@ -5,17 +5,25 @@ import { standaloneChainSource } from '../../src/services/sidecar/chain-source.t
 import { SafetyJournal } from '../../src/services/sidecar/safety-journal.ts';
 import { ValidatorCore } from '../../src/services/sidecar/validator-core.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
-import { StoreError, type WriteOptions } from '../../src/store/store.ts';
+import { StoreError, type StoreWrite, type WriteOptions } from '../../src/store/store.ts';
 import { ALICE, ALICE_KEY, ALPHA_USD, BOB, CAROL, DAVE } from '../support/demo-keys.ts';
 import { buildPayment } from '../support/payment-builder.ts';
 import { committeeOf, suite } from '../support/validator-harness.ts';
 
-/** A memory store whose durable writes fail while `failing` is set (a full disk, a Redis without AOF). */
+/**
+ * A memory store whose durable writes fail while `failing` is set: writes of values only (a full disk still
+ * deletes), or deletes too with `deletesFail` (a Redis whose WAITAOF times out: the fate of every write unknown).
+ */
 class FlakyStore extends MemoryStore {
   failing = true;
-  override async put(key: string, value: Uint8Array, opts?: WriteOptions): Promise<void> {
-    if (opts?.durable && this.failing) throw new StoreError('STORE_UNAVAILABLE', 'disk full');
-    return super.put(key, value, opts);
+  deletesFail = false;
+  override async batch(writes: readonly StoreWrite[], opts?: WriteOptions): Promise<void> {
+    const writesValue = writes.some((w) => w.value !== null);
+    if (opts?.durable && this.failing && (writesValue || this.deletesFail)) {
+      await super.batch(writes);
+      throw new StoreError('STORE_UNAVAILABLE', 'durability not confirmed');
+    }
+    return super.batch(writes, opts);
   }
 }
 
@@ -24,7 +32,7 @@ function coreWith(store: FlakyStore) {
   const chain = standaloneChainSource({
     height: 1n,
     balances: [{ account: ALICE, asset: ALPHA_USD, amount: 15_000_000n }],
-    now: () => 1_700_000_000_000n,
+    now: () => BigInt(Date.now()),
   });
   const committee = committeeOf([DAVE]);
   const core = new ValidatorCore(
@@ -84,11 +92,67 @@ describe('validator core persistence', () => {
     });
     expect('cert' in first).toBe(true);
     const restored = coreWith(store);
-    expect(await new SafetyJournal(store).restore(restored.ledger)).toBe(1);
+    expect(await new SafetyJournal(store).restore(restored.ledger)).toEqual({
+      locks: 1,
+      credits: 0,
+      conflicts: 0,
+    });
     const conflicting = await submit(restored.core, {
       tx: await buildPayment({ key: ALICE_KEY, to: CAROL, amount: 1n }),
       parentQcs: [],
     });
     expect('reject' in conflicting && conflicting.reject.code).toBe(RejectCode.EQUIVOCATION);
+  });
+
+  it("keeps a tombstone when even the undo fails: the key stays this tx's, and a resubmission persists it", async () => {
+    const store = new FlakyStore();
+    store.deletesFail = true;
+    const { core, ledger } = coreWith(store);
+    const tx = await buildPayment({ key: ALICE_KEY, to: BOB, amount: 10_000_000n });
+    const first = await submit(core, { tx, parentQcs: [] });
+    expect('reject' in first && first.reject.code).toBe(RejectCode.TEMPORARY_UNAVAILABLE);
+    expect(ledger.debitOf(ALICE, ALPHA_USD)).toBe(10_000_000n);
+    store.failing = false;
+    const other = await submit(core, {
+      tx: await buildPayment({ key: ALICE_KEY, to: CAROL, amount: 1n }),
+      parentQcs: [],
+    });
+    expect('reject' in other && other.reject.code).toBe(RejectCode.EQUIVOCATION);
+    const again = await submit(core, { tx, parentQcs: [] });
+    expect('cert' in again).toBe(true);
+    const restarted = coreWith(store);
+    expect(await new SafetyJournal(store).restore(restarted.ledger)).toEqual({
+      locks: 1,
+      credits: 0,
+      conflicts: 0,
+    });
+  });
+
+  it('restores conflicting locks of one contention key without throwing, holding the debits of both', async () => {
+    const store = new FlakyStore();
+    store.failing = false;
+    const a = coreWith(store);
+    const b = coreWith(store);
+    expect(
+      'cert' in
+        (await submit(a.core, {
+          tx: await buildPayment({ key: ALICE_KEY, to: BOB, amount: 5n }),
+          parentQcs: [],
+        })),
+    ).toBe(true);
+    expect(
+      'cert' in
+        (await submit(b.core, {
+          tx: await buildPayment({ key: ALICE_KEY, to: CAROL, amount: 7n }),
+          parentQcs: [],
+        })),
+    ).toBe(true);
+    const restarted = coreWith(store);
+    expect(await new SafetyJournal(store).restore(restarted.ledger)).toEqual({
+      locks: 1,
+      credits: 0,
+      conflicts: 1,
+    });
+    expect(restarted.ledger.debitOf(ALICE, ALPHA_USD)).toBe(12n);
   });
 });

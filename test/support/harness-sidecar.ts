@@ -16,7 +16,7 @@ import type { HarnessValidator } from './validator-harness.ts';
 /** A standalone sidecar's chain: a static 2023 head and the demo balances in AlphaUSD, no fees (reference §6.5). */
 export function demoChainView(): ChainView {
   return createStaticChainView({
-    head: { height: 10n, timestampMs: 1_700_000_000_000n },
+    head: { height: 10n, timestampMs: BigInt(Date.now()) },
     balances: demoBalances(ALPHA_USD),
   });
 }

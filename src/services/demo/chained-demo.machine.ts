@@ -1,17 +1,19 @@
 import { assign, type PromiseActorLogic, setup } from 'xstate';
-import type { QuorumCertificate } from '../../protocol/types.ts';
+import type { FastPayTx, QuorumCertificate } from '../../protocol/types.ts';
 
 /** A payment of the demo once its QC formed. */
 export interface DemoPayment {
   readonly txHash: string;
   readonly qc: QuorumCertificate;
+  /** The payment as sent; a chained child sends it along so every sidecar can check its parent is landable. */
+  readonly tx: FastPayTx;
 }
 
 /** One demo payment to make: who pays whom, citing `parent` for a chained spend. */
 export interface DemoPaymentOrder {
   readonly payer: string;
   readonly to: string;
-  readonly parent?: QuorumCertificate;
+  readonly parent?: DemoPayment;
 }
 
 /** On-chain balances of the demo accounts, by name, and the block they were read at. */
@@ -82,7 +84,7 @@ export function createChainedDemoMachine(actors: ChainedDemoActors) {
       payingCarol: {
         invoke: {
           src: 'pay',
-          input: ({ context }) => ({ payer: 'Bob', to: 'Carol', parent: context.first!.qc }),
+          input: ({ context }) => ({ payer: 'Bob', to: 'Carol', parent: context.first! }),
           onDone: [
             {
               guard: 'onChain',

@@ -90,9 +90,9 @@ export async function runChainedDemo(options: ChainedDemoOptions): Promise<Chain
       const result = await payer(input.payer, input.to).sendPayment({
         to: to.address,
         amount,
-        ...(input.parent ? { parent: input.parent } : {}),
+        ...(input.parent ? { parent: input.parent.qc, parentTx: input.parent.tx } : {}),
       });
-      return { txHash: toHex(result.txHash), qc: result.qc };
+      return { txHash: toHex(result.txHash), qc: result.qc, tx: result.tx };
     }),
     settled: fromPromise(({ input }) => {
       say('… waiting until both payments are included on chain');
