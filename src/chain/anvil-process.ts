@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { ChainError } from './chain-port.ts';
+import { signalGroup } from './process-group.ts';
 
 export interface AnvilOptions {
   /** Port on 127.0.0.1; 0 or undefined lets the OS pick a free one. */
@@ -53,10 +54,8 @@ export function startAnvil(options: AnvilOptions = {}): Promise<AnvilProcess> {
   if (options.chainId !== undefined) args.push('--chain-id', options.chainId.toString());
   if (options.state !== undefined) args.push('--state', options.state);
 
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-  };
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const killOnExit = (): void => signalGroup(child, 'SIGKILL');
   process.on('exit', killOnExit);
   child.once('exit', () => process.off('exit', killOnExit));
 
@@ -67,7 +66,7 @@ export function startAnvil(options: AnvilOptions = {}): Promise<AnvilProcess> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      child.kill('SIGKILL');
+      signalGroup(child, 'SIGKILL');
       reject(error);
     };
     const timer = setTimeout(
@@ -121,11 +120,11 @@ function drainLines(stream: NodeJS.ReadableStream, onLine: (line: string) => voi
 function stopChild(child: ChildProcess, killAfterMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), killAfterMs);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve();
     });
-    child.kill('SIGTERM');
+    signalGroup(child, 'SIGTERM');
   });
 }

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { createEventBus } from '../graphql/event-bus.ts';
 import { graphqlMount } from '../graphql/graphql-mount.ts';
 import { DEFAULT_SUBSCRIPTION_CAPS } from '../graphql/subscription-caps.ts';
@@ -9,6 +8,7 @@ import { DEFAULT_CORS_ORIGINS } from '../services/http/cors.ts';
 import { sendJson } from '../services/http/json-body.ts';
 import { staticFiles } from '../services/http/static-files.ts';
 import { createLogger } from '../services/logger.ts';
+import { projectPath } from '../services/project-root.ts';
 import { DEFAULT_MAX_CALLS_PER_PEER } from '../wire/grpc-limits.ts';
 import {
   bigintOption,
@@ -22,7 +22,7 @@ import {
 import { untilSignal } from './until-signal.ts';
 
 /** The web page's build output (`npm run build:web`), served at `/`. */
-const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
+const WEB_DIST = projectPath('web/dist');
 
 /** Builds an aggregator config from the command line (reference §9.6 flag names and defaults). */
 export function aggregatorConfigFromFlags(values: OptionValues): AggregatorConfig {

@@ -42,6 +42,19 @@ export function reportError(name: string, err: unknown, values: OptionValues = {
   return 1;
 }
 
+/**
+ * Under ALLEGRO_EXIT_WITH_PARENT=1 (set by the process that spawned this one, with a stdin pipe it never writes
+ * to), the end of stdin means the parent is gone: stop as on Ctrl-C.
+ */
+function exitWithParent(): void {
+  if (process.env.ALLEGRO_EXIT_WITH_PARENT !== '1') return;
+  delete process.env.ALLEGRO_EXIT_WITH_PARENT;
+  process.stdin.once('end', () => process.kill(process.pid, 'SIGTERM'));
+  process.stdin.resume();
+  // A lifeline only: it must not keep a finished command alive.
+  (process.stdin as { unref?: () => void }).unref?.();
+}
+
 /** The command `argv` names, descending into subcommands (`demo grpc`), and the arguments left for it. */
 function resolve(cmd: Command, argv: string[]): { cmd: Command; args: string[] } {
   const sub = argv[0] !== undefined ? cmd.subcommands?.[argv[0]] : undefined;
@@ -52,6 +65,7 @@ function resolve(cmd: Command, argv: string[]): { cmd: Command; args: string[] }
 export async function main(argv: string[]): Promise<number> {
   // grpc-js logs its own copy of every listen failure; the error line below says it once.
   process.env.GRPC_VERBOSITY ??= debugging() ? 'ERROR' : 'NONE';
+  exitWithParent();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(topLevelHelp());

@@ -1,7 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import { type ChildService, startChildService } from './child-service.ts';
+import { projectPath } from './project-root.ts';
 
-const ALLEGRO_BIN = fileURLToPath(new URL('../../bin/allegro.mjs', import.meta.url));
+const ALLEGRO_BIN = projectPath('bin/allegro.mjs');
 
 export interface AllegroProcessOptions {
   readonly onLine?: (line: string) => void;
@@ -10,8 +10,9 @@ export interface AllegroProcessOptions {
 }
 
 /**
- * Runs `allegro <command> <flags>` as its own process and resolves once a log line matches `ready` (60 s by
- * default); the match holds whatever the service reported, e.g. its ports.
+ * Runs `allegro <command> <flags>` as its own process (the compiled CLI when it is built and current, see
+ * bin/allegro.mjs) and resolves once a log line matches `ready` (60 s by default); the match holds whatever the
+ * service reported, e.g. its ports. The child stops by itself when this process dies (its stdin lifeline closes).
  */
 export function startAllegroProcess(
   command: string,
@@ -24,7 +25,8 @@ export function startAllegroProcess(
     args: [ALLEGRO_BIN, command, ...flags],
     ready,
     timeoutMs: options.timeoutMs ?? 60_000,
-    ...(options.env ? { env: options.env } : {}),
+    env: { ...(options.env ?? process.env), ALLEGRO_EXIT_WITH_PARENT: '1' },
+    stdinLifeline: true,
     ...(options.onLine ? { onLine: options.onLine } : {}),
   });
 }

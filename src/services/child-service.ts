@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { signalGroup } from '../chain/process-group.ts';
 
 /** A child process started by `startChildService`, ready once its output matched. */
 export interface ChildService {
@@ -24,20 +25,27 @@ export interface ChildServiceOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Every output line, e.g. to forward logs. */
   readonly onLine?: (line: string) => void;
+  /**
+   * Give the child a stdin pipe this process never writes to: it closes when this process dies, however it dies,
+   * so a child that watches it (`allegro` under ALLEGRO_EXIT_WITH_PARENT=1) can stop instead of living on.
+   */
+  readonly stdinLifeline?: boolean;
 }
 
 const TAIL_LINES = 40;
 
 /**
- * Spawns a long-running service and resolves once a line of its output matches `ready`. Rejects with the end
- * of its output if it exits or times out first. The child is killed if this process exits.
+ * Spawns a long-running service in its own process group and resolves once a line of its output matches
+ * `ready`. Rejects with the end of its output if it exits or times out first. Signals go to the whole group, so
+ * nothing the child started outlives it; the group is killed if this process exits.
  */
 export function startChildService(options: ChildServiceOptions): Promise<ChildService> {
   const child: ChildProcess = spawn(options.command, [...options.args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdinLifeline ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     env: options.env ?? process.env,
+    detached: true,
   });
-  const killOnExit = () => child.kill('SIGKILL');
+  const killOnExit = () => signalGroup(child, 'SIGKILL');
   process.on('exit', killOnExit);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => {
@@ -49,8 +57,8 @@ export function startChildService(options: ChildServiceOptions): Promise<ChildSe
   const tail = () => lines.join('\n');
   const stopWith = async (signal: NodeJS.Signals, killAfterMs: number) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    signalGroup(child, signal);
+    const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), killAfterMs);
     await exited;
     clearTimeout(timer);
   };
@@ -61,7 +69,7 @@ export function startChildService(options: ChildServiceOptions): Promise<ChildSe
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      child.kill('SIGKILL');
+      signalGroup(child, 'SIGKILL');
       reject(new Error(`${options.command} ${options.args[0] ?? ''}: ${why}\n${tail()}`));
     };
     const timer = setTimeout(() => fail('not ready in time'), options.timeoutMs ?? 30_000);
