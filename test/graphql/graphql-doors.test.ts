@@ -129,6 +129,16 @@ describe('GraphQL doors', () => {
     });
   });
 
+  it('answers a wrong method on /graphql with 405 and Allow, in JSON', async () => {
+    const res = await fetch(url, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect([res.status, res.headers.get('allow')]).toEqual([405, 'GET, POST']);
+    expect(((await res.json()) as { errors: unknown[] }).errors).toHaveLength(1);
+  });
+
   it('serves GraphiQL from this process: the page references no external host', async () => {
     const res = await fetch(url, { headers: { accept: 'text/html' } });
     expect(res.status).toBe(200);
