@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { type ExecutionArgs, GraphQLError } from 'graphql';
+import type { ExecutionArgs } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import { useServer as serveGraphqlWs } from 'graphql-ws/use/ws';
 import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
@@ -11,9 +11,9 @@ import type { Aggregator } from '../services/aggregator/aggregator.ts';
 import type { AggregatorMetrics } from '../services/aggregator/aggregator-metrics.ts';
 import type { HttpMount } from '../services/aggregator/aggregator-node.ts';
 import { sendJson } from '../services/http/json-body.ts';
-import { projectPath } from '../services/project-root.ts';
 import type { Metrics } from '../services/http/metrics.ts';
 import type { Logger } from '../services/logger.ts';
+import { projectPath } from '../services/project-root.ts';
 import { answerSizeLimitPlugin } from './answer-size-limit.ts';
 import type { EventBus } from './event-bus.ts';
 import { maskUnexpectedError } from './mask-unexpected-error.ts';
@@ -71,6 +71,7 @@ export function graphqlMount(options: GraphqlMountOptions): HttpMount {
   options.registry.gauge('allegro_graphql_live_subscriptions', 'GraphQL subscriptions live now', () => [
     { value: caps.live() },
   ]);
+  const maskError = maskUnexpectedError(options.logger);
   let graphiqlPage: string | undefined;
   const yoga = createYoga({
     schema,
@@ -79,8 +80,8 @@ export function graphqlMount(options: GraphqlMountOptions): HttpMount {
     renderGraphiQL: (graphiql) => (graphiqlPage ??= renderGraphiQL(graphiql)),
     landingPage: false,
     logging: false,
-    maskedErrors: { maskError: maskUnexpectedError(options.logger) },
-    plugins: [parseGuardPlugin(), limitsPlugin, answerSizeLimitPlugin(), caps.plugin],
+    maskedErrors: { maskError },
+    plugins: [parseGuardPlugin(options.logger), limitsPlugin, answerSizeLimitPlugin(), caps.plugin],
   });
   const unsubscribe = options.aggregator.subscribe((event) => options.bus.publish(event));
   let sockets: WebSocketServer | undefined;
@@ -120,7 +121,7 @@ export function graphqlMount(options: GraphqlMountOptions): HttpMount {
             try {
               document = enveloped.parse(params.query);
             } catch (error) {
-              return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+              return [maskError(error)];
             }
             const errors = enveloped.validate(enveloped.schema, document);
             if (errors.length > 0) return errors;

@@ -96,10 +96,21 @@ describe('GraphQL doors', () => {
     expect(res.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COSTLY');
   });
 
-  it('answers a deeply nested introspection query with a GraphQL error (no crash), as does a deep one under the parser bound', async () => {
+  it('answers a deeply nested introspection query with a GraphQL error (no crash), logged with its request id; a deep one under the parser bound too', async () => {
     const nested = (depth: number) =>
       `{ __type(name: "Query") { ${'ofType { '.repeat(depth)}name${' }'.repeat(depth)} } }`;
-    const crashing = await gql(url, nested(20_000));
+    const crashing = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: nested(20_000) }),
+    }).then(async (r) => ({
+      requestId: r.headers.get('x-request-id'),
+      ...((await r.json()) as { errors?: { message: string; extensions?: { code?: string } }[] }),
+    }));
+    expect(lines.find((l) => l.requestId === crashing.requestId)).toMatchObject({
+      level: 40,
+      code: 'QUERY_TOO_DEEP',
+    });
     expect(crashing.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_DEEP');
     expect(crashing.errors?.[0]?.message).toContain(`exceeds ${MAX_QUERY_NESTING}`);
     const deep = await gql(url, nested(30));
