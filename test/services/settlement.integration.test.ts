@@ -52,6 +52,8 @@ let pair: SidecarPair;
 const clients = new Map<string, SidecarClient>();
 const client = (name: string) => clients.get(name)!;
 const both = () => [client('Dave'), client('Edgar')];
+/** The payer's latest QC: each payment of its lane shows the QC of the one before (FastPay's confirmation order). */
+let payerLastQc: QuorumCertificate;
 const validBefore = () => BigInt(Math.floor(Date.now() / 1000) + 600);
 const payerPays = (seq: bigint, amount: bigint) =>
   buildPayment({ key: PAYER_KEY, to: SHOP, amount, seq, validBefore: validBefore() });
@@ -215,8 +217,9 @@ describe('settlement on a real Tempo node (anvil --network tempo, Dave and Edgar
     expect(pidAlive(oldPid)).toBe(false);
 
     const tx2 = await payerPays(2n, 3_000000n);
-    const whileDown = await certifyAll(both(), committee, tx2);
+    const whileDown = await certifyAll(both(), committee, tx2, [qc1]);
     expect(whileDown.qc).toBeDefined();
+    payerLastQc = whileDown.qc!;
     const edgarFollows2 = followStages(client('Edgar'), tx2, [], 90_000);
     await pair.processes.get('Dave')!.kill();
 
@@ -268,14 +271,14 @@ describe('settlement on a real Tempo node (anvil --network tempo, Dave and Edgar
     ]);
     pair.processes.set('Dave', await startSidecarProcess(flags));
     connect('Dave');
-    const first = await submitTo(client('Dave'), await payerPays(3n, 1_000000n), [], 1);
-    expect('cert' in first).toBe(true);
+    const first = await certifyAll(both(), committee, await payerPays(3n, 1_000000n), [payerLastQc]);
+    expect(first.qc).toBeDefined();
     const second = await payerPays(4n, 1_000000n);
-    const refused = await submitTo(client('Dave'), second, [], 1);
+    const refused = await submitTo(client('Dave'), second, [first.qc!], 1);
     expect(refused).toMatchObject({ reject: { code: RejectCode.TEMPORARY_UNAVAILABLE } });
     expect('reject' in refused && refused.reject.message).toMatch(/settlement queue full/);
     const started = Date.now();
-    const admitted = await submitTo(client('Dave'), second, [], 100);
+    const admitted = await submitTo(client('Dave'), second, [first.qc!], 100);
     expect('cert' in admitted).toBe(true);
     console.log(`push-back: the second payment was admitted ${Date.now() - started} ms after the refusal`);
   }, 60_000);
