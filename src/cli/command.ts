@@ -107,9 +107,9 @@ function parseArgsProblem(err: Error & { code?: string }): string {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option ${flag ?? err.message}`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return /argument missing/.test(err.message)
-        ? `${flag ?? 'an option'} needs a value`
-        : `${flag ?? 'an option'} takes no value`;
+      return /does not take/.test(err.message)
+        ? `${flag ?? 'an option'} takes no value`
+        : `${flag ?? 'an option'} needs a value`;
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return `unexpected argument "${arg ?? err.message}"`;
     default:
