@@ -80,6 +80,15 @@ export function sidecarConfigFromFlags(values: OptionValues): SidecarConfig {
     ...(rpcUrl ? { rpcUrl } : {}),
     ...(wsUrl ? { wsUrl } : {}),
     ...(httpListen ? { httpListen } : {}),
+    rules: {
+      maxExpiryMs: bigintOption(values, 'max-expiry-ms')!,
+      maxPendingPerSender: intOption(values, 'max-pending-per-sender')!,
+      maxPendingPerLane: intOption(values, 'max-pending-per-lane')!,
+      settlementMarginMs: bigintOption(values, 'settlement-margin-ms')!,
+      feeCapPercentOfBaseFee: bigintOption(values, 'fee-cap-percent')!,
+      transferGas: bigintOption(values, 'transfer-gas')!,
+      newNonceKeyGas: bigintOption(values, 'new-nonce-key-gas')!,
+    },
     settlement: {
       maxPending,
       evictAfterRefusals,
@@ -197,13 +206,57 @@ export const sidecarCommand: Command = {
     },
     'evict-after-refusals': {
       type: 'string',
+      value: 'N',
       help: 'node refusals in a row before a tx leaves the queue (FAILED "evicted", lock kept to its deadline)',
       default: '5',
     },
     'cool-off-ms': {
       type: 'string',
+      value: 'MS',
       help: "chain-time ms an evicted tx's sender gets RATE_LIMITED instead of new certificates",
       default: '60000',
+    },
+    'max-expiry-ms': {
+      type: 'string',
+      value: 'MS',
+      help: "a payment's deadline (validBefore, else expiry) at most this far after the head's time",
+      default: '3600000',
+    },
+    'max-pending-per-sender': {
+      type: 'string',
+      value: 'N',
+      help: 'unsettled certified payments per sender; beyond it RATE_LIMITED',
+      default: '64',
+    },
+    'max-pending-per-lane': {
+      type: 'string',
+      value: 'N',
+      help: 'unsettled certified payments per (sender, nonce key); beyond it RATE_LIMITED',
+      default: '64',
+    },
+    'settlement-margin-ms': {
+      type: 'string',
+      value: 'MS',
+      help: "with --rpc-url: validBefore must be ≥ head time + the node's 3 s + this (NOT_LANDABLE otherwise)",
+      default: '5000',
+    },
+    'fee-cap-percent': {
+      type: 'string',
+      value: 'N',
+      help: 'with --rpc-url: maxFeePerGas must be ≥ this % of the base fee at B',
+      default: '200',
+    },
+    'transfer-gas': {
+      type: 'string',
+      value: 'N',
+      help: 'with --rpc-url: least gas limit of a transfer (devnet measured 74,646 to a new recipient)',
+      default: '80000',
+    },
+    'new-nonce-key-gas': {
+      type: 'string',
+      value: 'N',
+      help: 'with --rpc-url: least gas limit at seq 0 of a nonce key (devnet measured 91,518; TIP-1000 needs more)',
+      default: '100000',
     },
     'finality-depth': {
       type: 'string',
