@@ -30,13 +30,13 @@ describe('REST submit-raw-tx bodies as the reference clients send them', () => {
       signedTx: signed(),
       defaultExpiryUnixMillis: 1_800_000_000_000n,
     });
-    expect(built.ok && built.request.tx.expiry).toEqual({ kind: 'unixMillis', value: 1_800_000_000_000n });
+    expect(built.ok && built.request.tx?.expiry).toEqual({ kind: 'unixMillis', value: 1_800_000_000_000n });
     const stated = signedPaymentRequest(suite, {
       signedTx: signed(),
       expiryUnixMillis: 1_700_000_000_000n,
       defaultExpiryUnixMillis: 1_800_000_000_000n,
     });
-    expect(stated.ok && stated.request.tx.expiry).toEqual({ kind: 'unixMillis', value: 1_700_000_000_000n });
+    expect(stated.ok && stated.request.tx?.expiry).toEqual({ kind: 'unixMillis', value: 1_700_000_000_000n });
     const none = signedPaymentRequest(suite, { signedTx: signed() });
     expect(!none.ok && none.reject.code).toBe(RejectCode.INVALID_FORMAT);
   });
@@ -46,7 +46,7 @@ describe('REST submit-raw-tx bodies as the reference clients send them', () => {
       signedTx: signed(1_750_000_000n),
       defaultExpiryUnixMillis: 1_800_000_000_000n,
     });
-    expect(built.ok && built.request.tx.expiry).toEqual({ kind: 'unixMillis', value: 1_750_000_000_000n });
+    expect(built.ok && built.request.tx?.expiry).toEqual({ kind: 'unixMillis', value: 1_750_000_000_000n });
   });
 
   it('rounds the default expiry up to a whole minute, so a resubmission within the minute keeps its tx hash', () => {
