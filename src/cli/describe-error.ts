@@ -28,6 +28,18 @@ export function describeError(error: unknown, values: OptionValues = {}): ErrorE
     const flag = flagHolding(values, (v) => v.endsWith(`:${busy.port}`)) ?? 'listen';
     return { what: `port ${busy.host}:${busy.port} is in use`, hint: `pick another with --${flag}` };
   }
+  const refused = /ECONNREFUSED (\S+?):(\d+)/.exec(err.message);
+  if (refused) {
+    const flag = flagHolding(values, (v) => v.endsWith(`:${refused[2]}`));
+    const where = flag ? `check --${flag}` : 'check its address';
+    return { what: `cannot connect to ${refused[1]}:${refused[2]}`, hint: `is it running? ${where}` };
+  }
+  if (err.name === 'PaymentRejectedError') {
+    return {
+      what: firstLine(err.message),
+      hint: 'the sidecars refused it; run again on standalone sidecars, the demo finds its funds spent: restart them',
+    };
+  }
   if (err.name === 'StoreError' && err.code === 'STORE_LOCKED') {
     return { what: err.message, hint: 'stop the process holding it, or pick another --store' };
   }
