@@ -39,6 +39,8 @@ interface Account {
   readonly parents: Payment[];
   /** A payment of this account got certificates but no QC: its lane is left alone. */
   stuck: boolean;
+  /** QC of this account's previous payment: sidecars need it to certify the next one (confirmation order). */
+  previousQc?: QuorumCertificate;
 }
 
 interface Payment {
@@ -162,7 +164,13 @@ describe('conservation through 4 sidecars on a real Tempo node (committee of 4, 
         ...(cited ? { parentQcHash: cited.qc!.qcHash } : {}),
       });
       accounts[to]!.maxIn += amount;
-      const { answers, qc } = await certifyAll(clients, committee, tx, cited ? [cited.qc!] : []);
+      const { answers, qc } = await certifyAll(
+        clients,
+        committee,
+        tx,
+        [...(cited ? [cited.qc!] : []), ...(payer.previousQc ? [payer.previousQc] : [])],
+        cited ? [cited.tx] : [],
+      );
       const payment: Payment = {
         from,
         to,
@@ -187,6 +195,7 @@ describe('conservation through 4 sidecars on a real Tempo node (committee of 4, 
         return true;
       }
       payer.qcOut += amount;
+      payer.previousQc = qc;
       accounts[to]!.qcIn += amount;
       accounts[to]!.parents.push(payment);
       return true;

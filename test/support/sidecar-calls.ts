@@ -20,9 +20,12 @@ export async function submitTo(
   tx: FastPayTx,
   parentQcs: readonly QuorumCertificate[] = [],
   attempts = 50,
+  parentTxs: readonly FastPayTx[] = [],
 ): Promise<Answer> {
   for (let attempt = 1; ; attempt++) {
-    const res = await client.submitFastPay(submitRequestToProto({ tx, parentQcs }), { timeoutMs: 15_000 });
+    const res = await client.submitFastPay(submitRequestToProto({ tx, parentQcs, parentTxs }), {
+      timeoutMs: 15_000,
+    });
     if (res.result.case === 'cert') return { cert: validatorCertificateFromProto(res.result.value) };
     if (res.result.case !== 'reject') throw new Error('empty SubmitFastPay result');
     const reject = rejectFromProto(res.result.value);
@@ -37,8 +40,9 @@ export async function certifyAll(
   committee: Committee,
   tx: FastPayTx,
   parentQcs: readonly QuorumCertificate[] = [],
+  parentTxs: readonly FastPayTx[] = [],
 ): Promise<{ answers: Answer[]; qc?: QuorumCertificate }> {
-  const answers = await Promise.all(clients.map((c) => submitTo(c, tx, parentQcs)));
+  const answers = await Promise.all(clients.map((c) => submitTo(c, tx, parentQcs, 50, parentTxs)));
   const certs = answers.flatMap((a) => ('cert' in a ? [a.cert] : []));
   const qc = assembleQuorumCertificate(suite, committee, certs);
   return qc ? { answers, qc } : { answers };

@@ -98,6 +98,8 @@ function decidePrepared(
   if (rules.landability) {
     const problem = landabilityProblem(p.decoded, chain, rules.landability, reads);
     if (problem) return refuse(problem);
+    // Learn whether the fee token is usable before reading balances in it (a non-token has none to read).
+    if (reads.length > 0) return { kind: 'fetch', reads };
   }
   const busy = laneQuotaProblem(ledger, sender, nonce.nonceKey, rules);
   if (busy) return refuse(busy);
