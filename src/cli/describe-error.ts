@@ -25,7 +25,7 @@ export function describeError(error: unknown, values: OptionValues = {}): ErrorE
   const err = error as AnyError;
   const busy = busyAddress(err);
   if (busy) {
-    const flag = flagHolding(values, (v) => v.endsWith(`:${busy.port}`)) ?? 'listen';
+    const flag = flagHolding(values, (v) => v === busy.port || v.endsWith(`:${busy.port}`)) ?? 'listen';
     return { what: `port ${busy.host}:${busy.port} is in use`, hint: `pick another with --${flag}` };
   }
   const refused = /ECONNREFUSED (\S+?):(\d+)/.exec(err.message);

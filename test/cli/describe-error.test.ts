@@ -24,6 +24,14 @@ describe('describeError', () => {
     expect(describeError(err, { listen: '127.0.0.1:50051' }).what).toBe('port 127.0.0.1:50051 is in use');
   });
 
+  it('names --port when anvil could not take the port devnet was given', () => {
+    const err = named('ChainError', 'port 8545 on 127.0.0.1 is already in use', { code: 'PORT_IN_USE' });
+    expect(describeError(err, { port: '8545', 'block-time': '5' })).toEqual({
+      what: 'port 127.0.0.1:8545 is in use',
+      hint: 'pick another with --port',
+    });
+  });
+
   it('says which sidecar could not be reached and which flag named it', () => {
     const err = new Error(
       'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:47051.',
