@@ -56,6 +56,7 @@ export function aggregatorConfigFromFlags(values: OptionValues): AggregatorConfi
       .map((o) => o.trim()),
     maxCallsPerPeer: positiveIntOption(values, 'max-calls-per-peer'),
     referenceStages: values['reference-stages'] === true,
+    devnetAccounts: devnetAccounts(values),
     ...(committeeFile ? { committeeFile } : {}),
     ...(rpcUrl ? { rpcUrl } : {}),
     ...(wsUrl ? { wsUrl } : {}),
@@ -184,6 +185,10 @@ export const aggregatorCommand: Command = {
       help: 'gRPC calls one peer host may have in progress; more get RESOURCE_EXHAUSTED',
       default: String(DEFAULT_MAX_CALLS_PER_PEER),
     },
+    'devnet-accounts': {
+      type: 'boolean',
+      help: 'a development chain (chain id 1337 or 31337): the page may offer the demo accounts and their dev keys',
+    },
     'web-dir': {
       type: 'string',
       value: 'DIR',
@@ -225,6 +230,21 @@ export const aggregatorCommand: Command = {
     return 0;
   },
 };
+
+/** Chain ids of local development chains: the only ones `--devnet-accounts` is accepted for. */
+const DEV_CHAIN_IDS: ReadonlySet<bigint> = new Set([1337n, 31337n]);
+
+/** `--devnet-accounts`, refused on any chain but a development one. */
+function devnetAccounts(values: OptionValues): boolean {
+  if (values['devnet-accounts'] !== true) return false;
+  const chainId = bigintOption(values, 'chain-id')!;
+  if (!DEV_CHAIN_IDS.has(chainId)) {
+    throw new UsageError(
+      `--devnet-accounts is for development chains (1337, 31337), not chain id ${chainId}`,
+    );
+  }
+  return true;
+}
 
 /** An integer flag that must be at least 1. */
 function positiveIntOption(values: OptionValues, name: string): number {

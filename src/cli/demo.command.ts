@@ -186,6 +186,7 @@ function aggregatorFlags(network: DemoNetwork): string[] {
     network.devnet.rpcUrl,
     '--ws-url',
     network.devnet.wsUrl,
+    '--devnet-accounts',
   ];
 }
 

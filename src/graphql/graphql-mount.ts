@@ -6,6 +6,7 @@ import type { ServerOptions } from 'graphql-ws';
 import { useServer as serveGraphqlWs } from 'graphql-ws/use/ws';
 import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
+import type { ChainPort } from '../chain/chain-port.ts';
 import type { CryptoSuite } from '../protocol/crypto/suite.ts';
 import type { Aggregator } from '../services/aggregator/aggregator.ts';
 import type { AggregatorMetrics } from '../services/aggregator/aggregator-metrics.ts';
@@ -46,6 +47,10 @@ export interface GraphqlMountOptions {
   /** The Prometheus registry: the live subscriptions gauge goes there. */
   readonly registry: Metrics;
   readonly logger: Logger;
+  /** The aggregator's Tempo node: balances and lane sequences (null answers without it). */
+  readonly chain?: ChainPort;
+  /** A development chain: `devnet` is true and the demo accounts are named. */
+  readonly devnet?: boolean;
   readonly limits?: OperationLimits;
   readonly subscriptions?: SubscriptionCapLimits;
 }

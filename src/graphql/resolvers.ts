@@ -1,4 +1,6 @@
-import { fromHex } from '../protocol/bytes.ts';
+import type { ChainPort } from '../chain/chain-port.ts';
+import { DEMO_ACCOUNTS } from '../chain/demo-accounts.ts';
+import { fromHex, toHex } from '../protocol/bytes.ts';
 import { faultTolerance, quorumThreshold } from '../protocol/committee.ts';
 import type { CryptoSuite } from '../protocol/crypto/suite.ts';
 import { type Reject, rejectCodeName } from '../protocol/reject.ts';
@@ -6,6 +8,7 @@ import type { ApiStage } from '../protocol/stage.ts';
 import type { Aggregator, ValidatorRejection } from '../services/aggregator/aggregator.ts';
 import type { AggregatorMetrics } from '../services/aggregator/aggregator-metrics.ts';
 import { certificateNode, chainHeadNode, validatorNode } from '../services/aggregator/api-nodes.ts';
+import { nextSequence } from '../services/aggregator/next-sequence.ts';
 import { signedPaymentRequest } from '../services/aggregator/signed-payment-request.ts';
 import { apiError } from './api-error.ts';
 import type { EventBus } from './event-bus.ts';
@@ -17,10 +20,15 @@ export interface ResolverDeps {
   readonly bus: EventBus;
   readonly suite: CryptoSuite;
   readonly metrics: AggregatorMetrics;
+  /** The aggregator's Tempo node; chain reads answer null without it. */
+  readonly chain?: ChainPort;
+  /** Started for a development chain. */
+  readonly devnet?: boolean;
 }
 
 const MAX_PAYMENTS_PAGE = 100;
 const MAX_BOARD_PAGE = 500;
+const MAX_BALANCES = 20;
 
 interface SubmitPaymentInput {
   readonly signedTx: string;
@@ -32,7 +40,7 @@ interface SubmitPaymentInput {
 }
 
 /** The resolvers of schema.graphql over the Aggregator; results are the API nodes, field for field. */
-export function resolvers({ aggregator, bus, suite, metrics }: ResolverDeps) {
+export function resolvers({ aggregator, bus, suite, metrics, chain, devnet = false }: ResolverDeps) {
   const { committee } = aggregator;
   const counted = (operation: string) => metrics.requests.inc({ api: 'graphql', operation });
   const tx32 = (txHash: string) => {
@@ -125,6 +133,34 @@ export function resolvers({ aggregator, bus, suite, metrics }: ResolverDeps) {
           certificates: page.certs.map((c) => certificateNode(committee, c)),
           nextCursor: page.nextCursor || null,
         };
+      },
+      devnet: () => devnet,
+      namedAccounts: () =>
+        devnet ? DEMO_ACCOUNTS.map((a) => ({ name: a.name, address: toHex(a.address) })) : [],
+      balances: async (_: unknown, args: { addresses: string[]; asset: string }) => {
+        counted('balances');
+        if (args.addresses.length > MAX_BALANCES) {
+          throw apiError(
+            'INVALID_ARGUMENT',
+            `at most ${MAX_BALANCES} addresses, got ${args.addresses.length}`,
+          );
+        }
+        if (!chain) return null;
+        const head = await chain.head();
+        return Promise.all(
+          args.addresses.map(async (address) => ({
+            address,
+            asset: args.asset,
+            amount: await chain.balanceOf(fromHex(args.asset), fromHex(address), head.height),
+            escrowed: null,
+            atBlock: head.height,
+          })),
+        );
+      },
+      nextSequence: (_: unknown, args: { address: string; nonceKey: string }) => {
+        counted('nextSequence');
+        if (args.nonceKey.length !== 66) throw apiError('INVALID_HEX', 'nonceKey must be 32 bytes');
+        return chain ? nextSequence(aggregator, chain, fromHex(args.address), fromHex(args.nonceKey)) : null;
       },
     },
     Mutation: {

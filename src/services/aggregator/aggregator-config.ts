@@ -34,4 +34,6 @@ export interface AggregatorConfig {
   readonly maxCallsPerPeer?: number;
   /** REST answers use the reference's stage names (0-5 only) unless a request asks otherwise. */
   readonly referenceStages?: boolean;
+  /** A development chain (chain id 1337 or 31337): the API says so and names the demo accounts. */
+  readonly devnetAccounts?: boolean;
 }

@@ -4,6 +4,7 @@ import { FastPayAggregator } from '../../../gen/tempo/fastpay/v1/aggregator_pb.t
 import { createWebSocketInspector } from '../../actors/inspector.ts';
 import { PaymentSystem } from '../../actors/payment-system.ts';
 import { createBlockReader } from '../../chain/block-transactions.ts';
+import type { ChainPort } from '../../chain/chain-port.ts';
 import { createViemChain } from '../../chain/viem-chain.ts';
 import { DEFAULT_RETRY_POLICY } from '../../client/retry-policy.ts';
 import { toHex } from '../../protocol/bytes.ts';
@@ -49,6 +50,10 @@ export interface MountParts {
   readonly registry: Metrics;
   readonly logger: Logger;
   readonly suite: CryptoSuite;
+  /** The aggregator's own Tempo node (`rpcUrl`), for chain reads the API answers. */
+  readonly chain?: ChainPort;
+  /** Started for a development chain (`devnetAccounts`). */
+  readonly devnet: boolean;
 }
 
 export interface RunningAggregator {
@@ -166,7 +171,15 @@ export async function startAggregator(
     cleanup.push(() => shutdownServer(server));
     const grpcPort = await listen(server, config.listen);
 
-    const extra = mounts({ aggregator, metrics: aggMetrics, registry: metrics, logger, suite });
+    const extra = mounts({
+      aggregator,
+      metrics: aggMetrics,
+      registry: metrics,
+      logger,
+      suite,
+      ...(chain ? { chain: chain.port } : {}),
+      devnet: config.devnetAccounts === true,
+    });
     cleanup.push(async () => {
       for (const mount of extra) await mount.close?.();
     });

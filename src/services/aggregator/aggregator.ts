@@ -22,7 +22,12 @@ import { LruMap } from '../../protocol/lru-map.ts';
 import { assembleQuorumCertificate } from '../../protocol/quorum.ts';
 import { isTransientReject, type Reject, RejectCode, rejectCodeName } from '../../protocol/reject.ts';
 import { type ApiStage, type LifecycleUpdate, WireStage } from '../../protocol/stage.ts';
-import type { QuorumCertificate, SubmitRequest, ValidatorCertificate } from '../../protocol/types.ts';
+import type {
+  Effects,
+  QuorumCertificate,
+  SubmitRequest,
+  ValidatorCertificate,
+} from '../../protocol/types.ts';
 import { prepareSubmission } from '../../protocol/validation/prepare-submission.ts';
 import type { Logger } from '../logger.ts';
 import type { BulletinBoard, BulletinBoardPage, BulletinBoardQuery } from '../sidecar/bulletin-board.ts';
@@ -173,7 +178,7 @@ export class Aggregator {
    * Submits a payment to every sidecar and collects verified certificates until a QC forms, more than f validators
    * refuse for good, or the deadline (reference §9.3 SubmitFastPay, made honest: rejects are reported, not hidden).
    * The aggregator's own stateless checks come first; a payment it already knows past CERTIFIED is not resubmitted.
-   * The request's parent QC is attached from what the aggregator knows when the caller cites one without it.
+   * A request without parent QCs gets those the aggregator knows it needs (knownParents).
    */
   async submit(request: SubmitRequest): Promise<SubmitOutcome> {
     const { suite, committee } = this.#o;
@@ -184,11 +189,8 @@ export class Aggregator {
     }
     const p = prepared.value;
     const key = toHex(p.txHash);
-    const parent = p.parentQcHash && this.#qcByHash.get(toHex(p.parentQcHash));
-    const full: SubmitRequest = {
-      tx: request.tx!,
-      parentQcs: request.parentQcs.length === 0 && parent ? [parent] : request.parentQcs,
-    };
+    const full: SubmitRequest =
+      request.parentQcs.length === 0 ? { ...this.knownParents(p), tx: request.tx! } : request;
     const record = await this.#remember(
       {
         txHash: p.txHash,
@@ -246,6 +248,31 @@ export class Aggregator {
       }
       added = await this.#addCertificate(key, cert);
     }).then(() => added);
+  }
+
+  /**
+   * The QCs a payment must show that this aggregator holds (the credit rule and FastPay's confirmation order): the
+   * QC of the parent it cites with the parent's FastPayTx (so a validator that never saw the parent can check it
+   * is landable), and the QC of the sender's previous payment in the same lane while that one is still open.
+   */
+  knownParents(p: {
+    readonly parentQcHash?: Uint8Array;
+    readonly effects: Effects;
+  }): Pick<SubmitRequest, 'parentQcs' | 'parentTxs'> {
+    const parent = p.parentQcHash && this.#qcByHash.get(toHex(p.parentQcHash));
+    const parentTx = parent && this.#o.records.get(toHex(parent.txHash))?.request?.tx;
+    const { sender, nonce } = p.effects;
+    const previous =
+      nonce.seq > 0n
+        ? this.byContention(sender, nonce.nonceKey, nonce.seq - 1n).flatMap(
+            (key) => this.#o.records.get(key)?.qc ?? [],
+          )
+        : [];
+    const own = previous.find((qc) => !parent || !bytesEqual(qc.qcHash, parent.qcHash));
+    return {
+      parentQcs: [...(parent ? [parent] : []), ...(own ? [own] : [])],
+      ...(parentTx ? { parentTxs: [parentTx] } : {}),
+    };
   }
 
   /** A new chain head: published, and the reference for expiry and finality. */
