@@ -28,12 +28,6 @@ export function describeError(error: unknown, values: OptionValues = {}): ErrorE
     const flag = flagHolding(values, (v) => v === busy.port || v.endsWith(`:${busy.port}`)) ?? 'listen';
     return { what: `port ${busy.host}:${busy.port} is in use`, hint: `pick another with --${flag}` };
   }
-  const refused = /ECONNREFUSED (\S+?):(\d+)/.exec(err.message);
-  if (refused) {
-    const flag = flagHolding(values, (v) => v.endsWith(`:${refused[2]}`));
-    const where = flag ? `check --${flag}` : 'check its address';
-    return { what: `cannot connect to ${refused[1]}:${refused[2]}`, hint: `is it running? ${where}` };
-  }
   if (err.name === 'PaymentRejectedError') {
     return {
       what: firstLine(err.message),
@@ -49,6 +43,12 @@ export function describeError(error: unknown, values: OptionValues = {}): ErrorE
       what: `cannot reach Tempo node at ${url}`,
       hint: 'is it running? start one with `allegro devnet`',
     };
+  }
+  const refused = /ECONNREFUSED (\S+?):(\d+)/.exec(err.message);
+  if (refused) {
+    const flag = flagHolding(values, (v) => v.endsWith(`:${refused[2]}`));
+    const where = flag ? `check --${flag}` : 'check its address';
+    return { what: `cannot connect to ${refused[1]}:${refused[2]}`, hint: `is it running? ${where}` };
   }
   if (err.name === 'ChainError' && err.code === 'BINARY_MISSING') {
     return { what: err.message, hint: 'run `npm install` in the Allegro checkout' };
