@@ -76,7 +76,11 @@ describe('parseHashVector refuses malformed vectors with a message', () => {
     ['a u64 overflow', { ...golden, amount: '18446744073709551616' }, /amount must be a u64/],
     ['an unknown expiry kind', { ...golden, expiry: { kind: 'never', value: 1 } }, /expiry.kind/],
     ['an empty domain tag', { ...golden, domain_tag: '' }, /domain_tag must be a non-empty string/],
-    ['a protocol version above u16', { ...golden, protocol_version: 65536 }, /protocol_version must be a u16/],
+    [
+      'a protocol version above u16',
+      { ...golden, protocol_version: 65536 },
+      /protocol_version must be a u16/,
+    ],
     [
       'an unknown expected output',
       { ...golden, expected: { tx_hash: 'aa' } },
