@@ -1,14 +1,18 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import type { Hex } from 'viem';
+import { privateKeyToAddress } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FastPaySidecar,
   SubmitFastPayEventSchema,
   SubmitFastPayResponseSchema,
 } from '../../gen/tempo/fastpay/v1/sidecar_pb.ts';
-import { fromHex } from '../../src/protocol/bytes.ts';
+import { fromHex, toHex } from '../../src/protocol/bytes.ts';
 import { assembleQuorumCertificate } from '../../src/protocol/quorum.ts';
 import { RejectCode } from '../../src/protocol/reject.ts';
 import type { FastPayTx, QuorumCertificate, ValidatorCertificate } from '../../src/protocol/types.ts';
@@ -16,7 +20,7 @@ import { validatorCertificateFromProto } from '../../src/wire/convert-certificat
 import { rejectFromProto } from '../../src/wire/convert-reject.ts';
 import { submitRequestToProto } from '../../src/wire/convert-request.ts';
 import { createClient, type ServiceClient } from '../../src/wire/grpc-client.ts';
-import { ALICE_KEY, BOB, BOB_KEY, CAROL, DAVE, EDGAR } from '../support/demo-keys.ts';
+import { ALICE_KEY, ALPHA_USD, BOB, BOB_KEY, CAROL, DAVE, EDGAR } from '../support/demo-keys.ts';
 import { buildPayment } from '../support/payment-builder.ts';
 import { pidAlive } from '../support/pid-alive.ts';
 import { SidecarPair } from '../support/sidecar-pair.ts';
@@ -66,8 +70,19 @@ function connect() {
   }
 }
 
+/** One funded payer per nonce key used below: a sender has one live lane at a time, so tests do not share one. */
+const payer = (nonceKey: bigint) => `0x${nonceKey.toString(16).padStart(4, '0').repeat(16)}` as Hex;
+
 beforeAll(async () => {
-  pair = await SidecarPair.start();
+  const dir = await mkdtemp(join(tmpdir(), 'allegro-balances-'));
+  const balances = join(dir, 'balances.json');
+  const entry = (n: bigint) => ({
+    account: privateKeyToAddress(payer(n)),
+    asset: toHex(ALPHA_USD),
+    amount: '100000000',
+  });
+  await writeFile(balances, JSON.stringify(Array.from({ length: 10 }, (_, i) => entry(900n + BigInt(i)))));
+  pair = await SidecarPair.start(['--balances', balances]);
   connect();
 }, 120_000);
 
@@ -88,13 +103,13 @@ describe('sidecar over gRPC (two peered processes, reference §13 scenarios)', (
   });
 
   it('rejects a wrong chain id with WRONG_CHAIN', async () => {
-    const tx = await buildPayment({ key: ALICE_KEY, to: BOB, amount: 1n, nonceKey: 900n });
+    const tx = await buildPayment({ key: payer(900n), to: BOB, amount: 1n, nonceKey: 900n });
     expect((await rejectOf('Dave', { ...tx, chainId: 1338n })).code).toBe(RejectCode.WRONG_CHAIN);
   });
 
   it('answers a retried request with the identical certificate', async () => {
     const tx = await buildPayment({
-      key: ALICE_KEY,
+      key: payer(901n),
       to: BOB,
       amount: 1n,
       nonceKey: 901n,
@@ -109,10 +124,16 @@ describe('sidecar over gRPC (two peered processes, reference §13 scenarios)', (
   it('rejects a request id reused for another tx with INVALID_FORMAT', async () => {
     await certOf(
       'Dave',
-      await buildPayment({ key: ALICE_KEY, to: BOB, amount: 1n, nonceKey: 902n, requestId: 'idem-conflict' }),
+      await buildPayment({
+        key: payer(902n),
+        to: BOB,
+        amount: 1n,
+        nonceKey: 902n,
+        requestId: 'idem-conflict',
+      }),
     );
     const other = await buildPayment({
-      key: ALICE_KEY,
+      key: payer(902n),
       to: CAROL,
       amount: 1n,
       nonceKey: 902n,
@@ -125,21 +146,25 @@ describe('sidecar over gRPC (two peered processes, reference §13 scenarios)', (
   });
 
   it('rejects equivocation, sequence gaps, replays and expired payments with their codes', async () => {
-    await certOf('Dave', await buildPayment({ key: ALICE_KEY, to: BOB, amount: 1n, nonceKey: 903n }));
+    await certOf('Dave', await buildPayment({ key: payer(903n), to: BOB, amount: 1n, nonceKey: 903n }));
     expect(
-      (await rejectOf('Dave', await buildPayment({ key: ALICE_KEY, to: CAROL, amount: 1n, nonceKey: 903n })))
-        .code,
+      (
+        await rejectOf(
+          'Dave',
+          await buildPayment({ key: payer(903n), to: CAROL, amount: 1n, nonceKey: 903n }),
+        )
+      ).code,
     ).toBe(RejectCode.EQUIVOCATION);
     expect(
       (
         await rejectOf(
           'Dave',
-          await buildPayment({ key: ALICE_KEY, to: BOB, amount: 1n, nonceKey: 903n, seq: 2n }),
+          await buildPayment({ key: payer(903n), to: BOB, amount: 1n, nonceKey: 903n, seq: 2n }),
         )
       ).code,
     ).toBe(RejectCode.NONCE_SEQ_TOO_HIGH);
     const expired = await buildPayment({
-      key: ALICE_KEY,
+      key: payer(904n),
       to: BOB,
       amount: 1n,
       nonceKey: 904n,
@@ -149,14 +174,16 @@ describe('sidecar over gRPC (two peered processes, reference §13 scenarios)', (
   });
 
   it('forms a QC for Alice → Bob and a chained QC for Bob → Carol citing it', async () => {
+    const validBefore = BigInt(Math.floor(Date.now() / 1000) + 600);
     const qc1 = await qcOf(
-      await buildPayment({ key: ALICE_KEY, to: BOB, amount: 10_000_000n, nonceKey: 1n }),
+      await buildPayment({ key: ALICE_KEY, to: BOB, amount: 10_000_000n, nonceKey: 1n, validBefore }),
     );
     const child = await buildPayment({
       key: BOB_KEY,
       to: CAROL,
       amount: 10_000_000n,
       nonceKey: 1n,
+      validBefore,
       parentQcHash: qc1.qcHash,
     });
     const qc2 = await qcOf(child, [qc1]);
@@ -168,7 +195,7 @@ describe('sidecar over gRPC (two peered processes, reference §13 scenarios)', (
   });
 
   it('gossips certificates: Dave learns Edgar’s certificate of a payment sent only to Edgar', async () => {
-    const tx = await buildPayment({ key: ALICE_KEY, to: BOB, amount: 1n, nonceKey: 905n });
+    const tx = await buildPayment({ key: payer(905n), to: BOB, amount: 1n, nonceKey: 905n });
     const cert = await certOf('Edgar', tx);
     const deadline = Date.now() + 10_000;
     let seen = false;
@@ -197,7 +224,7 @@ describe('sidecar over gRPC (two peered processes, reference §13 scenarios)', (
     expect(decoded.result.value && 'code' in decoded.result.value ? decoded.result.value.code : -1).toBe(
       RejectCode.INVALID_FORMAT,
     );
-    const tx = await buildPayment({ key: ALICE_KEY, to: BOB, amount: 1n, nonceKey: 906n });
+    const tx = await buildPayment({ key: payer(906n), to: BOB, amount: 1n, nonceKey: 906n });
     const r = await rejectOf('Dave', { ...tx, tempoTx: fromHex('0x76c0ffee') });
     expect(r.code).toBe(RejectCode.INVALID_FORMAT);
     expect((await client('Dave').getValidatorInfo({})).validator?.name).toBe('Dave');
@@ -236,7 +263,7 @@ describe('sidecar over gRPC (two peered processes, reference §13 scenarios)', (
     // biome-ignore lint/suspicious/noExplicitAny: proto-loader services are untyped.
     const Loaded = (grpc.loadPackageDefinition(definition) as any).tempo.fastpay.v1.FastPaySidecar;
     const loose = new Loaded(pair.url('Edgar'), grpc.credentials.createInsecure());
-    const tx = await buildPayment({ key: ALICE_KEY, to: BOB, amount: 3n, nonceKey: 908n });
+    const tx = await buildPayment({ key: payer(908n), to: BOB, amount: 3n, nonceKey: 908n });
     const payment = {
       sender: { data: Buffer.from(tx.intent!.sender!) },
       recipient: { data: Buffer.from(tx.intent!.recipient!) },
@@ -268,9 +295,9 @@ describe('sidecar over gRPC (two peered processes, reference §13 scenarios)', (
     const validBefore = BigInt(Math.floor(Date.now() / 1000) + 2);
     await certOf(
       'Dave',
-      await buildPayment({ key: ALICE_KEY, to: BOB, amount: 1n, nonceKey: 909n, validBefore }),
+      await buildPayment({ key: payer(909n), to: BOB, amount: 1n, nonceKey: 909n, validBefore }),
     );
-    const replacement = await buildPayment({ key: ALICE_KEY, to: CAROL, amount: 1n, nonceKey: 909n });
+    const replacement = await buildPayment({ key: payer(909n), to: CAROL, amount: 1n, nonceKey: 909n });
     expect((await rejectOf('Dave', replacement)).code).toBe(RejectCode.EQUIVOCATION);
     await new Promise((r) => setTimeout(r, 3500));
     expect((await certOf('Dave', replacement)).txHash).toHaveLength(32);
@@ -282,12 +309,12 @@ describe('sidecar over gRPC (two peered processes, reference §13 scenarios)', (
   });
 
   it('never equivocates across a kill -9: the conflicting tx after restart is EQUIVOCATION', async () => {
-    const first = await buildPayment({ key: ALICE_KEY, to: BOB, amount: 1n, nonceKey: 907n });
+    const first = await buildPayment({ key: payer(907n), to: BOB, amount: 1n, nonceKey: 907n });
     const cert = await certOf('Dave', first);
     await pair.processes.get('Dave')!.kill();
     await pair.start(DAVE);
     connect();
-    const conflicting = await buildPayment({ key: ALICE_KEY, to: CAROL, amount: 2n, nonceKey: 907n });
+    const conflicting = await buildPayment({ key: payer(907n), to: CAROL, amount: 2n, nonceKey: 907n });
     expect((await rejectOf('Dave', conflicting)).code).toBe(RejectCode.EQUIVOCATION);
     expect((await certOf('Dave', first)).signature).toEqual(cert.signature);
   }, 60_000);
