@@ -43,7 +43,7 @@ export interface BuiltPayment {
  */
 export function buildPayment(spec: PaymentSpec): BuiltPayment {
   const { suite, chainId, validBefore } = spec;
-  const parentQcHash = spec.parentQc ? parentHash(suite, spec.parentQc) : new Uint8Array();
+  const parentQcHash = spec.parentQc ? parentQcHashOf(suite, spec.parentQc) : new Uint8Array();
   const tempoTx = signTempoTransfer({
     chainId,
     senderKey: payerKeyBytes(spec.account),
@@ -83,7 +83,8 @@ export function buildPayment(spec: PaymentSpec): BuiltPayment {
   };
 }
 
-function parentHash(suite: CryptoSuite, qc: QuorumCertificate): Uint8Array {
+/** The qc_hash a child cites for `qc`; INVALID_PARENT_QC when the QC is malformed. */
+export function parentQcHashOf(suite: CryptoSuite, qc: QuorumCertificate): Uint8Array {
   const hash = quorumCertificateHash(suite, qc);
   if (!hash)
     throw new AllegroClientError('INVALID_PARENT_QC', 'the parent QC is malformed: it has no qc_hash');

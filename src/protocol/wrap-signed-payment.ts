@@ -34,7 +34,7 @@ export function wrapSignedPayment(
   return {
     chainId: decoded.chainId,
     tempoTx: raw,
-    format: decoded.kind === 'tempo' ? TempoTxFormat.TEMPO_NATIVE_V1 : TempoTxFormat.EVM_OPAQUE_BYTES_V1,
+    format: formatOf(decoded.kind),
     intent: payment,
     overlay: { payment },
     nonce: { nonceKey: decoded.nonceKey, seq: decoded.nonce },
@@ -42,4 +42,9 @@ export function wrapSignedPayment(
     parentQcHash: options.parentQcHash ?? new Uint8Array(),
     clientRequestId: options.clientRequestId ?? '',
   };
+}
+
+function formatOf(kind: DecodedTempoTx['kind']): TempoTxFormat {
+  if (kind === 'escrow') return TempoTxFormat.ALLEGRO_ESCROW_V1;
+  return kind === 'tempo' ? TempoTxFormat.TEMPO_NATIVE_V1 : TempoTxFormat.EVM_OPAQUE_BYTES_V1;
 }

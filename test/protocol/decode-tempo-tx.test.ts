@@ -633,7 +633,7 @@ describe('decodeTempoTx: size and format', () => {
 
   it('rejects an unspecified or unknown format (reference A7, A8)', () => {
     expectReject(0, APPENDIX_A_LEGACY, RejectCode.INVALID_FORMAT, 'tempo_tx_format must be specified');
-    expectReject(3, APPENDIX_A_LEGACY, RejectCode.INVALID_FORMAT, 'unknown tempo_tx_format value');
+    expectReject(4, APPENDIX_A_LEGACY, RejectCode.INVALID_FORMAT, 'unknown tempo_tx_format value');
     expectReject(-1, APPENDIX_A_LEGACY, RejectCode.INVALID_FORMAT, 'unknown tempo_tx_format value');
   });
 });

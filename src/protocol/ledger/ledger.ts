@@ -4,7 +4,7 @@ import { LruMap } from '../lru-map.ts';
 import type { ValidatorCertificate } from '../types.ts';
 import type { Credit, LedgerDelta } from '../validation/decision.ts';
 import type { CachedResponse, LedgerView, LiveLock } from '../validation/ledger-view.ts';
-import { holdingKey, laneKey } from './keys.ts';
+import { holdingKey, laneKey, liveLaneKey, type Pool } from './keys.ts';
 
 /** A payment this validator certified that has not landed and can still land: it holds its lock and debits. */
 export interface LockRecord {
@@ -32,6 +32,7 @@ export type RestoreResult = 'restored' | 'duplicate' | 'conflict';
 interface Lane {
   readonly sender: Uint8Array;
   readonly nonceKey: Uint8Array;
+  readonly pool?: Pool;
   readonly locks: Map<bigint, LockRecord>;
   readonly credits: Map<bigint, Credit>;
   /** Restored locks that conflict with the lane's lock at the same seq: their debits stay held (conservative). */
@@ -85,12 +86,12 @@ export class Ledger implements LedgerView {
     return this.#knownParents.get(byteKey(qcHash));
   }
 
-  lockedTx(sender: Uint8Array, nonceKey: Uint8Array, seq: bigint): Uint8Array | undefined {
-    return this.#lanes.get(laneKey(sender, nonceKey))?.locks.get(seq)?.delta.txHash;
+  lockedTx(sender: Uint8Array, nonceKey: Uint8Array, seq: bigint, pool?: Pool): Uint8Array | undefined {
+    return this.#lanes.get(laneKey(sender, nonceKey, pool))?.locks.get(seq)?.delta.txHash;
   }
 
-  lockAt(sender: Uint8Array, nonceKey: Uint8Array, seq: bigint): LiveLock | undefined {
-    const record = this.#lanes.get(laneKey(sender, nonceKey))?.locks.get(seq);
+  lockAt(sender: Uint8Array, nonceKey: Uint8Array, seq: bigint, pool?: Pool): LiveLock | undefined {
+    const record = this.#lanes.get(laneKey(sender, nonceKey, pool))?.locks.get(seq);
     return record && this.#live(record);
   }
 
@@ -108,8 +109,8 @@ export class Ledger implements LedgerView {
     return this.#byTx.get(hex)?.cert ?? this.#settledCerts.get(hex);
   }
 
-  highestLockedSeq(sender: Uint8Array, nonceKey: Uint8Array): bigint | undefined {
-    const locks = this.#lanes.get(laneKey(sender, nonceKey))?.locks;
+  highestLockedSeq(sender: Uint8Array, nonceKey: Uint8Array, pool?: Pool): bigint | undefined {
+    const locks = this.#lanes.get(laneKey(sender, nonceKey, pool))?.locks;
     let max: bigint | undefined;
     for (const seq of locks?.keys() ?? []) if (max === undefined || seq > max) max = seq;
     return max;
@@ -119,12 +120,12 @@ export class Ledger implements LedgerView {
     return this.#senders.get(byteKey(sender)) ?? EMPTY_LANES;
   }
 
-  debitOf(account: Uint8Array, asset: Uint8Array): bigint {
-    return this.#debits.get(holdingKey(account, asset)) ?? 0n;
+  debitOf(account: Uint8Array, asset: Uint8Array, pool?: Pool): bigint {
+    return this.#debits.get(holdingKey(account, asset, pool)) ?? 0n;
   }
 
-  creditOf(account: Uint8Array, asset: Uint8Array): bigint {
-    return this.#credits.get(holdingKey(account, asset)) ?? 0n;
+  creditOf(account: Uint8Array, asset: Uint8Array, pool?: Pool): bigint {
+    return this.#credits.get(holdingKey(account, asset, pool)) ?? 0n;
   }
 
   hasCredit(parentTxHash: Uint8Array): boolean {
@@ -146,7 +147,7 @@ export class Ledger implements LedgerView {
    */
   record(delta: LedgerDelta, cert: ValidatorCertificate): void {
     const { sender, nonce } = delta.effects;
-    const locked = this.lockedTx(sender, nonce.nonceKey, nonce.seq);
+    const locked = this.lockedTx(sender, nonce.nonceKey, nonce.seq, delta.pool);
     if (locked && !bytesEqual(locked, delta.txHash))
       throw new Error(
         `ledger invariant: contention key ${contentionKeyText(sender, nonce.nonceKey, nonce.seq)} already locked`,
@@ -168,7 +169,7 @@ export class Ledger implements LedgerView {
   #addLock(record: LockRecord): RestoreResult {
     const { delta } = record;
     const { sender, nonce } = delta.effects;
-    const lane = this.#lane(sender, nonce.nonceKey);
+    const lane = this.#lane(sender, nonce.nonceKey, delta.pool);
     const existing = lane.locks.get(nonce.seq);
     const hex = byteKey(delta.txHash);
     if (existing) {
@@ -184,7 +185,7 @@ export class Ledger implements LedgerView {
     this.#byTx.set(hex, record);
     this.#hold(record, 1n);
     const lanes = this.#senders.get(byteKey(sender)) ?? new Map<string, number>();
-    const nk = byteKey(nonce.nonceKey);
+    const nk = liveLaneKey(nonce.nonceKey, delta.pool);
     lanes.set(nk, (lanes.get(nk) ?? 0) + 1);
     this.#senders.set(byteKey(sender), lanes);
     if (delta.confirms) this.#confirm(delta.confirms);
@@ -200,7 +201,8 @@ export class Ledger implements LedgerView {
 
   /** Debits of a record (sign 1n to hold, −1n to release) and its deadline in the index. */
   #hold(record: LockRecord, sign: bigint): void {
-    for (const d of record.delta.debits) add(this.#debits, holdingKey(d.account, d.asset), sign * d.amount);
+    for (const d of record.delta.debits)
+      add(this.#debits, holdingKey(d.account, d.asset, d.pool), sign * d.amount);
     const deadline = record.delta.inclusionDeadlineMs;
     if (sign > 0n && deadline !== undefined) this.#lockDeadlines.push(deadline, byteKey(record.delta.txHash));
   }
@@ -210,8 +212,8 @@ export class Ledger implements LedgerView {
     const hex = byteKey(credit.parentTxHash);
     if (this.#creditParents.has(hex)) return;
     this.#creditParents.set(hex, credit);
-    this.#lane(credit.parentSender, credit.parentNonceKey).credits.set(credit.parentSeq, credit);
-    add(this.#credits, holdingKey(credit.recipient, credit.asset), credit.amount);
+    this.#lane(credit.parentSender, credit.parentNonceKey, credit.pool).credits.set(credit.parentSeq, credit);
+    add(this.#credits, holdingKey(credit.recipient, credit.asset, credit.pool), credit.amount);
     const heap =
       credit.deadline.kind === 'unixMillis' ? this.#creditDeadlinesMs : this.#creditDeadlinesHeight;
     heap.push(credit.deadline.value, hex);
@@ -223,22 +225,28 @@ export class Ledger implements LedgerView {
    */
   unrecord(delta: LedgerDelta): void {
     const { sender, nonce } = delta.effects;
-    const lane = this.#lanes.get(laneKey(sender, nonce.nonceKey));
+    const lane = this.#lanes.get(laneKey(sender, nonce.nonceKey, delta.pool));
     const record = lane?.locks.get(nonce.seq);
     if (!lane || !record || !bytesEqual(record.delta.txHash, delta.txHash)) return;
     this.#removeLock(lane, nonce.seq, record, false);
     const credit = delta.credit;
     if (credit && this.#creditParents.get(byteKey(credit.parentTxHash)) === credit) this.#dropCredit(credit);
-    this.#dropLaneIfEmpty(sender, nonce.nonceKey);
+    this.#dropLaneIfEmpty(sender, nonce.nonceKey, delta.pool);
   }
 
   /**
    * The chain's nonce for the lane reached `chainNonce` at the block being processed: every lock and credit below
    * it has landed (the balance read at that block shows it) or can never land. Releases them; returns the locks
-   * (released credits are collected for `drainReleasedCredits`).
+   * (released credits are collected for `drainReleasedCredits`). For an escrow lane `chainNonce` is the escrow's
+   * nextSeq of the lane.
    */
-  releaseThroughNonce(sender: Uint8Array, nonceKey: Uint8Array, chainNonce: bigint): LockRecord[] {
-    const lane = this.#lanes.get(laneKey(sender, nonceKey));
+  releaseThroughNonce(
+    sender: Uint8Array,
+    nonceKey: Uint8Array,
+    chainNonce: bigint,
+    pool?: Pool,
+  ): LockRecord[] {
+    const lane = this.#lanes.get(laneKey(sender, nonceKey, pool));
     if (!lane) return [];
     const released: LockRecord[] = [];
     for (const [seq, record] of lane.locks) {
@@ -254,7 +262,7 @@ export class Ledger implements LedgerView {
       released.push(...shadows);
     }
     for (const [seq, credit] of lane.credits) if (seq < chainNonce) this.#dropCredit(credit);
-    this.#dropLaneIfEmpty(sender, nonceKey);
+    this.#dropLaneIfEmpty(sender, nonceKey, pool);
     return released;
   }
 
@@ -268,9 +276,9 @@ export class Ledger implements LedgerView {
       const record = this.#byTx.get(key);
       if (record && record.delta.inclusionDeadlineMs === at) {
         const { sender, nonce } = record.delta.effects;
-        const lane = this.#lanes.get(laneKey(sender, nonce.nonceKey))!;
+        const lane = this.#lanes.get(laneKey(sender, nonce.nonceKey, record.delta.pool))!;
         this.#removeLock(lane, nonce.seq, record, true);
-        this.#dropLaneIfEmpty(sender, nonce.nonceKey);
+        this.#dropLaneIfEmpty(sender, nonce.nonceKey, record.delta.pool);
         released.push(record);
       } else released.push(...this.#releaseShadow(key, at));
     }
@@ -295,7 +303,7 @@ export class Ledger implements LedgerView {
         const [record] = shadows.splice(i, 1);
         if (shadows.length === 0) lane.shadows.delete(seq);
         this.#hold(record!, -1n);
-        this.#dropLaneIfEmpty(lane.sender, lane.nonceKey);
+        this.#dropLaneIfEmpty(lane.sender, lane.nonceKey, lane.pool);
         return [record!];
       }
     }
@@ -313,12 +321,12 @@ export class Ledger implements LedgerView {
     const hex = byteKey(credit.parentTxHash);
     if (this.#creditParents.get(hex) !== credit) return;
     this.#creditParents.delete(hex);
-    const lane = this.#lanes.get(laneKey(credit.parentSender, credit.parentNonceKey));
+    const lane = this.#lanes.get(laneKey(credit.parentSender, credit.parentNonceKey, credit.pool));
     if (lane?.credits.get(credit.parentSeq) === credit) {
       lane.credits.delete(credit.parentSeq);
-      this.#dropLaneIfEmpty(credit.parentSender, credit.parentNonceKey);
+      this.#dropLaneIfEmpty(credit.parentSender, credit.parentNonceKey, credit.pool);
     }
-    add(this.#credits, holdingKey(credit.recipient, credit.asset), -credit.amount);
+    add(this.#credits, holdingKey(credit.recipient, credit.asset, credit.pool), -credit.amount);
     this.#releasedCredits.push(credit);
   }
 
@@ -331,7 +339,7 @@ export class Ledger implements LedgerView {
     this.#hold(record, -1n);
     const senderKey = byteKey(lane.sender);
     const lanes = this.#senders.get(senderKey);
-    const nk = byteKey(lane.nonceKey);
+    const nk = liveLaneKey(lane.nonceKey, lane.pool);
     const left = (lanes?.get(nk) ?? 1) - 1;
     if (left > 0) lanes!.set(nk, left);
     else {
@@ -340,8 +348,8 @@ export class Ledger implements LedgerView {
     }
   }
 
-  #dropLaneIfEmpty(sender: Uint8Array, nonceKey: Uint8Array): void {
-    const key = laneKey(sender, nonceKey);
+  #dropLaneIfEmpty(sender: Uint8Array, nonceKey: Uint8Array, pool?: Pool): void {
+    const key = laneKey(sender, nonceKey, pool);
     const lane = this.#lanes.get(key);
     if (lane && lane.locks.size === 0 && lane.credits.size === 0 && lane.shadows.size === 0)
       this.#lanes.delete(key);
@@ -357,16 +365,27 @@ export class Ledger implements LedgerView {
     return this.#creditParents.values();
   }
 
-  /** Lanes holding live locks or credits: the chain nonces the sidecar must watch. */
-  lanes(): { sender: Uint8Array; nonceKey: Uint8Array }[] {
-    return [...this.#lanes.values()].map(({ sender, nonceKey }) => ({ sender, nonceKey }));
+  /** Lanes holding live locks or credits: the chain nonces (escrow lanes: the escrow's nextSeq) to watch. */
+  lanes(): { sender: Uint8Array; nonceKey: Uint8Array; pool?: Pool }[] {
+    return [...this.#lanes.values()].map(({ sender, nonceKey, pool }) => ({
+      sender,
+      nonceKey,
+      ...(pool ? { pool } : {}),
+    }));
   }
 
-  #lane(sender: Uint8Array, nonceKey: Uint8Array): Lane {
-    const key = laneKey(sender, nonceKey);
+  #lane(sender: Uint8Array, nonceKey: Uint8Array, pool?: Pool): Lane {
+    const key = laneKey(sender, nonceKey, pool);
     let lane = this.#lanes.get(key);
     if (!lane) {
-      lane = { sender, nonceKey, locks: new Map(), credits: new Map(), shadows: new Map() };
+      lane = {
+        sender,
+        nonceKey,
+        ...(pool ? { pool } : {}),
+        locks: new Map(),
+        credits: new Map(),
+        shadows: new Map(),
+      };
       this.#lanes.set(key, lane);
     }
     return lane;

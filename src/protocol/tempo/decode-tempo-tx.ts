@@ -1,4 +1,5 @@
 import type { CryptoSuite } from '../crypto/suite.ts';
+import { decodeEscrowPayment } from '../escrow/decode-escrow-payment.ts';
 import { TempoTxFormat } from '../types.ts';
 import { decodeEvmTx } from './decode-evm-tx.ts';
 import { decodeTempoNativeTx } from './decode-tempo-native-tx.ts';
@@ -23,6 +24,8 @@ export function decodeTempoTx(suite: CryptoSuite, format: number, bytes: Uint8Ar
       return decodeEvmTx(suite, bytes);
     case TempoTxFormat.TEMPO_NATIVE_V1:
       return decodeTempoNativeTx(suite, bytes);
+    case TempoTxFormat.ALLEGRO_ESCROW_V1:
+      return decodeEscrowPayment(suite, bytes);
     case TempoTxFormat.UNSPECIFIED:
       return invalidTx('tempo_tx_format must be specified');
     default:

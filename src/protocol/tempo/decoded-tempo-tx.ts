@@ -2,7 +2,8 @@ import { type Reject, RejectCode, reject } from '../reject.ts';
 
 /** A signed Tempo payment, decoded and checked by `decodeTempoTx` (reference §7, with our §14 fixes). */
 export interface DecodedTempoTx {
-  readonly kind: 'legacy' | 'eip2930' | 'eip1559' | 'tempo';
+  /** 'escrow': an ALLEGRO_ESCROW_V1 payment out of the escrow contract, not a Tempo tx (ESCROWED). */
+  readonly kind: 'legacy' | 'eip2930' | 'eip1559' | 'tempo' | 'escrow';
   /** 20 bytes, recovered from (or, for P256, verified against) the sender signature. */
   readonly sender: Uint8Array;
   /** The chain id inside the signed tx. */
@@ -31,8 +32,12 @@ export interface DecodedTempoTx {
   readonly gasLimit: bigint;
   /** The signed fee cap per gas (gasPrice for legacy and EIP-2930), in attodollars. */
   readonly maxFeePerGas: bigint;
-  /** The hash the sender signed. */
+  /** The hash the sender signed (for an escrow payment: its payment id). */
   readonly signingHash: Uint8Array;
+  /** Escrow payments only: the 20-byte AllegroEscrow address the payment draws on. */
+  readonly escrow?: Uint8Array;
+  /** Escrow payments only: the parent's payment id, 32 zero bytes for none. */
+  readonly escrowParent?: Uint8Array;
 }
 
 export type DecodeTempoTxResult = { ok: true; tx: DecodedTempoTx } | { ok: false; reject: Reject };

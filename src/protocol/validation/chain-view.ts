@@ -19,6 +19,12 @@ export interface ChainView {
   defaultFeeToken(account: Uint8Array): Uint8Array | null | undefined;
   /** Whether `token` can pay fees at B (a TIP-20 whose currency is USD); undefined when not loaded. */
   feeTokenUsable(token: Uint8Array): boolean | undefined;
+  /** The AllegroEscrow this validator serves (20 bytes); escrow payments on any other are refused. */
+  readonly escrow?: Uint8Array;
+  /** `account`'s escrow balance of `token` at B minus its announced withdrawals (counted as spent). */
+  escrowBalanceOf?(account: Uint8Array, token: Uint8Array): bigint | undefined;
+  /** The escrow's nextSeq of (account, lane) at B: an escrow lane's chain nonce. */
+  escrowNextSeq?(account: Uint8Array, lane: Uint8Array): bigint | undefined;
 }
 
 /** A chain value the decision needs but the view has not loaded. */
@@ -26,4 +32,6 @@ export type ChainRead =
   | { readonly kind: 'balance'; readonly account: Uint8Array; readonly asset: Uint8Array }
   | { readonly kind: 'nonce'; readonly account: Uint8Array; readonly nonceKey: Uint8Array }
   | { readonly kind: 'feeToken'; readonly account: Uint8Array }
-  | { readonly kind: 'feeTokenUsable'; readonly token: Uint8Array };
+  | { readonly kind: 'feeTokenUsable'; readonly token: Uint8Array }
+  | { readonly kind: 'escrowBalance'; readonly account: Uint8Array; readonly asset: Uint8Array }
+  | { readonly kind: 'escrowNextSeq'; readonly account: Uint8Array; readonly nonceKey: Uint8Array };

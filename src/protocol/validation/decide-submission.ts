@@ -1,15 +1,15 @@
-import { byteKey, bytesEqual, toHex } from '../bytes.ts';
+import { bytesEqual, toHex } from '../bytes.ts';
 import type { Committee } from '../committee.ts';
 import type { CryptoSuite } from '../crypto/suite.ts';
 import { certDigest } from '../hashing.ts';
-import { holdingKey } from '../ledger/keys.ts';
+import { holdingKey, liveLaneKey, type Pool } from '../ledger/keys.ts';
 import { verifyQuorumCertificate } from '../quorum.ts';
 import { isTransientReject, type Reject, RejectCode, reject } from '../reject.ts';
 import type { Expiry, SubmitRequest } from '../types.ts';
 import type { ChainRead, ChainView } from './chain-view.ts';
 import type { Credit, Debit, Decision, ParentRef } from './decision.ts';
 import { DEFAULT_RULES, type DecisionRules } from './decision-rules.ts';
-import { landabilityProblem } from './landability.ts';
+import { escrowPaymentProblem, landabilityProblem } from './landability.ts';
 import type { LedgerView } from './ledger-view.ts';
 import { resolveParentCredit } from './parent-credit.ts';
 import { type PreparedSubmission, prepareSubmission } from './prepare-submission.ts';
@@ -26,7 +26,9 @@ export function isExpired(expiry: Expiry, head: ChainView['head']): boolean {
  * parent and only while the parent can land, the maximum fee is reserved (from a sponsor too), transient rejects
  * are not cacheable; and the audit's: only landable txs, bounded expiry, pending quotas and cool-off, one live
  * lane per sender, and a later seq only once the previous one's QC was shown (FastPay's confirmation order), so
- * the QC'd outflow of an account never exceeds what every honest quorum member saw it hold.
+ * the QC'd outflow of an account never exceeds what every honest quorum member saw it hold. An escrow payment
+ * (ALLEGRO_ESCROW_V1) follows the same rules in its own pool: its funds are the payer's escrow balance at B minus
+ * announced withdrawals, its lane's chain nonce is the escrow's nextSeq, and it spends only escrow credits.
  */
 export function decideSubmission(
   suite: CryptoSuite,
@@ -51,6 +53,7 @@ function decidePrepared(
   rules: DecisionRules,
 ): Decision {
   const { sender, nonce, asset } = p.effects;
+  const pool: Pool | undefined = p.decoded.kind === 'escrow' ? 'escrow' : undefined;
   const refuse = (r: Reject): Decision =>
     p.requestId && !isTransientReject(r.code)
       ? { kind: 'reject', reject: r, cacheAs: { sender, requestId: p.requestId, txHash: p.txHash } }
@@ -71,7 +74,7 @@ function decidePrepared(
   }
   if (isExpired(p.expiry, chain.head)) return refuse(reject(RejectCode.EXPIRED, 'transaction expired'));
 
-  const locked = ledger.lockAt(sender, nonce.nonceKey, nonce.seq);
+  const locked = ledger.lockAt(sender, nonce.nonceKey, nonce.seq, pool);
   if (locked) {
     // A relayer may re-wrap a payer's signed tx (other wrapper fields): that is the payment already locked.
     const same = bytesEqual(locked.delta.txHash, p.txHash) || bytesEqual(locked.delta.signedTx, p.signedTx);
@@ -94,6 +97,10 @@ function decidePrepared(
       ),
     );
   }
+  if (pool) {
+    const problem = escrowPaymentProblem(p.decoded, chain) ?? escrowParentProblem(p);
+    if (problem) return refuse(problem);
+  }
   const reads: ChainRead[] = [];
   if (rules.landability) {
     const problem = landabilityProblem(p.decoded, chain, rules.landability, reads);
@@ -101,11 +108,10 @@ function decidePrepared(
     // Learn whether the fee token is usable before reading balances in it (a non-token has none to read).
     if (reads.length > 0) return { kind: 'fetch', reads };
   }
-  const busy = laneQuotaProblem(ledger, sender, nonce.nonceKey, rules);
+  const busy = laneQuotaProblem(ledger, sender, liveLaneKey(nonce.nonceKey, pool), rules);
   if (busy) return refuse(busy);
 
-  const chainNonce = chain.nonceOf(sender, nonce.nonceKey);
-  if (chainNonce === undefined) reads.push({ kind: 'nonce', account: sender, nonceKey: nonce.nonceKey });
+  const chainNonce = laneNonce(chain, sender, nonce.nonceKey, pool, reads);
 
   let credit: Credit | undefined;
   let parentRef: ParentRef | undefined;
@@ -122,6 +128,8 @@ function decidePrepared(
       reads,
     );
     if (!parent.ok) return refuse(parent.reject);
+    const mismatch = parentPoolProblem(parent.credit, p);
+    if (mismatch) return refuse(mismatch);
     const { parentTxHash, parentSender, parentNonceKey, parentSeq } = parent.credit;
     parentRef = {
       qcHash: p.parentQcHash,
@@ -130,10 +138,8 @@ function decidePrepared(
       nonceKey: parentNonceKey,
       seq: parentSeq,
     };
-    const parentNonce = chain.nonceOf(parentSender, parentNonceKey);
-    if (parentNonce === undefined) {
-      reads.push({ kind: 'nonce', account: parentSender, nonceKey: parentNonceKey });
-    } else if (parentNonce <= parentSeq && !ledger.hasCredit(parentTxHash)) {
+    const parentNonce = laneNonce(chain, parentSender, parentNonceKey, pool, reads);
+    if (parentNonce !== undefined && parentNonce <= parentSeq && !ledger.hasCredit(parentTxHash)) {
       credit = parent.credit;
     }
   }
@@ -141,18 +147,18 @@ function decidePrepared(
   const debits = requiredDebits(chain, p, reads);
   if (!Array.isArray(debits)) return refuse(debits);
   for (const d of debits) {
-    if (chain.balanceOf(d.account, d.asset) === undefined)
-      reads.push({ kind: 'balance', account: d.account, asset: d.asset });
+    if (balanceAtB(chain, d) === undefined)
+      reads.push({ kind: d.pool ? 'escrowBalance' : 'balance', account: d.account, asset: d.asset });
   }
   if (reads.length > 0) return { kind: 'fetch', reads };
 
-  const expected = maxBig(chainNonce!, (ledger.highestLockedSeq(sender, nonce.nonceKey) ?? -1n) + 1n);
+  const expected = maxBig(chainNonce!, (ledger.highestLockedSeq(sender, nonce.nonceKey, pool) ?? -1n) + 1n);
   if (nonce.seq < expected)
     return refuse(reject(RejectCode.NONCE_SEQ_TOO_LOW, `nonce sequence too low: expected ${expected}`));
   if (nonce.seq > expected)
     return refuse(reject(RejectCode.NONCE_SEQ_TOO_HIGH, `nonce sequence too high: expected ${expected}`));
   const previous =
-    nonce.seq > chainNonce! ? ledger.lockAt(sender, nonce.nonceKey, nonce.seq - 1n) : undefined;
+    nonce.seq > chainNonce! ? ledger.lockAt(sender, nonce.nonceKey, nonce.seq - 1n, pool) : undefined;
   let confirms: Uint8Array | undefined;
   if (previous && !previous.confirmed) {
     const shown = request.parentQcs.find((q) => bytesEqual(q.txHash, previous.delta.txHash));
@@ -169,16 +175,21 @@ function decidePrepared(
 
   for (const d of debits) {
     const fresh =
-      credit && holdingKey(credit.recipient, credit.asset) === holdingKey(d.account, d.asset)
+      credit &&
+      holdingKey(credit.recipient, credit.asset, credit.pool) === holdingKey(d.account, d.asset, d.pool)
         ? credit.amount
         : 0n;
     const available =
-      chain.balanceOf(d.account, d.asset)! -
-      ledger.debitOf(d.account, d.asset) +
-      ledger.creditOf(d.account, d.asset) +
+      balanceAtB(chain, d)! -
+      ledger.debitOf(d.account, d.asset, d.pool) +
+      ledger.creditOf(d.account, d.asset, d.pool) +
       fresh;
     if (available < d.amount) {
-      const what = bytesEqual(d.asset, asset) ? 'insufficient funds' : 'insufficient fee token balance';
+      const what = d.pool
+        ? 'insufficient escrow balance'
+        : bytesEqual(d.asset, asset)
+          ? 'insufficient funds'
+          : 'insufficient fee token balance';
       return refuse(
         reject(
           RejectCode.INSUFFICIENT_FUNDS,
@@ -204,8 +215,65 @@ function decidePrepared(
       ...(parentRef ? { parent: parentRef } : {}),
       signedTx: p.signedTx,
       ...(confirms ? { confirms } : {}),
+      ...(pool ? { pool, paymentId: p.decoded.signingHash } : {}),
     },
   };
+}
+
+/**
+ * The lane's chain nonce at B: the account's 2D nonce, or for an escrow lane the escrow's nextSeq. Undefined (and
+ * the read queued) when not loaded.
+ */
+function laneNonce(
+  chain: ChainView,
+  account: Uint8Array,
+  nonceKey: Uint8Array,
+  pool: Pool | undefined,
+  reads: ChainRead[],
+): bigint | undefined {
+  const value = pool ? chain.escrowNextSeq?.(account, nonceKey) : chain.nonceOf(account, nonceKey);
+  if (value === undefined) reads.push({ kind: pool ? 'escrowNextSeq' : 'nonce', account, nonceKey });
+  return value;
+}
+
+/** What a debit's holding holds at B: the wallet's balance, or the escrow balance minus announced withdrawals. */
+function balanceAtB(chain: ChainView, d: Debit): bigint | undefined {
+  return d.pool ? chain.escrowBalanceOf?.(d.account, d.asset) : chain.balanceOf(d.account, d.asset);
+}
+
+/** An escrow payment names a parent payment id exactly when it cites a parent QC (the contract checks the id). */
+function escrowParentProblem(p: PreparedSubmission): Reject | undefined {
+  const names = p.decoded.escrowParent?.some((b) => b !== 0) ?? false;
+  if (names && !p.parentQcHash)
+    return reject(
+      RejectCode.MISSING_PARENT_QC,
+      'the escrow payment names a parent: cite its QC (parent_qc_hash)',
+    );
+  if (!names && p.parentQcHash)
+    return reject(
+      RejectCode.INVALID_FORMAT,
+      'the escrow payment cites a parent QC but names no parent payment',
+    );
+  return undefined;
+}
+
+/**
+ * A credit funds only its own pool: an escrow child spends only an escrow parent's credit, and names that parent's
+ * payment id (else the contract would settle it without its funding); a wallet child never spends escrow credit.
+ */
+function parentPoolProblem(credit: Credit, p: PreparedSubmission): Reject | undefined {
+  if (p.decoded.kind !== 'escrow')
+    return credit.pool
+      ? reject(
+          RejectCode.INVALID_PARENT_QC,
+          'an escrow parent credits the escrow: spend it with an escrow payment',
+        )
+      : undefined;
+  if (!credit.pool)
+    return reject(RejectCode.INVALID_PARENT_QC, 'an escrow payment may cite only an escrow parent');
+  if (!credit.paymentId || !bytesEqual(credit.paymentId, p.decoded.escrowParent!))
+    return reject(RejectCode.INVALID_PARENT_QC, "the escrow payment's parent is not the cited QC's payment");
+  return undefined;
 }
 
 /** When the payment can no longer land: its signed validBefore, else the wrapper expiry. */
@@ -234,11 +302,10 @@ function expiryTooFar(deadline: Expiry, head: ChainView['head'], rules: Decision
 function laneQuotaProblem(
   ledger: LedgerView,
   sender: Uint8Array,
-  nonceKey: Uint8Array,
+  key: string,
   rules: DecisionRules,
 ): Reject | undefined {
   const lanes = ledger.liveLanesOf(sender);
-  const key = byteKey(nonceKey);
   for (const [other, count] of lanes) {
     if (other !== key) {
       return reject(
@@ -269,6 +336,7 @@ function laneQuotaProblem(
  */
 function requiredDebits(chain: ChainView, p: PreparedSubmission, reads: ChainRead[]): Debit[] | Reject {
   const { sender, asset, amount } = p.effects;
+  if (p.decoded.kind === 'escrow') return [{ account: sender, asset, amount, pool: 'escrow' }];
   const debits: Debit[] = [{ account: sender, asset, amount }];
   if (!chain.chargesFees || p.decoded.maxFee === 0n) return debits;
   const payer = p.decoded.sponsored && p.decoded.feePayer ? p.decoded.feePayer : sender;

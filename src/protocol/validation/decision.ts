@@ -1,3 +1,4 @@
+import type { Pool } from '../ledger/keys.ts';
 import type { Reject } from '../reject.ts';
 import type { DecodedTempoTx } from '../tempo/decode-tempo-tx.ts';
 import type { Effects, Expiry, ValidatorCertificate } from '../types.ts';
@@ -8,6 +9,8 @@ export interface Debit {
   readonly account: Uint8Array;
   readonly asset: Uint8Array;
   readonly amount: bigint;
+  /** 'escrow' for the account's escrow balance; the wallet otherwise. */
+  readonly pool?: Pool;
 }
 
 /**
@@ -28,6 +31,10 @@ export interface Credit {
   readonly amount: bigint;
   /** When the parent can no longer be included: its validBefore (unix millis), else its wrapper expiry. */
   readonly deadline: Expiry;
+  /** 'escrow' when the parent is an escrow payment: the credit is to the recipient's escrow balance. */
+  readonly pool?: Pool;
+  /** Escrow parents only: the parent's payment id, which an escrow child must name as its `parent`. */
+  readonly paymentId?: Uint8Array;
 }
 
 /** Everything an accepted payment adds to the ledger; persisted before the certificate leaves the process. */
@@ -47,6 +54,10 @@ export interface LedgerDelta {
    * is the certified one, so every live payment it holds in the lane is QC'd (FastPay's confirmation order).
    */
   readonly confirms?: Uint8Array;
+  /** 'escrow' for an escrow payment: its lane and debits live in the escrow pool. */
+  readonly pool?: Pool;
+  /** Escrow payments only: the payment id (what the payer and the settlement signatures sign). */
+  readonly paymentId?: Uint8Array;
 }
 
 /** A parent payment by FastPay tx hash and contention key; it has landed once its lane nonce passes `seq`. */

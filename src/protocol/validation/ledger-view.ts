@@ -1,3 +1,4 @@
+import type { Pool } from '../ledger/keys.ts';
 import type { Reject } from '../reject.ts';
 import type { ValidatorCertificate } from '../types.ts';
 import type { Credit, LedgerDelta } from './decision.ts';
@@ -22,21 +23,21 @@ export interface LiveLock {
  */
 export interface LedgerView {
   /** The tx hash this validator signed for the contention key, if any (reference §6.3). */
-  lockedTx(sender: Uint8Array, nonceKey: Uint8Array, seq: bigint): Uint8Array | undefined;
-  /** The live lock at the contention key, if any. */
-  lockAt(sender: Uint8Array, nonceKey: Uint8Array, seq: bigint): LiveLock | undefined;
+  lockedTx(sender: Uint8Array, nonceKey: Uint8Array, seq: bigint, pool?: Pool): Uint8Array | undefined;
+  /** The live lock at the contention key (in the wallet lane, or the escrow lane for pool 'escrow'), if any. */
+  lockAt(sender: Uint8Array, nonceKey: Uint8Array, seq: bigint, pool?: Pool): LiveLock | undefined;
   /** The live lock of a tx this validator certified, by FastPay tx hash. */
   lockOf(txHash: Uint8Array): LiveLock | undefined;
   /** This validator's own certificate for a tx it signed. */
   ownCertificate(txHash: Uint8Array): ValidatorCertificate | undefined;
   /** Highest sequence with a live lock in the lane, or undefined when none. */
-  highestLockedSeq(sender: Uint8Array, nonceKey: Uint8Array): bigint | undefined;
-  /** Live locks of `sender` per nonce key (hex key → count). */
+  highestLockedSeq(sender: Uint8Array, nonceKey: Uint8Array, pool?: Pool): bigint | undefined;
+  /** Live locks of `sender` per lane (liveLaneKey: nonce key and pool → count). */
   liveLanesOf(sender: Uint8Array): ReadonlyMap<string, number>;
   /** Σ live debits of payments this validator certified from `account` in `asset`. */
-  debitOf(account: Uint8Array, asset: Uint8Array): bigint;
+  debitOf(account: Uint8Array, asset: Uint8Array, pool?: Pool): bigint;
   /** Σ live credits of verified QCs paying `account` in `asset`, each parent counted once. */
-  creditOf(account: Uint8Array, asset: Uint8Array): bigint;
+  creditOf(account: Uint8Array, asset: Uint8Array, pool?: Pool): bigint;
   /** True when the credit of this parent payment is already counted. */
   hasCredit(parentTxHash: Uint8Array): boolean;
   /** The credit of a parent QC this validator already verified, by qc hash (an LRU: `--max-known-qcs`). */

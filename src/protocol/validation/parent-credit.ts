@@ -62,7 +62,8 @@ export function resolveParentCredit(
         ? { kind: 'unixMillis', value: delta.inclusionDeadlineMs }
         : undefined;
     if (!deadline && rules.landability) return fail(RejectCode.NOT_LANDABLE, 'parent has no validBefore');
-    return usable(creditOf(qc, delta.effects, deadline ?? parentExpiryUnknown), child, chain, rules);
+    const escrow = delta.pool && delta.paymentId ? delta.paymentId : undefined;
+    return usable(creditOf(qc, delta.effects, deadline ?? parentExpiryUnknown, escrow), child, chain, rules);
   }
 
   const parentTxs = request.parentTxs ?? [];
@@ -82,7 +83,8 @@ export function resolveParentCredit(
       p.decoded.validBefore !== undefined
         ? { kind: 'unixMillis', value: p.decoded.validBefore * 1000n }
         : p.expiry;
-    return usable(creditOf(qc, p.effects, deadline), child, chain, rules);
+    const escrow = p.decoded.kind === 'escrow' ? p.decoded.signingHash : undefined;
+    return usable(creditOf(qc, p.effects, deadline, escrow), child, chain, rules);
   }
   return fail(
     RejectCode.MISSING_PARENT_QC,
@@ -104,7 +106,13 @@ function findQc(
   });
 }
 
-function creditOf(qc: QuorumCertificate, effects: Effects, deadline: Expiry): Credit {
+/** The credit of a parent; `escrowPaymentId` set for an escrow parent (credit to the recipient's escrow balance). */
+function creditOf(
+  qc: QuorumCertificate,
+  effects: Effects,
+  deadline: Expiry,
+  escrowPaymentId?: Uint8Array,
+): Credit {
   return {
     parentTxHash: qc.txHash,
     parentEffectsHash: qc.effectsHash,
@@ -115,6 +123,7 @@ function creditOf(qc: QuorumCertificate, effects: Effects, deadline: Expiry): Cr
     asset: effects.asset,
     amount: effects.amount,
     deadline,
+    ...(escrowPaymentId ? { pool: 'escrow', paymentId: escrowPaymentId } : {}),
   };
 }
 

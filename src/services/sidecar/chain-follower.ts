@@ -1,6 +1,7 @@
 import type { ChainHead, ChainPort } from '../../chain/chain-port.ts';
+import type { EscrowChain } from '../../chain/escrow/escrow-chain.ts';
 import { byteKey } from '../../protocol/bytes.ts';
-import { holdingKey, laneKey } from '../../protocol/ledger/keys.ts';
+import { holdingKey, laneKey, type Pool } from '../../protocol/ledger/keys.ts';
 import type { Ledger, LockRecord } from '../../protocol/ledger/ledger.ts';
 import type { ChainRead, ChainView } from '../../protocol/validation/chain-view.ts';
 import type { Logger } from '../logger.ts';
@@ -25,6 +26,8 @@ export interface ChainFollowerOptions {
   readonly defaultFeeToken?: Uint8Array;
   readonly logger: Logger;
   readonly onAdvance?: (advance: ChainAdvance) => void;
+  /** The AllegroEscrow this sidecar serves: escrow balances and escrow lanes' nextSeq are read from it at B. */
+  readonly escrow?: Pick<EscrowChain, 'address' | 'balanceOf' | 'announcedOf' | 'nextSeq'>;
 }
 
 /**
@@ -77,6 +80,15 @@ export class ChainFollower implements ChainSource {
       nonceOf: (account, nonceKey) => this.#nonces.get(laneKey(account, nonceKey)),
       defaultFeeToken: () => this.options.defaultFeeToken ?? null,
       feeTokenUsable: (token) => this.#usable.get(byteKey(token)),
+      ...(this.options.escrow
+        ? {
+            escrow: this.options.escrow.address,
+            escrowBalanceOf: (account: Uint8Array, token: Uint8Array) =>
+              this.#balances.get(holdingKey(account, token, 'escrow')),
+            escrowNextSeq: (account: Uint8Array, lane: Uint8Array) =>
+              this.#nonces.get(laneKey(account, lane, 'escrow')),
+          }
+        : {}),
     };
   }
 
@@ -102,8 +114,8 @@ export class ChainFollower implements ChainSource {
       reads.forEach((r, i) => {
         const v = values[i]!;
         if (r.kind === 'feeTokenUsable') this.#usable.set(v[0], v[1] as boolean);
-        else if (r.kind === 'balance') this.#balances.set(v[0], v[1] as bigint);
-        else if (r.kind === 'nonce') this.#nonces.set(v[0], v[1] as bigint);
+        else if (r.kind === 'balance' || r.kind === 'escrowBalance') this.#balances.set(v[0], v[1] as bigint);
+        else if (r.kind === 'nonce' || r.kind === 'escrowNextSeq') this.#nonces.set(v[0], v[1] as bigint);
       });
       return;
     }
@@ -120,7 +132,45 @@ export class ChainFollower implements ChainSource {
         return [byteKey(r.token), await port.feeTokenUsable(r.token, height)];
       case 'feeToken':
         return ['', undefined];
+      case 'escrowBalance':
+        return [
+          holdingKey(r.account, r.asset, 'escrow'),
+          await this.#escrowBalance(r.account, r.asset, height),
+        ];
+      case 'escrowNextSeq':
+        return [
+          laneKey(r.account, r.nonceKey, 'escrow'),
+          await this.#laneNonce(r.account, r.nonceKey, 'escrow', height),
+        ];
     }
+  }
+
+  /** Escrow balance minus announced withdrawals at `height`: an announcement counts as spent at once. */
+  async #escrowBalance(account: Uint8Array, token: Uint8Array, height: bigint): Promise<bigint> {
+    const escrow = this.#escrow();
+    const [balance, announced] = await Promise.all([
+      escrow.balanceOf(account, token, height),
+      escrow.announcedOf(account, token, height),
+    ]);
+    return balance > announced ? balance - announced : 0n;
+  }
+
+  /** The lane's chain nonce at `height`: the 2D nonce, or the escrow's nextSeq for an escrow lane. */
+  #laneNonce(
+    account: Uint8Array,
+    nonceKey: Uint8Array,
+    pool: Pool | undefined,
+    height: bigint,
+  ): Promise<bigint> {
+    return pool
+      ? this.#escrow().nextSeq(account, nonceKey, height)
+      : this.options.port.nonce(account, nonceKey, height);
+  }
+
+  #escrow(): NonNullable<ChainFollowerOptions['escrow']> {
+    const { escrow } = this.options;
+    if (!escrow) throw new Error('escrow read without an escrow: the decision refuses escrow payments first');
+    return escrow;
   }
 
   /** Stops following heads; pending work finishes. */
@@ -150,13 +200,15 @@ export class ChainFollower implements ChainSource {
 
   async #advance(head: ChainHead): Promise<void> {
     if (head.height <= this.#b.height) return;
-    const { port, ledger, journal } = this.options;
+    const { ledger, journal } = this.options;
     const lanes = ledger.lanes();
     const nonces = new Map<string, bigint>();
     const readNonces = async (ls: typeof lanes) => {
-      const values = await Promise.all(ls.map((l) => port.nonce(l.sender, l.nonceKey, head.height)));
+      const values = await Promise.all(
+        ls.map((l) => this.#laneNonce(l.sender, l.nonceKey, l.pool, head.height)),
+      );
       ls.forEach((l, i) => {
-        nonces.set(laneKey(l.sender, l.nonceKey), values[i]!);
+        nonces.set(laneKey(l.sender, l.nonceKey, l.pool), values[i]!);
       });
     };
     await readNonces(lanes);
@@ -166,7 +218,7 @@ export class ChainFollower implements ChainSource {
     });
     try {
       // Lanes that decisions opened while the nonces were read: read them too, now that no decision runs.
-      await readNonces(ledger.lanes().filter((l) => !nonces.has(laneKey(l.sender, l.nonceKey))));
+      await readNonces(ledger.lanes().filter((l) => !nonces.has(laneKey(l.sender, l.nonceKey, l.pool))));
       this.#b = head;
       this.#balances = new Map();
       this.#usable = new Map();
@@ -174,7 +226,12 @@ export class ChainFollower implements ChainSource {
       const released = ledger
         .lanes()
         .flatMap((l) =>
-          ledger.releaseThroughNonce(l.sender, l.nonceKey, nonces.get(laneKey(l.sender, l.nonceKey))!),
+          ledger.releaseThroughNonce(
+            l.sender,
+            l.nonceKey,
+            nonces.get(laneKey(l.sender, l.nonceKey, l.pool))!,
+            l.pool,
+          ),
         );
       released.push(...ledger.releaseExpired(head.timestampMs, head.height));
       journal
