@@ -1,63 +1,234 @@
-import { useEffect, useReducer, useState } from 'react';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import type { InspectionEvent } from 'xstate';
+import { ALPHA_USD } from '../../src/chain/tempo-tokens.ts';
 import { subscribeData } from '../../src/graphql/subscribe-data.ts';
+import { toHex } from '../../src/protocol/bytes.ts';
+import { type AccountBalance, AccountsPanel } from './AccountsPanel.tsx';
 import { liveConnection, request } from './api.ts';
-import { SubmitForm } from './SubmitForm.tsx';
+import { browserDemoMachine, type DemoActor, type DemoWorld, startBrowserDemo } from './browser-demo.ts';
+import { DEVNET_KEYS, devKeysOffered } from './devnet-keys.ts';
+import { formatAmount } from './format.ts';
+import { type DemoEvent, MachinesView } from './MachinesView.tsx';
+import { machineGraph } from './machine-graph.ts';
+import { loadWatched, type NamedAccount, saveWatched } from './names.ts';
 import {
-  EMPTY_TIMELINE,
-  type Entry,
-  formatAmount,
+  type CommitteeNode,
   GUARANTEE_MEANING,
-  nextBlockAfter,
-  nextTimeline,
+  PAYMENT_DETAIL_FIELDS,
+  PAYMENT_FIELDS,
+  type PaymentDetailFields,
   type PaymentFields,
-  short,
-} from './timeline.ts';
+  type Stage,
+} from './nodes.ts';
+import { PayForm } from './PayForm.tsx';
+import { PaymentDetail } from './PaymentDetail.tsx';
+import { PaymentList } from './PaymentList.tsx';
+import { committeeFromNode } from './qc-check.ts';
+import { TimelineList } from './TimelineList.tsx';
+import { EMPTY_TIMELINE, nextTimeline } from './timeline.ts';
 
-const PAYMENT_FIELDS = `txHash stage guarantee sender recipient amount threshold certificates { validator { name } }
-  qcHash blockAtQc inclusion { blockNumber }`;
-
-interface Committee {
-  readonly threshold: number;
-  readonly faultTolerance: number;
-  readonly validators: readonly { readonly name: string }[];
+interface Setup {
+  readonly devnet: boolean;
+  readonly committee: CommitteeNode;
+  readonly namedAccounts: readonly NamedAccount[];
 }
 
+const ASSET = toHex(ALPHA_USD);
+const HISTORY = 50;
+
 /**
- * The live page: it subscribes to blockHeight, qcFormed and paymentUpdated over graphql-ws and shows each QC
- * landing between two block events: preconfirmation before the block height moves.
+ * The page: named accounts with their balances, paying (signed in the browser on a devnet), the chained demo, the
+ * payment history loaded on open and then kept live over graphql-ws, each payment's detail, and the machines.
+ * It talks to nothing but the aggregator's GraphQL endpoint.
  */
 export function App() {
+  const [setup, setSetup] = useState<Setup>();
+  const [setupError, setSetupError] = useState<string>();
   const [timeline, dispatch] = useReducer(nextTimeline, EMPTY_TIMELINE);
+  const [historyLoaded, setHistoryLoaded] = useState(false);
   const [connected, setConnected] = useState(false);
-  const [committee, setCommittee] = useState<Committee>();
+  const [watched, setWatched] = useState<NamedAccount[]>(loadWatched);
+  const [balances, setBalances] = useState<Record<string, AccountBalance>>({});
+  const [chainReadable, setChainReadable] = useState(true);
+  const [selected, setSelected] = useState<string>();
+  const [detail, setDetail] = useState<PaymentDetailFields>();
+  const [detailError, setDetailError] = useState<string>();
+  const [view, setView] = useState<'payments' | 'machines'>('payments');
+  const [demoState, setDemoState] = useState<string>();
+  const [demoEvents, setDemoEvents] = useState<DemoEvent[]>([]);
+  const [demoOutcome, setDemoOutcome] = useState<{ ok: boolean; text: string }>();
+  const demoActor = useRef<DemoActor>(undefined);
+  const stages = useRef(new Map<string, Stage>());
+  const stageListeners = useRef(new Set<(txHash: string, stage: Stage) => void>());
+  const blockListeners = useRef(new Set<() => void>());
+
+  const heard = useCallback((payment: PaymentFields) => {
+    stages.current.set(payment.txHash, payment.stage);
+    for (const listener of stageListeners.current) listener(payment.txHash, payment.stage);
+  }, []);
 
   useEffect(() => {
-    void request<{ committee: Committee }>(
-      '{ committee { threshold faultTolerance validators { name } } }',
-    ).then((d) => setCommittee(d.committee));
+    request<Setup>(
+      `{ devnet namedAccounts { name address }
+         committee { chainId epoch threshold faultTolerance validators { id name publicKey } } }`,
+    )
+      .then(setSetup)
+      .catch((error: Error) => setSetupError(error.message));
     const client = liveConnection(setConnected);
     const stops = [
-      subscribeData<{ blockHeight: { height: string } }>(
+      subscribeData<{ blockHeight: { height: string; timestampMs: string } }>(
         client,
-        'subscription { blockHeight { height } }',
-        (d) => dispatch({ type: 'block', height: d.blockHeight.height, at: performance.now() }),
+        'subscription { blockHeight { height timestampMs } }',
+        (d) => {
+          dispatch({ type: 'block', ...d.blockHeight });
+          for (const listener of blockListeners.current) listener();
+        },
       ),
       subscribeData<{ qcFormed: PaymentFields }>(
         client,
         `subscription { qcFormed { ${PAYMENT_FIELDS} } }`,
-        (d) => dispatch({ type: 'qc', payment: d.qcFormed, at: performance.now() }),
+        (d) => {
+          heard(d.qcFormed);
+          dispatch({ type: 'qc', payment: d.qcFormed });
+        },
       ),
       subscribeData<{ paymentUpdated: { payment: PaymentFields } }>(
         client,
         `subscription { paymentUpdated { payment { ${PAYMENT_FIELDS} } } }`,
-        (d) => dispatch({ type: 'payment', payment: d.paymentUpdated.payment, at: performance.now() }),
+        (d) => {
+          heard(d.paymentUpdated.payment);
+          dispatch({ type: 'payment', payment: d.paymentUpdated.payment });
+        },
       ),
     ];
+    request<{ payments: { nodes: PaymentFields[] } }>(
+      `{ payments(first: ${HISTORY}) { nodes { ${PAYMENT_FIELDS} } } }`,
+    )
+      .then((d) => {
+        for (const p of d.payments.nodes)
+          if (!stages.current.has(p.txHash)) stages.current.set(p.txHash, p.stage);
+        dispatch({ type: 'history', payments: d.payments.nodes });
+      })
+      .catch((error: Error) => setSetupError(error.message))
+      .finally(() => setHistoryLoaded(true));
     return () => {
       for (const stop of stops) stop();
       void client.dispose();
+      demoActor.current?.stop();
     };
-  }, []);
+  }, [heard]);
+
+  const accounts = useMemo(() => {
+    const named = setup?.namedAccounts ?? [];
+    return [...named, ...watched.filter((w) => !named.some((n) => n.address === w.address))];
+  }, [setup, watched]);
+  const committee = useMemo(() => setup && committeeFromNode(setup.committee), [setup]);
+  const keysOffered = setup ? devKeysOffered(BigInt(setup.committee.chainId), setup.devnet) : false;
+  const signers = useMemo(
+    () =>
+      keysOffered
+        ? accounts.flatMap((a) => {
+            const key = DEVNET_KEYS.get(a.address);
+            return key ? [{ ...a, key }] : [];
+          })
+        : [],
+    [accounts, keysOffered],
+  );
+
+  const head = timeline.lastBlock?.height;
+  useEffect(() => {
+    if (accounts.length === 0 || head === undefined) return;
+    request<{ balances: (AccountBalance & { address: string })[] | null }>(
+      'query ($addresses: [Address!]!, $asset: Address!) { balances(addresses: $addresses, asset: $asset) { address amount escrowed atBlock } }',
+      { addresses: accounts.slice(0, 20).map((a) => a.address), asset: ASSET },
+    )
+      .then((d) => {
+        setChainReadable(d.balances !== null);
+        setBalances(Object.fromEntries((d.balances ?? []).map((b) => [b.address, b])));
+      })
+      .catch(() => undefined);
+  }, [accounts, head]);
+
+  const row = timeline.payments.find((p) => p.txHash === selected);
+  const rowKey = row && `${row.stage}|${row.certificates.length}|${row.rejections.length}`;
+  useEffect(() => {
+    if (!selected || rowKey === undefined) return;
+    request<{ payment: PaymentDetailFields | null }>(
+      `query ($txHash: Hex!) { payment(txHash: $txHash) { ${PAYMENT_DETAIL_FIELDS} } }`,
+      { txHash: selected },
+    )
+      .then((d) => {
+        setDetail(d.payment ?? undefined);
+        setDetailError(d.payment ? undefined : 'The aggregator does not know this payment.');
+      })
+      .catch((error: Error) => setDetailError(error.message));
+  }, [selected, rowKey]);
+
+  const world = useMemo<DemoWorld | undefined>(() => {
+    if (!setup || !keysOffered) return undefined;
+    return {
+      chainId: BigInt(setup.committee.chainId),
+      account(name) {
+        const a = setup.namedAccounts.find((n) => n.name === name);
+        const key = a && DEVNET_KEYS.get(a.address);
+        if (!a || !key) throw new Error(`no devnet account ${name}`);
+        return { address: a.address, key };
+      },
+      nextBlock: () =>
+        new Promise<void>((resolve) => {
+          const once = () => {
+            blockListeners.current.delete(once);
+            resolve();
+          };
+          blockListeners.current.add(once);
+        }),
+      onStage(listener) {
+        stageListeners.current.add(listener);
+        return () => stageListeners.current.delete(listener);
+      },
+      stageOf: (txHash) => stages.current.get(txHash),
+    };
+  }, [setup, keysOffered]);
+  const demoGraph = useMemo(() => machineGraph(browserDemoMachine(world ?? DRAWING_ONLY)), [world]);
+
+  const runDemo = () => {
+    if (!world) return;
+    demoActor.current?.stop();
+    setDemoEvents([]);
+    setDemoOutcome(undefined);
+    const onInspect = (event: InspectionEvent) => {
+      if (event.type !== '@xstate.snapshot' || event.actorRef.sessionId !== event.rootId) return;
+      const state = String((event.snapshot as unknown as { value: unknown }).value);
+      setDemoState(state);
+      setDemoEvents((list) => [...list, { seq: list.length, type: event.event.type, state }]);
+    };
+    const actor = startBrowserDemo(world, onInspect);
+    demoActor.current = actor;
+    setDemoState(String(actor.getSnapshot().value));
+    actor.subscribe((snapshot) => {
+      if (snapshot.status !== 'done') return;
+      const c = snapshot.context;
+      for (const p of [c.first, c.second]) if (p) setSelected((s) => s ?? p.txHash);
+      setDemoOutcome(
+        c.error
+          ? { ok: false, text: `demo failed: ${c.error}` }
+          : {
+              ok: true,
+              text: `both included; balances at block ${c.balances?.atBlock}: ${Object.entries(
+                c.balances?.byName ?? {},
+              )
+                .map(([name, v]) => `${name} ${formatAmount(v, ASSET)}`)
+                .join(', ')}`,
+            },
+      );
+    });
+  };
+
+  const addWatched = (account: NamedAccount) => {
+    const next = [...watched.filter((w) => w.address !== account.address), account];
+    setWatched(next);
+    saveWatched(next);
+  };
 
   return (
     <main>
@@ -68,113 +239,137 @@ export function App() {
           <span data-testid="connection" className={connected ? 'dot live' : 'dot'}>
             {connected ? 'live' : 'connecting…'}
           </span>
-          <span data-testid="chain-head">block {timeline.lastBlock?.height ?? '—'}</span>
-          {committee && (
+          <span data-testid="chain-head">block {head ?? '—'}</span>
+          {setup && (
             <span>
-              QC = {committee.threshold} of {committee.validators.length} validators (f ={' '}
-              {committee.faultTolerance})
+              chain {setup.committee.chainId} · QC = {setup.committee.threshold} of{' '}
+              {setup.committee.validators.map((v) => v.name).join(', ')} (f = {setup.committee.faultTolerance}
+              )
             </span>
           )}
         </div>
-      </header>
-      <div className="columns">
-        <section>
-          <h2>Timeline</h2>
-          <ol className="timeline" data-testid="timeline">
-            {timeline.entries.map((entry) => (
-              <TimelineRow key={keyOf(entry)} entry={entry} entries={timeline.entries} />
-            ))}
-          </ol>
-        </section>
-        <section>
-          <h2>Payments</h2>
-          <table data-testid="payments">
-            <thead>
-              <tr>
-                <th>tx</th>
-                <th>from → to</th>
-                <th>amount</th>
-                <th>certificates</th>
-                <th>stage</th>
-                <th>guarantee</th>
-              </tr>
-            </thead>
-            <tbody>
-              {timeline.payments.map((p) => (
-                <tr key={p.txHash} data-testid="payment-row" data-tx-hash={p.txHash}>
-                  <td className="mono">{short(p.txHash)}</td>
-                  <td className="mono">
-                    {short(p.sender)} → {short(p.recipient)}
-                  </td>
-                  <td>{formatAmount(p.amount)}</td>
-                  <td>
-                    {p.certificates.length}/{p.threshold}
-                  </td>
-                  <td>
-                    <span className={`stage ${p.stage}`} data-testid="payment-stage">
-                      {p.stage}
-                    </span>
-                  </td>
-                  <td>
-                    <span
-                      className={`guarantee ${p.guarantee}`}
-                      title={GUARANTEE_MEANING[p.guarantee]}
-                      data-testid="payment-guarantee"
-                    >
-                      {p.guarantee}
-                    </span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <p className="legend" data-testid="guarantee-legend">
-            LOCKED: {GUARANTEE_MEANING.LOCKED} ESCROWED: {GUARANTEE_MEANING.ESCROWED}
+        {setupError && (
+          <p className="error" data-testid="setup-error">
+            {setupError}
           </p>
-          <SubmitForm />
-        </section>
-      </div>
+        )}
+      </header>
+      <nav className="tabs">
+        <button
+          type="button"
+          data-testid="tab-payments"
+          aria-pressed={view === 'payments'}
+          onClick={() => setView('payments')}
+        >
+          Payments
+        </button>
+        <button
+          type="button"
+          data-testid="tab-machines"
+          aria-pressed={view === 'machines'}
+          onClick={() => setView('machines')}
+        >
+          Machines
+        </button>
+      </nav>
+      {view === 'machines' ? (
+        <MachinesView payment={row} demoGraph={demoGraph} demoState={demoState} demoEvents={demoEvents} />
+      ) : (
+        <div className="columns">
+          <div>
+            <AccountsPanel
+              accounts={accounts}
+              balances={balances}
+              asset={ASSET}
+              chainReadable={chainReadable}
+              onAdd={addWatched}
+            />
+            {setup && keysOffered && (
+              <>
+                <PayForm
+                  chainId={BigInt(setup.committee.chainId)}
+                  signers={signers}
+                  accounts={accounts}
+                  asset={ASSET}
+                  onPaid={(p) => {
+                    heard(p);
+                    dispatch({ type: 'payment', payment: p });
+                    setSelected(p.txHash);
+                  }}
+                />
+                <section className="panel">
+                  <h2>Chained demo</h2>
+                  <p className="hint">
+                    On a fresh block Alice pays Bob 10 and at once Bob pays Carol 10 citing Alice's QC; then
+                    both settle.
+                  </p>
+                  <button
+                    type="button"
+                    data-testid="run-demo"
+                    disabled={demoState !== undefined && demoState !== 'done' && demoState !== 'failed'}
+                    onClick={runDemo}
+                  >
+                    Run the chained demo
+                  </button>
+                  {demoState && <p data-testid="demo-state">state: {demoState}</p>}
+                  {demoOutcome && (
+                    <p data-testid="demo-outcome" className={demoOutcome.ok ? 'ok' : 'error'}>
+                      {demoOutcome.text}
+                    </p>
+                  )}
+                </section>
+              </>
+            )}
+            {setup && !keysOffered && (
+              <p className="empty" data-testid="no-dev-keys">
+                Not a devnet: this page offers no keys. Payments arrive signed by the payer's own wallet.
+              </p>
+            )}
+            <section className="panel">
+              <h2>Timeline</h2>
+              <TimelineList entries={timeline.entries} accounts={accounts} />
+            </section>
+          </div>
+          <div>
+            <section className="panel">
+              <h2>Payments</h2>
+              <PaymentList
+                payments={timeline.payments}
+                accounts={accounts}
+                selected={selected}
+                loaded={historyLoaded}
+                onSelect={setSelected}
+              />
+              <p className="legend" data-testid="guarantee-legend">
+                LOCKED: {GUARANTEE_MEANING.LOCKED} ESCROWED: {GUARANTEE_MEANING.ESCROWED}
+              </p>
+            </section>
+            {committee && (
+              <section className="panel">
+                <h2>Payment detail</h2>
+                <PaymentDetail
+                  payment={selected === detail?.txHash ? detail : undefined}
+                  error={detailError}
+                  committee={committee}
+                  accounts={accounts}
+                  blockTimes={timeline.blockTimes}
+                />
+              </section>
+            )}
+          </div>
+        </div>
+      )}
     </main>
   );
 }
 
-function TimelineRow({ entry, entries }: { entry: Entry; entries: readonly Entry[] }) {
-  if (entry.kind === 'block') {
-    return (
-      <li className="block" data-testid="block-event">
-        block {entry.height}
-      </li>
-    );
-  }
-  if (entry.kind === 'stage') {
-    return (
-      <li className={`chain ${entry.stage}`} data-testid="stage-event">
-        {short(entry.txHash)} {entry.stage}
-        {entry.blockNumber ? ` in block ${entry.blockNumber}` : ''}
-      </li>
-    );
-  }
-  const { payment, sinceBlockMs } = entry;
-  const next = nextBlockAfter(entries, entry);
-  return (
-    <li className="qc" data-testid="qc-event" data-tx-hash={payment.txHash}>
-      <strong>QC formed</strong> {short(payment.sender)} → {short(payment.recipient)}{' '}
-      {formatAmount(payment.amount)} ({payment.certificates.length} certificates) at block {payment.blockAtQc}
-      {sinceBlockMs !== undefined && (
-        <span className="timing"> · {Math.round(sinceBlockMs)} ms into the block</span>
-      )}
-      {next && (
-        <span className="timing" data-testid="before-next-block">
-          {' '}
-          · {Math.round(next.at - entry.at)} ms before block {next.height}
-        </span>
-      )}
-    </li>
-  );
-}
-
-function keyOf(entry: Entry): string {
-  if (entry.kind === 'block') return `block-${entry.height}`;
-  if (entry.kind === 'qc') return `qc-${entry.payment.txHash}`;
-  return `${entry.stage}-${entry.txHash}`;
-}
+/** A world whose effects never run: the demo machine is only drawn until the page knows its devnet. */
+const DRAWING_ONLY: DemoWorld = {
+  chainId: 0n,
+  account: (name) => {
+    throw new Error(`no devnet account ${name}`);
+  },
+  nextBlock: () => new Promise(() => undefined),
+  onStage: () => () => undefined,
+  stageOf: () => undefined,
+};

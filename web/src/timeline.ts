@@ -1,49 +1,22 @@
-/** What the page shows, built from GraphQL subscription events only (pure: no I/O, no clock). */
+/**
+ * What the page knows, built from the history it loads on open and the GraphQL subscription events after it
+ * (pure: no I/O, no clock). Every time is the server's: a block's chain timestamp, a QC's stage time.
+ */
 
-import type { ApiStage } from '../../src/protocol/stage.ts';
-
-/** The API stage names, shared with the server (src/protocol is pure and runs in the browser). */
-export type Stage = ApiStage;
-
-export type Guarantee = 'LOCKED' | 'ESCROWED';
-
-/** One line on what each guarantee means (schema.graphql `Guarantee`). */
-export const GUARANTEE_MEANING: Readonly<Record<Guarantee, string>> = {
-  LOCKED:
-    'Direct mode: 2f+1 validators saw the funds and locked this nonce; the payer can still make it fail by spending the same funds on chain outside Allegro.',
-  ESCROWED:
-    'Escrow mode: the funds sit in the escrow contract; the payment settles unless more than f validators are Byzantine.',
-};
-
-/** The Payment fields the page subscribes to. */
-export interface PaymentFields {
-  readonly txHash: string;
-  readonly stage: Stage;
-  /** What its QC is worth: LOCKED (direct mode) or ESCROWED. */
-  readonly guarantee: Guarantee;
-  readonly sender: string;
-  readonly recipient: string;
-  readonly amount: string;
-  readonly threshold: number;
-  readonly certificates: readonly { readonly validator: { readonly name: string } }[];
-  readonly qcHash: string | null;
-  readonly blockAtQc: string | null;
-  readonly inclusion: { readonly blockNumber: string } | null;
-}
+import { type PaymentFields, type Stage, stageTime } from './nodes.ts';
 
 export interface BlockEntry {
   readonly kind: 'block';
   readonly height: string;
-  /** Page clock (ms) when the event arrived. */
+  /** The block's chain timestamp (unix millis). */
   readonly at: number;
 }
 
 export interface QcEntry {
   readonly kind: 'qc';
   readonly payment: PaymentFields;
+  /** The aggregator's time the QC formed (unix millis). */
   readonly at: number;
-  /** Milliseconds since the last block event when the QC event arrived, if a block was seen. */
-  readonly sinceBlockMs: number | undefined;
 }
 
 export interface StageEntry {
@@ -57,43 +30,52 @@ export interface StageEntry {
 export type Entry = BlockEntry | QcEntry | StageEntry;
 
 export interface Timeline {
-  /** Newest first, at most MAX_ENTRIES. */
+  /** Newest first, at most MAX_ENTRIES: what happened while the page was open. */
   readonly entries: readonly Entry[];
-  /** Newest first. */
+  /** Newest first: the history loaded on open, then every payment seen live. */
   readonly payments: readonly PaymentFields[];
+  /** Chain timestamps of the blocks seen, by height. */
+  readonly blockTimes: Readonly<Record<string, number>>;
   readonly lastBlock: BlockEntry | undefined;
 }
 
 export type TimelineEvent =
-  | { readonly type: 'block'; readonly height: string; readonly at: number }
-  | { readonly type: 'qc'; readonly payment: PaymentFields; readonly at: number }
-  | { readonly type: 'payment'; readonly payment: PaymentFields; readonly at: number };
+  | { readonly type: 'history'; readonly payments: readonly PaymentFields[] }
+  | { readonly type: 'block'; readonly height: string; readonly timestampMs: string }
+  | { readonly type: 'qc'; readonly payment: PaymentFields }
+  | { readonly type: 'payment'; readonly payment: PaymentFields };
 
 const MAX_ENTRIES = 200;
-const MAX_PAYMENTS = 50;
+const MAX_PAYMENTS = 100;
 /** On-chain stages worth a line of their own in the timeline. */
 const CHAIN_STAGES: ReadonlySet<Stage> = new Set(['INCLUDED', 'FINALIZED', 'FAILED', 'EXPIRED', 'REJECTED']);
 
-export const EMPTY_TIMELINE: Timeline = { entries: [], payments: [], lastBlock: undefined };
+export const EMPTY_TIMELINE: Timeline = { entries: [], payments: [], blockTimes: {}, lastBlock: undefined };
 
-/** The timeline after one subscription event. */
+/** The timeline after one event. */
 export function nextTimeline(state: Timeline, event: TimelineEvent): Timeline {
+  if (event.type === 'history') {
+    const known = new Set(state.payments.map((p) => p.txHash));
+    const older = event.payments.filter((p) => !known.has(p.txHash));
+    return { ...state, payments: [...state.payments, ...older].slice(0, MAX_PAYMENTS) };
+  }
   if (event.type === 'block') {
     if (state.lastBlock && BigInt(event.height) <= BigInt(state.lastBlock.height)) return state;
-    const block: BlockEntry = { kind: 'block', height: event.height, at: event.at };
-    return { ...state, lastBlock: block, entries: cap([block, ...state.entries]) };
+    const block: BlockEntry = { kind: 'block', height: event.height, at: Number(event.timestampMs) };
+    return {
+      ...state,
+      lastBlock: block,
+      blockTimes: { ...state.blockTimes, [event.height]: block.at },
+      entries: cap([block, ...state.entries]),
+    };
   }
   const payments = upsert(state.payments, event.payment);
   if (event.type === 'qc') {
     if (state.entries.some((e) => e.kind === 'qc' && e.payment.txHash === event.payment.txHash)) {
       return { ...state, payments };
     }
-    const qc: QcEntry = {
-      kind: 'qc',
-      payment: event.payment,
-      at: event.at,
-      sinceBlockMs: state.lastBlock && event.at - state.lastBlock.at,
-    };
+    const at = stageTime(event.payment, 'QC_FORMED') ?? 0;
+    const qc: QcEntry = { kind: 'qc', payment: event.payment, at };
     return { ...state, payments, entries: cap([qc, ...state.entries]) };
   }
   const { txHash, stage } = event.payment;
@@ -104,7 +86,7 @@ export function nextTimeline(state: Timeline, event: TimelineEvent): Timeline {
     txHash,
     stage,
     blockNumber: event.payment.inclusion?.blockNumber ?? null,
-    at: event.at,
+    at: stageTime(event.payment, stage) ?? 0,
   };
   return { ...state, payments, entries: cap([entry, ...state.entries]) };
 }
@@ -117,19 +99,6 @@ export function nextBlockAfter(entries: readonly Entry[], entry: Entry): BlockEn
     if (e.kind === 'block') return e;
   }
   return undefined;
-}
-
-/** `amount` base units of a 6-decimal TIP-20 token, e.g. "10.5". */
-export function formatAmount(amount: string): string {
-  const units = BigInt(amount);
-  const whole = units / 1_000_000n;
-  const fraction = (units % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '');
-  return fraction ? `${whole}.${fraction}` : whole.toString();
-}
-
-/** `0x1234…abcd`. */
-export function short(hex: string): string {
-  return hex.length > 12 ? `${hex.slice(0, 6)}…${hex.slice(-4)}` : hex;
 }
 
 /** The payments with `payment` replaced in place, or added first when new. */
