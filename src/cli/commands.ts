@@ -35,6 +35,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'the chained Alice → Bob → Carol demo: devnet, sidecars and payments in one command',
     load: async () => (await import('./demo.command.ts')).demoCommand,
   },
+  inspect: {
+    summary: 'receive `--inspect` actor events on 127.0.0.1 and show them on a local page',
+    load: async () => (await import('./inspect.command.ts')).inspectCommand,
+  },
   store: {
     summary: 'store maintenance: migrate a file store of older versions into the embedded (lmdb) store',
     load: async () => (await import('./store.command.ts')).storeCommand,
