@@ -1,5 +1,6 @@
 import type { ServerOptions } from '@grpc/grpc-js';
 import { MAX_TEMPO_TX_BYTES } from '../protocol/tempo/decode-tempo-tx.ts';
+import type { SubmitRequest } from '../protocol/types.ts';
 import { MAX_PARENT_QCS } from '../protocol/validation/parent-credit.ts';
 
 /** Wrapper fields of a FastPayTx around its signed tx (ids, intent, overlay, nonce, expiry, 128-char request id). */
@@ -29,6 +30,24 @@ export const MAX_QC_BYTES = QC_OVERHEAD_BYTES + MAX_COMMITTEE_MEMBERS * CERTIFIC
 export const MAX_GRPC_MESSAGE_BYTES = roundUpToMiB(
   (1 + MAX_PARENT_QCS) * MAX_FASTPAY_TX_BYTES + MAX_PARENT_QCS * MAX_QC_BYTES,
 );
+
+/**
+ * Payments in one SubmitFastPayBatch call at most; a larger batch is INVALID_ARGUMENT. Together with the message
+ * bound it keeps one call's work (and its answer) small; a client splits larger sets.
+ */
+export const MAX_SUBMISSIONS_PER_BATCH = 256;
+
+/** A SubmitFastPayBatch's bytes at most, as a client packs it: the message bound less room for framing. */
+export const MAX_BATCH_BYTES = MAX_GRPC_MESSAGE_BYTES - 64 * 1024;
+
+/** An upper bound of a submission's encoded size, from the same per-field bounds as the message bound. */
+export function submissionBytesBound(request: SubmitRequest): number {
+  const tx = (t: SubmitRequest['tx']) => (t?.tempoTx?.length ?? 0) + FASTPAY_TX_OVERHEAD_BYTES;
+  let bytes = tx(request.tx);
+  for (const qc of request.parentQcs) bytes += QC_OVERHEAD_BYTES + qc.certs.length * CERTIFICATE_BYTES;
+  for (const parent of request.parentTxs ?? []) bytes += tx(parent);
+  return bytes;
+}
 
 /** Calls one peer address may have in progress at once, by default (`--max-calls-per-peer`). */
 export const DEFAULT_MAX_CALLS_PER_PEER = 256;

@@ -145,14 +145,14 @@ export function shutdownServer(server: grpc.Server, graceMs = 2000): Promise<voi
   });
 }
 
-type StatusOf = (error: unknown, signal: AbortSignal) => grpc.StatusObject;
+type StatusOf = (error: unknown, cancelled: boolean) => grpc.StatusObject;
 
 /** The status a handler's error ends its call with; errors after a cancellation are expected and quiet. */
 function errorStatus(path: string, onUnexpectedError: AddServiceOptions['onUnexpectedError']): StatusOf {
-  return (error, signal) => {
+  return (error, cancelled) => {
     const metadata = new grpc.Metadata();
     if (error instanceof WireError) return { code: error.code, details: error.message, metadata };
-    if (signal.aborted) return { code: grpc.status.CANCELLED, details: 'cancelled', metadata };
+    if (cancelled) return { code: grpc.status.CANCELLED, details: 'cancelled', metadata };
     onUnexpectedError?.(error, path);
     return { code: grpc.status.INTERNAL, details: 'internal error', metadata };
   };
@@ -187,13 +187,31 @@ function decodedRequest(method: DescMethod, request: unknown): unknown {
   return request;
 }
 
+/** The reason of every cancelled call's signal: one shared value, so a cancellation captures no stack. */
+const CANCELLED = new WireError(grpc.status.CANCELLED, 'call cancelled');
+
+/**
+ * The handler's view of its call. Its AbortSignal is made only when a handler reads `signal` (a streaming
+ * handler that waits on later events); a unary answer never pays for an AbortController or an abort.
+ */
 function callContext(
   call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
+  peer: string,
 ): CallContext {
-  const controller = new AbortController();
-  if (call.cancelled) controller.abort();
-  else call.once('cancelled', () => controller.abort());
-  return { metadata: call.metadata, peer: call.getPeer(), signal: controller.signal };
+  let controller: AbortController | undefined;
+  return {
+    metadata: call.metadata,
+    peer,
+    get signal() {
+      if (!controller) {
+        const made = new AbortController();
+        if (call.cancelled) made.abort(CANCELLED);
+        else call.once('cancelled', () => made.abort(CANCELLED));
+        controller = made;
+      }
+      return controller.signal;
+    },
+  };
 }
 
 /** The status of a call refused because its peer has too many in progress. */
@@ -211,14 +229,14 @@ function unaryHandler(
   limiter: PeerCallLimiter,
 ): grpc.handleUnaryCall<unknown, Buffer> {
   return (call, callback) => {
-    const release = limiter.acquire(call.getPeer());
+    const peer = call.getPeer();
+    const release = limiter.acquire(peer);
     if (!release) return callback(tooManyCalls(limiter));
-    const context = callContext(call);
-    (async () => encodeMessage(method.output, await handler(call.request, context)))()
+    (async () => encodeMessage(method.output, await handler(call.request, callContext(call, peer))))()
       .finally(release)
       .then(
         (bytes) => callback(null, bytes),
-        (error) => callback(statusOf(error, context.signal)),
+        (error) => callback(statusOf(error, call.cancelled)),
       );
   };
 }
@@ -230,23 +248,24 @@ function streamingHandler(
   limiter: PeerCallLimiter,
 ): grpc.handleServerStreamingCall<unknown, Buffer> {
   return (call) => {
-    const release = limiter.acquire(call.getPeer());
+    const peer = call.getPeer();
+    const release = limiter.acquire(peer);
     if (!release) {
       call.emit('error', tooManyCalls(limiter));
       return;
     }
-    const context = callContext(call);
+    const context = callContext(call, peer);
     (async () => {
       for await (const message of handler(call.request, context)) {
         release();
-        if (context.signal.aborted) return;
+        if (call.cancelled) return;
         if (!call.write(encodeMessage(method.output, message)))
           await once(call, 'drain', { signal: context.signal });
       }
       call.end();
     })()
       .finally(release)
-      .catch((error) => call.emit('error', statusOf(error, context.signal)));
+      .catch((error) => call.emit('error', statusOf(error, call.cancelled)));
   };
 }
 

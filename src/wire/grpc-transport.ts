@@ -1,8 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { FastPaySidecar } from '../../gen/tempo/fastpay/v1/sidecar_pb.js';
+import { coalescedSubmits } from './coalesced-submits.ts';
 import { validatorCertificateFromProto } from './convert-certificate.ts';
 import { rejectFromProto } from './convert-reject.ts';
-import { submitRequestToProto } from './convert-request.ts';
 import { type ClientOptions, createClient, type ServiceClient } from './grpc-client.ts';
 import type { SidecarTransport } from './sidecar-transport.ts';
 import { TransportError } from './transport-error.ts';
@@ -19,15 +19,17 @@ export function grpcTransport(url: string, options: ClientOptions = {}): Sidecar
   return clientTransport(createClient(FastPaySidecar, grpcAddress(url, options), options));
 }
 
-/** The transport over an existing sidecar client, sharing its one channel; `close` closes that client. */
+/**
+ * The transport over an existing sidecar client, sharing its one channel; `close` closes that client. Payments
+ * submitted together (in one event-loop turn, e.g. by several collections at once) travel as one batch call.
+ */
 export function clientTransport(client: ServiceClient<typeof FastPaySidecar>): SidecarTransport {
+  const send = coalescedSubmits(client);
   return {
-    async submit(request, { timeoutMs, signal }) {
-      const response = await client
-        .submitFastPay(submitRequestToProto(request), { timeoutMs, signal })
-        .catch((error: unknown) => {
-          throw transportError(error);
-        });
+    async submit(request, options) {
+      const response = await send(request, options).catch((error: unknown) => {
+        throw transportError(error);
+      });
       const { result } = response;
       if (result.case === 'cert') return { cert: validatorCertificateFromProto(result.value) };
       if (result.case === 'reject') return { reject: rejectFromProto(result.value) };
@@ -55,6 +57,7 @@ export function grpcAddress(url: string, options: ClientOptions): string {
 
 /** A failed gRPC call as a TransportError: UNAVAILABLE and DEADLINE_EXCEEDED are transient. */
 export function transportError(error: unknown): TransportError {
+  if (error instanceof TransportError) return error;
   if (!(error instanceof WireError)) {
     return new TransportError(error instanceof Error ? error.message : String(error), { transient: false });
   }

@@ -55,6 +55,7 @@ async function proxyFor(stream: ServiceImpl<typeof FastPaySidecar>['submitFastPa
     getBulletinBoard: unused,
     getValidatorInfo: unused,
     getChainHead: unused,
+    submitFastPayBatch: unused,
   });
   const port = await listen(server, '127.0.0.1:0');
   const client = createClient(FastPaySidecar, `127.0.0.1:${port}`);

@@ -53,6 +53,7 @@ export async function serveSidecar(submit: SidecarSubmit): Promise<{ url: string
     getBulletinBoard: unimplemented,
     getValidatorInfo: unimplemented,
     getChainHead: unimplemented,
+    submitFastPayBatch: unimplemented,
   });
   const port = await listen(server, '127.0.0.1:0');
   return { url: `http://127.0.0.1:${port}`, stop: () => server.forceShutdown() };

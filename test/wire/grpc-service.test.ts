@@ -40,6 +40,7 @@ describe('service definitions', () => {
       ['/tempo.fastpay.v1.FastPaySidecar/GetBulletinBoard', false],
       ['/tempo.fastpay.v1.FastPaySidecar/GetValidatorInfo', false],
       ['/tempo.fastpay.v1.FastPaySidecar/GetChainHead', false],
+      ['/tempo.fastpay.v1.FastPaySidecar/SubmitFastPayBatch', false],
     ]);
   });
 

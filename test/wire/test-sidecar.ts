@@ -69,6 +69,9 @@ export function testSidecar(observed: Observed): ServiceImpl<typeof FastPaySidec
     async getBulletinBoard() {
       throw new WireError(grpc.status.UNIMPLEMENTED, 'no bulletin board here');
     },
+    async submitFastPayBatch() {
+      throw new WireError(grpc.status.UNIMPLEMENTED, 'no batch here, as at the reference sidecar');
+    },
     async getValidatorInfo(_request, call) {
       return { validator: VALIDATOR, gossipPeers: [call.peer] };
     },

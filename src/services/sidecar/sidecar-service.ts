@@ -1,6 +1,11 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { status } from '@grpc/grpc-js';
-import type { FastPaySidecar, SubmitFastPayEventSchema } from '../../../gen/tempo/fastpay/v1/sidecar_pb.ts';
+import type {
+  FastPaySidecar,
+  SubmitFastPayEventSchema,
+  SubmitFastPayRequest,
+  SubmitFastPayResponseSchema,
+} from '../../../gen/tempo/fastpay/v1/sidecar_pb.ts';
 import { RejectCode, reject } from '../../protocol/reject.ts';
 import { isTerminalStage, type LifecycleUpdate, WireStage } from '../../protocol/stage.ts';
 import type { SubmitRequest } from '../../protocol/types.ts';
@@ -8,6 +13,7 @@ import { validatorCertificateToProto } from '../../wire/convert-certificate.ts';
 import { lifecycleToProto } from '../../wire/convert-lifecycle.ts';
 import { rejectToProto } from '../../wire/convert-reject.ts';
 import { submitRequestFromProto } from '../../wire/convert-request.ts';
+import { MAX_SUBMISSIONS_PER_BATCH } from '../../wire/grpc-limits.ts';
 import type { CallContext, ServiceImpl } from '../../wire/grpc-server.ts';
 import { WireError } from '../../wire/wire-error.ts';
 import { boardQueryOf } from './board-query.ts';
@@ -16,6 +22,7 @@ import type { LifecycleHub } from './lifecycle-hub.ts';
 import type { SubmitOutcome } from './validator-core.ts';
 
 type EventInit = MessageInitShape<typeof SubmitFastPayEventSchema>;
+type ResponseInit = MessageInitShape<typeof SubmitFastPayResponseSchema>;
 
 /** What the gRPC face of a sidecar needs from the node behind it. */
 export interface SidecarDeps {
@@ -82,12 +89,27 @@ export function undecodableReject(method: string, reason: string) {
  * INVALID_ARGUMENT; nothing a client sends can crash the process.
  */
 export function sidecarService(deps: SidecarDeps): ServiceImpl<typeof FastPaySidecar> {
+  const answer = async (req: SubmitFastPayRequest): Promise<ResponseInit> => {
+    const outcome = await deps.submit(submitRequestFromProto(req));
+    return 'cert' in outcome
+      ? { result: { case: 'cert', value: validatorCertificateToProto(outcome.cert) } }
+      : { result: { case: 'reject', value: rejectToProto(outcome.reject) } };
+  };
   return {
-    async submitFastPay(req) {
-      const outcome = await deps.submit(submitRequestFromProto(req));
-      return 'cert' in outcome
-        ? { result: { case: 'cert', value: validatorCertificateToProto(outcome.cert) } }
-        : { result: { case: 'reject', value: rejectToProto(outcome.reject) } };
+    submitFastPay: answer,
+
+    /**
+     * Every payment of the batch goes to the validator at once, each decided on its own exactly as by
+     * SubmitFastPay (so their durable writes share one group commit); the answers keep the requests' order.
+     */
+    async submitFastPayBatch(req) {
+      if (req.requests.length > MAX_SUBMISSIONS_PER_BATCH) {
+        throw new WireError(
+          status.INVALID_ARGUMENT,
+          `a batch holds at most ${MAX_SUBMISSIONS_PER_BATCH} payments, got ${req.requests.length}`,
+        );
+      }
+      return { responses: await Promise.all(req.requests.map(answer)) };
     },
 
     async *submitFastPayStream(req, call: CallContext) {
@@ -146,6 +168,7 @@ export function startingSidecarService(
   };
   return {
     submitFastPay: async () => starting(),
+    submitFastPayBatch: async () => starting(),
     submitFastPayStream: () => ({
       [Symbol.asyncIterator]: () => ({ next: async () => starting() }),
     }),

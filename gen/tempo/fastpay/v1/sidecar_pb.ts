@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tempo/fastpay/v1/sidecar.proto.
  */
 export const file_tempo_fastpay_v1_sidecar: GenFile = /*@__PURE__*/
-  fileDesc("Ch50ZW1wby9mYXN0cGF5L3YxL3NpZGVjYXIucHJvdG8SEHRlbXBvLmZhc3RwYXkudjEiqQEKFFN1Ym1pdEZhc3RQYXlSZXF1ZXN0EicKAnR4GAEgASgLMhsudGVtcG8uZmFzdHBheS52MS5GYXN0UGF5VHgSNwoKcGFyZW50X3FjcxgCIAMoCzIjLnRlbXBvLmZhc3RwYXkudjEuUXVvcnVtQ2VydGlmaWNhdGUSLwoKcGFyZW50X3R4cxgDIAMoCzIbLnRlbXBvLmZhc3RwYXkudjEuRmFzdFBheVR4IosBChVTdWJtaXRGYXN0UGF5UmVzcG9uc2USNgoEY2VydBgBIAEoCzImLnRlbXBvLmZhc3RwYXkudjEuVmFsaWRhdG9yQ2VydGlmaWNhdGVIABIwCgZyZWplY3QYAiABKAsyHi50ZW1wby5mYXN0cGF5LnYxLlJlamVjdFJlYXNvbkgAQggKBnJlc3VsdCLBAQoSU3VibWl0RmFzdFBheUV2ZW50EjYKBGNlcnQYASABKAsyJi50ZW1wby5mYXN0cGF5LnYxLlZhbGlkYXRvckNlcnRpZmljYXRlSAASMAoGcmVqZWN0GAIgASgLMh4udGVtcG8uZmFzdHBheS52MS5SZWplY3RSZWFzb25IABI4CglsaWZlY3ljbGUYAyABKAsyIy50ZW1wby5mYXN0cGF5LnYxLlR4TGlmZWN5Y2xlVXBkYXRlSABCBwoFZXZlbnQingEKF0dldEJ1bGxldGluQm9hcmRSZXF1ZXN0EhEKB3R4X2hhc2gYASABKAxIABIsCgdhZGRyZXNzGAIgASgLMhkudGVtcG8uZmFzdHBheS52MS5BZGRyZXNzSAASGQoRc2luY2VfdW5peF9taWxsaXMYAyABKAQSDQoFbGltaXQYBCABKA0SDgoGY3Vyc29yGAUgASgJQggKBmZpbHRlciJmChhHZXRCdWxsZXRpbkJvYXJkUmVzcG9uc2USNQoFY2VydHMYASADKAsyJi50ZW1wby5mYXN0cGF5LnYxLlZhbGlkYXRvckNlcnRpZmljYXRlEhMKC25leHRfY3Vyc29yGAIgASgJIhkKF0dldFZhbGlkYXRvckluZm9SZXF1ZXN0ImIKGEdldFZhbGlkYXRvckluZm9SZXNwb25zZRIwCgl2YWxpZGF0b3IYASABKAsyHS50ZW1wby5mYXN0cGF5LnYxLlZhbGlkYXRvcklkEhQKDGdvc3NpcF9wZWVycxgCIAMoCSIVChNHZXRDaGFpbkhlYWRSZXF1ZXN0IlUKFEdldENoYWluSGVhZFJlc3BvbnNlEhQKDGJsb2NrX2hlaWdodBgBIAEoBBISCgpibG9ja19oYXNoGAIgASgMEhMKC3VuaXhfbWlsbGlzGAMgASgEMo4ECg5GYXN0UGF5U2lkZWNhchJgCg1TdWJtaXRGYXN0UGF5EiYudGVtcG8uZmFzdHBheS52MS5TdWJtaXRGYXN0UGF5UmVxdWVzdBonLnRlbXBvLmZhc3RwYXkudjEuU3VibWl0RmFzdFBheVJlc3BvbnNlEmUKE1N1Ym1pdEZhc3RQYXlTdHJlYW0SJi50ZW1wby5mYXN0cGF5LnYxLlN1Ym1pdEZhc3RQYXlSZXF1ZXN0GiQudGVtcG8uZmFzdHBheS52MS5TdWJtaXRGYXN0UGF5RXZlbnQwARJpChBHZXRCdWxsZXRpbkJvYXJkEikudGVtcG8uZmFzdHBheS52MS5HZXRCdWxsZXRpbkJvYXJkUmVxdWVzdBoqLnRlbXBvLmZhc3RwYXkudjEuR2V0QnVsbGV0aW5Cb2FyZFJlc3BvbnNlEmkKEEdldFZhbGlkYXRvckluZm8SKS50ZW1wby5mYXN0cGF5LnYxLkdldFZhbGlkYXRvckluZm9SZXF1ZXN0GioudGVtcG8uZmFzdHBheS52MS5HZXRWYWxpZGF0b3JJbmZvUmVzcG9uc2USXQoMR2V0Q2hhaW5IZWFkEiUudGVtcG8uZmFzdHBheS52MS5HZXRDaGFpbkhlYWRSZXF1ZXN0GiYudGVtcG8uZmFzdHBheS52MS5HZXRDaGFpbkhlYWRSZXNwb25zZWIGcHJvdG8z", [file_tempo_fastpay_v1_types]);
+  fileDesc("Ch50ZW1wby9mYXN0cGF5L3YxL3NpZGVjYXIucHJvdG8SEHRlbXBvLmZhc3RwYXkudjEiqQEKFFN1Ym1pdEZhc3RQYXlSZXF1ZXN0EicKAnR4GAEgASgLMhsudGVtcG8uZmFzdHBheS52MS5GYXN0UGF5VHgSNwoKcGFyZW50X3FjcxgCIAMoCzIjLnRlbXBvLmZhc3RwYXkudjEuUXVvcnVtQ2VydGlmaWNhdGUSLwoKcGFyZW50X3R4cxgDIAMoCzIbLnRlbXBvLmZhc3RwYXkudjEuRmFzdFBheVR4IosBChVTdWJtaXRGYXN0UGF5UmVzcG9uc2USNgoEY2VydBgBIAEoCzImLnRlbXBvLmZhc3RwYXkudjEuVmFsaWRhdG9yQ2VydGlmaWNhdGVIABIwCgZyZWplY3QYAiABKAsyHi50ZW1wby5mYXN0cGF5LnYxLlJlamVjdFJlYXNvbkgAQggKBnJlc3VsdCLBAQoSU3VibWl0RmFzdFBheUV2ZW50EjYKBGNlcnQYASABKAsyJi50ZW1wby5mYXN0cGF5LnYxLlZhbGlkYXRvckNlcnRpZmljYXRlSAASMAoGcmVqZWN0GAIgASgLMh4udGVtcG8uZmFzdHBheS52MS5SZWplY3RSZWFzb25IABI4CglsaWZlY3ljbGUYAyABKAsyIy50ZW1wby5mYXN0cGF5LnYxLlR4TGlmZWN5Y2xlVXBkYXRlSABCBwoFZXZlbnQiVQoZU3VibWl0RmFzdFBheUJhdGNoUmVxdWVzdBI4CghyZXF1ZXN0cxgBIAMoCzImLnRlbXBvLmZhc3RwYXkudjEuU3VibWl0RmFzdFBheVJlcXVlc3QiWAoaU3VibWl0RmFzdFBheUJhdGNoUmVzcG9uc2USOgoJcmVzcG9uc2VzGAEgAygLMicudGVtcG8uZmFzdHBheS52MS5TdWJtaXRGYXN0UGF5UmVzcG9uc2UingEKF0dldEJ1bGxldGluQm9hcmRSZXF1ZXN0EhEKB3R4X2hhc2gYASABKAxIABIsCgdhZGRyZXNzGAIgASgLMhkudGVtcG8uZmFzdHBheS52MS5BZGRyZXNzSAASGQoRc2luY2VfdW5peF9taWxsaXMYAyABKAQSDQoFbGltaXQYBCABKA0SDgoGY3Vyc29yGAUgASgJQggKBmZpbHRlciJmChhHZXRCdWxsZXRpbkJvYXJkUmVzcG9uc2USNQoFY2VydHMYASADKAsyJi50ZW1wby5mYXN0cGF5LnYxLlZhbGlkYXRvckNlcnRpZmljYXRlEhMKC25leHRfY3Vyc29yGAIgASgJIhkKF0dldFZhbGlkYXRvckluZm9SZXF1ZXN0ImIKGEdldFZhbGlkYXRvckluZm9SZXNwb25zZRIwCgl2YWxpZGF0b3IYASABKAsyHS50ZW1wby5mYXN0cGF5LnYxLlZhbGlkYXRvcklkEhQKDGdvc3NpcF9wZWVycxgCIAMoCSIVChNHZXRDaGFpbkhlYWRSZXF1ZXN0IlUKFEdldENoYWluSGVhZFJlc3BvbnNlEhQKDGJsb2NrX2hlaWdodBgBIAEoBBISCgpibG9ja19oYXNoGAIgASgMEhMKC3VuaXhfbWlsbGlzGAMgASgEMv8ECg5GYXN0UGF5U2lkZWNhchJgCg1TdWJtaXRGYXN0UGF5EiYudGVtcG8uZmFzdHBheS52MS5TdWJtaXRGYXN0UGF5UmVxdWVzdBonLnRlbXBvLmZhc3RwYXkudjEuU3VibWl0RmFzdFBheVJlc3BvbnNlEmUKE1N1Ym1pdEZhc3RQYXlTdHJlYW0SJi50ZW1wby5mYXN0cGF5LnYxLlN1Ym1pdEZhc3RQYXlSZXF1ZXN0GiQudGVtcG8uZmFzdHBheS52MS5TdWJtaXRGYXN0UGF5RXZlbnQwARJpChBHZXRCdWxsZXRpbkJvYXJkEikudGVtcG8uZmFzdHBheS52MS5HZXRCdWxsZXRpbkJvYXJkUmVxdWVzdBoqLnRlbXBvLmZhc3RwYXkudjEuR2V0QnVsbGV0aW5Cb2FyZFJlc3BvbnNlEmkKEEdldFZhbGlkYXRvckluZm8SKS50ZW1wby5mYXN0cGF5LnYxLkdldFZhbGlkYXRvckluZm9SZXF1ZXN0GioudGVtcG8uZmFzdHBheS52MS5HZXRWYWxpZGF0b3JJbmZvUmVzcG9uc2USXQoMR2V0Q2hhaW5IZWFkEiUudGVtcG8uZmFzdHBheS52MS5HZXRDaGFpbkhlYWRSZXF1ZXN0GiYudGVtcG8uZmFzdHBheS52MS5HZXRDaGFpbkhlYWRSZXNwb25zZRJvChJTdWJtaXRGYXN0UGF5QmF0Y2gSKy50ZW1wby5mYXN0cGF5LnYxLlN1Ym1pdEZhc3RQYXlCYXRjaFJlcXVlc3QaLC50ZW1wby5mYXN0cGF5LnYxLlN1Ym1pdEZhc3RQYXlCYXRjaFJlc3BvbnNlYgZwcm90bzM", [file_tempo_fastpay_v1_types]);
 
 /**
  * @generated from message tempo.fastpay.v1.SubmitFastPayRequest
@@ -111,6 +111,44 @@ export const SubmitFastPayEventSchema: GenMessage<SubmitFastPayEvent> = /*@__PUR
   messageDesc(file_tempo_fastpay_v1_sidecar, 2);
 
 /**
+ * Allegro: several payments in one call, each decided exactly as SubmitFastPay decides it alone.
+ *
+ * @generated from message tempo.fastpay.v1.SubmitFastPayBatchRequest
+ */
+export type SubmitFastPayBatchRequest = Message<"tempo.fastpay.v1.SubmitFastPayBatchRequest"> & {
+  /**
+   * @generated from field: repeated tempo.fastpay.v1.SubmitFastPayRequest requests = 1;
+   */
+  requests: SubmitFastPayRequest[];
+};
+
+/**
+ * Describes the message tempo.fastpay.v1.SubmitFastPayBatchRequest.
+ * Use `create(SubmitFastPayBatchRequestSchema)` to create a new message.
+ */
+export const SubmitFastPayBatchRequestSchema: GenMessage<SubmitFastPayBatchRequest> = /*@__PURE__*/
+  messageDesc(file_tempo_fastpay_v1_sidecar, 3);
+
+/**
+ * Allegro: one answer per request, in the order of the requests.
+ *
+ * @generated from message tempo.fastpay.v1.SubmitFastPayBatchResponse
+ */
+export type SubmitFastPayBatchResponse = Message<"tempo.fastpay.v1.SubmitFastPayBatchResponse"> & {
+  /**
+   * @generated from field: repeated tempo.fastpay.v1.SubmitFastPayResponse responses = 1;
+   */
+  responses: SubmitFastPayResponse[];
+};
+
+/**
+ * Describes the message tempo.fastpay.v1.SubmitFastPayBatchResponse.
+ * Use `create(SubmitFastPayBatchResponseSchema)` to create a new message.
+ */
+export const SubmitFastPayBatchResponseSchema: GenMessage<SubmitFastPayBatchResponse> = /*@__PURE__*/
+  messageDesc(file_tempo_fastpay_v1_sidecar, 4);
+
+/**
  * @generated from message tempo.fastpay.v1.GetBulletinBoardRequest
  */
 export type GetBulletinBoardRequest = Message<"tempo.fastpay.v1.GetBulletinBoardRequest"> & {
@@ -154,7 +192,7 @@ export type GetBulletinBoardRequest = Message<"tempo.fastpay.v1.GetBulletinBoard
  * Use `create(GetBulletinBoardRequestSchema)` to create a new message.
  */
 export const GetBulletinBoardRequestSchema: GenMessage<GetBulletinBoardRequest> = /*@__PURE__*/
-  messageDesc(file_tempo_fastpay_v1_sidecar, 3);
+  messageDesc(file_tempo_fastpay_v1_sidecar, 5);
 
 /**
  * @generated from message tempo.fastpay.v1.GetBulletinBoardResponse
@@ -176,7 +214,7 @@ export type GetBulletinBoardResponse = Message<"tempo.fastpay.v1.GetBulletinBoar
  * Use `create(GetBulletinBoardResponseSchema)` to create a new message.
  */
 export const GetBulletinBoardResponseSchema: GenMessage<GetBulletinBoardResponse> = /*@__PURE__*/
-  messageDesc(file_tempo_fastpay_v1_sidecar, 4);
+  messageDesc(file_tempo_fastpay_v1_sidecar, 6);
 
 /**
  * @generated from message tempo.fastpay.v1.GetValidatorInfoRequest
@@ -189,7 +227,7 @@ export type GetValidatorInfoRequest = Message<"tempo.fastpay.v1.GetValidatorInfo
  * Use `create(GetValidatorInfoRequestSchema)` to create a new message.
  */
 export const GetValidatorInfoRequestSchema: GenMessage<GetValidatorInfoRequest> = /*@__PURE__*/
-  messageDesc(file_tempo_fastpay_v1_sidecar, 5);
+  messageDesc(file_tempo_fastpay_v1_sidecar, 7);
 
 /**
  * @generated from message tempo.fastpay.v1.GetValidatorInfoResponse
@@ -211,7 +249,7 @@ export type GetValidatorInfoResponse = Message<"tempo.fastpay.v1.GetValidatorInf
  * Use `create(GetValidatorInfoResponseSchema)` to create a new message.
  */
 export const GetValidatorInfoResponseSchema: GenMessage<GetValidatorInfoResponse> = /*@__PURE__*/
-  messageDesc(file_tempo_fastpay_v1_sidecar, 6);
+  messageDesc(file_tempo_fastpay_v1_sidecar, 8);
 
 /**
  * @generated from message tempo.fastpay.v1.GetChainHeadRequest
@@ -224,7 +262,7 @@ export type GetChainHeadRequest = Message<"tempo.fastpay.v1.GetChainHeadRequest"
  * Use `create(GetChainHeadRequestSchema)` to create a new message.
  */
 export const GetChainHeadRequestSchema: GenMessage<GetChainHeadRequest> = /*@__PURE__*/
-  messageDesc(file_tempo_fastpay_v1_sidecar, 7);
+  messageDesc(file_tempo_fastpay_v1_sidecar, 9);
 
 /**
  * @generated from message tempo.fastpay.v1.GetChainHeadResponse
@@ -251,7 +289,7 @@ export type GetChainHeadResponse = Message<"tempo.fastpay.v1.GetChainHeadRespons
  * Use `create(GetChainHeadResponseSchema)` to create a new message.
  */
 export const GetChainHeadResponseSchema: GenMessage<GetChainHeadResponse> = /*@__PURE__*/
-  messageDesc(file_tempo_fastpay_v1_sidecar, 8);
+  messageDesc(file_tempo_fastpay_v1_sidecar, 10);
 
 /**
  * @generated from service tempo.fastpay.v1.FastPaySidecar
@@ -298,6 +336,16 @@ export const FastPaySidecar: GenService<{
     methodKind: "unary";
     input: typeof GetChainHeadRequestSchema;
     output: typeof GetChainHeadResponseSchema;
+  },
+  /**
+   * Allegro: many payments per call (one HTTP/2 round trip and one group commit for all of them).
+   *
+   * @generated from rpc tempo.fastpay.v1.FastPaySidecar.SubmitFastPayBatch
+   */
+  submitFastPayBatch: {
+    methodKind: "unary";
+    input: typeof SubmitFastPayBatchRequestSchema;
+    output: typeof SubmitFastPayBatchResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_tempo_fastpay_v1_sidecar, 0);
