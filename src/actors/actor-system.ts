@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { createActor, type InspectionEvent, type Observer } from 'xstate';
 import { FastPaySidecar } from '../../gen/tempo/fastpay/v1/sidecar_pb.ts';
 import type { ChainHead, ChainPort } from '../chain/chain-port.ts';
-import { toHex } from '../protocol/bytes.ts';
+import { bytesEqual, toHex } from '../protocol/bytes.ts';
 import { type Committee, faultTolerance, quorumThreshold } from '../protocol/committee.ts';
 import { createNodeCryptoSuite } from '../protocol/crypto/node-suite.ts';
 import type { CryptoSuite } from '../protocol/crypto/suite.ts';
@@ -212,8 +212,9 @@ export class ActorSystem {
     };
   }
 
+  /** Every distinct head is the system's head, a lower one too: the chain reorganised or was reset. */
   #onHead(head: ChainHead): void {
-    if (this.#head && head.height < this.#head.height) return;
+    if (this.#head && head.height === this.#head.height && bytesEqual(head.hash, this.#head.hash)) return;
     this.#head = head;
     for (const listener of this.#headListeners) listener(head);
   }

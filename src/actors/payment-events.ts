@@ -29,7 +29,12 @@ export type PaymentEvent =
   | { type: 'FINALIZED'; at: number; blockNumber: string; report?: StageReport }
   | { type: 'FAILED'; at: number; message: string; report?: StageReport }
   /** It can no longer land: its deadline passed (before the QC its wrapper expiry, after it the tx's validBefore). */
-  | { type: 'EXPIRED'; at: number; report?: StageReport };
+  | { type: 'EXPIRED'; at: number; report?: StageReport }
+  /**
+   * The observer's own chain read no longer shows the recorded inclusion (a reorg dropped its block, or the chain
+   * was reset to genesis): the payment goes back to waiting for inclusion. Never a sidecar's word.
+   */
+  | { type: 'INCLUSION_LOST'; at: number; message: string };
 
 /**
  * Who reported an on-chain stage, when a sidecar did: such a report is one vote, and the stage moves only once

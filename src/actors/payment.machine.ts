@@ -27,6 +27,13 @@ export interface PaymentContext {
   readonly blockAtQc?: string;
   readonly inclusion?: { readonly blockNumber: string; readonly blockHash: string };
   readonly failure?: string;
+  /** Inclusions the chain no longer has (reorged away, or the chain was reset), oldest first. */
+  readonly lostInclusions?: readonly {
+    readonly blockNumber: string;
+    readonly blockHash: string;
+    readonly message: string;
+    readonly at: number;
+  }[];
   /** Sidecars' on-chain stage reports not trusted yet: `stage:blockNumber:blockHash` → validator ids (0x-hex). */
   readonly stageReports?: Readonly<Record<string, readonly string[]>>;
   /** When each stage was reached (unix millis). */
@@ -81,7 +88,10 @@ const onReject = [
  * or from f+1 sidecars reporting the same stage at the same block height and hash. Stages only move forward; an event for a later stage
  * skips the ones between (a sidecar may report inclusion before this observer saw the queueing). A QC, and
  * certificates and rejects, arriving after a later stage are still recorded (a sidecar queues a payment for
- * settlement as soon as it certified it, which may be before the payer assembled the QC).
+ * settlement as soon as it certified it, which may be before the payer assembled the QC). The one step back:
+ * INCLUSION_LOST, from the observer's own chain read only, takes an included payment back to waiting for
+ * inclusion when the chain no longer has its block (a reorg, or a chain reset), so it is followed again and never
+ * FINALIZED for a tx the chain lacks.
  */
 export const paymentMachine = setup({
   types: {
@@ -91,6 +101,8 @@ export const paymentMachine = setup({
   },
   guards: {
     noQcYet: ({ context }) => context.qcHash === undefined,
+    hasQc: ({ context }) => context.qcHash !== undefined,
+    wasQueued: ({ context }) => context.stageTimes.QUEUED_ONCHAIN !== undefined,
     /** The observer's own chain read, or a sidecar report that makes f+1 validators agree on stage and block. */
     trusted: ({ context, event }) => {
       const report = 'report' in event ? event.report : undefined;
@@ -155,6 +167,25 @@ export const paymentMachine = setup({
           [reportKey(event.type, report)]: votersWith(context, event.type, report),
         };
       },
+    }),
+    /**
+     * Forgets an inclusion the chain no longer shows: its block, its stage time and every sidecar vote for a
+     * settlement stage (they were about the lost block), and keeps it in `lostInclusions`.
+     */
+    forgetInclusion: assign(({ context, event }) => {
+      const { INCLUDED: _included, ...stageTimes } = context.stageTimes;
+      const lost =
+        context.inclusion && event.type === 'INCLUSION_LOST'
+          ? [{ ...context.inclusion, message: event.message, at: event.at }]
+          : [];
+      return {
+        inclusion: undefined,
+        stageTimes,
+        lostInclusions: [...(context.lostInclusions ?? []), ...lost],
+        stageReports: Object.fromEntries(
+          Object.entries(context.stageReports ?? {}).filter(([key]) => key.startsWith('QUEUED_ONCHAIN:')),
+        ),
+      };
     }),
     recordFailure: assign({
       failure: ({ context, event }) => (event.type === 'FAILED' ? event.message : context.failure),
@@ -225,6 +256,11 @@ export const paymentMachine = setup({
           { actions: 'recordReport' },
         ],
         EXPIRED: {},
+        INCLUSION_LOST: [
+          { guard: 'wasQueued', target: 'queuedOnchain', actions: 'forgetInclusion' },
+          { guard: 'hasQc', target: 'qcFormed', actions: 'forgetInclusion' },
+          { target: 'certified', actions: 'forgetInclusion' },
+        ],
       },
     },
     finalized: { type: 'final' },

@@ -41,8 +41,9 @@ export interface ChainPort {
   /** The receipt, or undefined while the transaction is not included. */
   receipt(txHash: Uint8Array): Promise<ChainReceipt | undefined>;
   /**
-   * Calls `onHead` for every new head with a height above the last one reported (a `newHeads` subscription
-   * over WebSocket, else polling over HTTP). Connection problems go to `onError`; watching continues until
+   * Calls `onHead` for every new head: one that differs from the last one reported (a `newHeads` subscription
+   * over WebSocket, else polling over HTTP). A head at or below the last height means the chain reorganised or
+   * was reset (a devnet restarted from genesis); a follower that only moves forward ignores it. Connection problems go to `onError`; watching continues until
    * the returned function is called.
    */
   watchHeads(onHead: (head: ChainHead) => void, onError: (error: Error) => void): () => void;

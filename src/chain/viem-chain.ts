@@ -1,6 +1,6 @@
 import { bytesToBigInt, ContractFunctionExecutionError, createPublicClient, http } from 'viem';
 import { Abis, Addresses } from 'viem/tempo';
-import { fromHex, toHex } from '../protocol/bytes.ts';
+import { bytesEqual, fromHex, toHex } from '../protocol/bytes.ts';
 import { isTip20Address } from '../protocol/tempo/tip20-transfer.ts';
 import type { ChainHead, ChainPort, ChainReceipt } from './chain-port.ts';
 import { headFromRpc, type RpcHeader } from './head-from-rpc.ts';
@@ -107,10 +107,10 @@ export function createViemChain(options: ViemChainOptions): ChainPort {
         return receipt;
       }),
     watchHeads(onHead, onError) {
-      let last = -1n;
+      let last: ChainHead | undefined;
       const onAnyHead = (h: ChainHead): void => {
-        if (h.height <= last) return;
-        last = h.height;
+        if (last && h.height === last.height && bytesEqual(h.hash, last.hash)) return;
+        last = h;
         onHead(h);
       };
       const stop = options.wsUrl

@@ -24,6 +24,11 @@ function fakeChain() {
   return {
     chain,
     mine: (height: bigint) => listener?.({ height, hash: repeatByte(Number(height), 32), timestampMs: 0n }),
+    /** The chain drops the receipt (a reorg, or a reset to genesis). */
+    forget: (chainTxHash: string) => receipts.delete(chainTxHash),
+    /** A head at `height` whose hash differs from the first chain's (a reset chain). */
+    mineOther: (height: bigint) =>
+      listener?.({ height, hash: repeatByte(0x40 + Number(height), 32), timestampMs: 0n }),
     include(chainTxHash: string, blockNumber: bigint, success = true) {
       receipts.set(chainTxHash, {
         txHash: fromHex(chainTxHash),
@@ -136,5 +141,46 @@ describe('chain watcher', () => {
     fake.include(p.chainTxHash!, 9n);
     fake.mine(9n);
     await eventually(() => expect(after.payments.get(p.txHash)?.stage).toBe('INCLUDED'));
+  });
+
+  it('takes an INCLUDED payment back when its receipt is gone (chain reset), and follows it to a new inclusion', async () => {
+    const fake = fakeChain();
+    const system = await start(new MemoryStore(), fake.chain);
+    const p = payment(5);
+    await system.payments.track(p);
+    await system.payments.send(p.txHash, qcFormed);
+    fake.include(p.chainTxHash!, 9n);
+    fake.mine(9n);
+    await eventually(() => expect(system.payments.get(p.txHash)?.stage).toBe('INCLUDED'));
+    fake.forget(p.chainTxHash!);
+    fake.mineOther(2n);
+    await eventually(() => expect(system.payments.get(p.txHash)?.stage).toBe('QC_FORMED'));
+    expect(system.head()?.height).toBe(2n);
+    fake.mineOther(11n);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(system.payments.get(p.txHash)?.stage).toBe('QC_FORMED');
+    fake.include(p.chainTxHash!, 12n);
+    fake.mine(12n);
+    await eventually(() => expect(system.payments.get(p.txHash)?.context.inclusion?.blockNumber).toBe('12'));
+    fake.mine(14n);
+    await eventually(() => expect(system.payments.get(p.txHash)?.stage).toBe('FINALIZED'));
+    expect(system.payments.get(p.txHash)?.context.lostInclusions?.map((l) => l.blockNumber)).toEqual(['9']);
+  });
+
+  it('is never FINALIZED for a tx whose receipt moved to another block: it goes back first', async () => {
+    const fake = fakeChain();
+    const system = await start(new MemoryStore(), fake.chain);
+    const p = payment(6);
+    await system.payments.track(p);
+    await system.payments.send(p.txHash, qcFormed);
+    fake.include(p.chainTxHash!, 9n);
+    fake.mine(9n);
+    await eventually(() => expect(system.payments.get(p.txHash)?.stage).toBe('INCLUDED'));
+    fake.include(p.chainTxHash!, 10n);
+    fake.mine(11n);
+    await eventually(() => expect(system.payments.get(p.txHash)?.context.lostInclusions).toHaveLength(1));
+    await eventually(() => expect(system.payments.get(p.txHash)?.context.inclusion?.blockNumber).toBe('10'));
+    fake.mine(12n);
+    await eventually(() => expect(system.payments.get(p.txHash)?.stage).toBe('FINALIZED'));
   });
 });

@@ -151,4 +151,48 @@ describe('payment machine', () => {
     actor.send({ type: 'FAILED', at: 1004, message: 'sequence taken' });
     expect(actor.getSnapshot().value).toBe('failedOnchain');
   });
+
+  it('a lost inclusion (own chain read) takes an included payment back to queuedOnchain and it can land again', () => {
+    const actor = createActor(paymentMachine, { input }).start();
+    actor.send({ type: 'QC_FORMED', at: 1003, qcHash: '0xqc', blockHeight: '7' });
+    actor.send({ type: 'QUEUED_ONCHAIN', at: 1004, blockHeight: '7' });
+    actor.send({ type: 'INCLUDED', at: 1005, blockNumber: '8', blockHash: '0xbb' });
+    actor.send({ type: 'INCLUSION_LOST', at: 1006, message: 'reorg' });
+    let s = actor.getSnapshot();
+    expect(s.value).toBe('queuedOnchain');
+    expect(s.context.inclusion).toBeUndefined();
+    expect(s.context.stageTimes.INCLUDED).toBeUndefined();
+    expect(s.context.lostInclusions).toEqual([
+      { blockNumber: '8', blockHash: '0xbb', message: 'reorg', at: 1006 },
+    ]);
+    actor.send({ type: 'FINALIZED', at: 1007, blockNumber: '8' });
+    expect(actor.getSnapshot().value).toBe('queuedOnchain');
+    actor.send({ type: 'INCLUDED', at: 1008, blockNumber: '9', blockHash: '0xcc' });
+    actor.send({ type: 'FINALIZED', at: 1009, blockNumber: '9' });
+    s = actor.getSnapshot();
+    expect(s.value).toBe('finalized');
+    expect(s.context.inclusion).toEqual({ blockNumber: '9', blockHash: '0xcc' });
+  });
+
+  it('a lost inclusion without queueing goes back to qcFormed, and sidecar votes for the lost block are dropped', () => {
+    const actor = createActor(paymentMachine, { input }).start();
+    actor.send({ type: 'QC_FORMED', at: 1003, qcHash: '0xqc', blockHeight: '7' });
+    const report = (validatorId: string) => ({ validatorId, blockNumber: '8', blockHash: '0xbb' });
+    actor.send({ type: 'INCLUDED', at: 1005, blockNumber: '8', blockHash: '0xbb', report: report('a') });
+    actor.send({ type: 'INCLUDED', at: 1006, blockNumber: '8', blockHash: '0xbb', report: report('b') });
+    expect(actor.getSnapshot().value).toBe('included');
+    actor.send({ type: 'INCLUSION_LOST', at: 1007, message: 'reset' });
+    expect(actor.getSnapshot().value).toBe('qcFormed');
+    actor.send({ type: 'INCLUDED', at: 1008, blockNumber: '8', blockHash: '0xbb', report: report('a') });
+    expect(actor.getSnapshot().value).toBe('qcFormed');
+    expect(actor.getSnapshot().context.stageReports).toEqual({ 'INCLUDED:8:0xbb': ['a'] });
+  });
+
+  it('a lost inclusion does not reopen a finalized payment', () => {
+    const actor = createActor(paymentMachine, { input }).start();
+    actor.send({ type: 'INCLUDED', at: 1005, blockNumber: '8', blockHash: '0xbb' });
+    actor.send({ type: 'FINALIZED', at: 1006, blockNumber: '8' });
+    actor.send({ type: 'INCLUSION_LOST', at: 1007, message: 'too late' });
+    expect(actor.getSnapshot().value).toBe('finalized');
+  });
 });

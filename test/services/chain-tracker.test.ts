@@ -35,8 +35,18 @@ class FakeChain {
     this.add(1n, []);
   }
 
+  /** Added to every block hash byte: a chain restarted from genesis has other hashes at the same heights. */
+  #generation = 0;
+
+  /** The chain restarted from genesis: every block above it is gone. */
+  reset() {
+    this.#generation += 0x40;
+    this.blocks.clear();
+    this.receipts.clear();
+  }
+
   add(height: bigint, transactions: BlockTransaction[], timestampMs = 1_700_000_000_000n + height * 1000n) {
-    const head = { height, hash: repeatByte(Number(height), 32), timestampMs };
+    const head = { height, hash: repeatByte(Number(height) + this.#generation, 32), timestampMs };
     this.blocks.set(height, { head, transactions });
     this.#onHead?.(head);
   }
@@ -227,5 +237,48 @@ describe('ChainTracker: on-chain stages read from the chain by the aggregator it
     expect(aggregator.payment(toHex(txHashOf(10)))?.failure).toBe(
       'sequence 10 of its lane was used by another transaction',
     );
+  });
+
+  it('a chain reset takes an INCLUDED payment back instead of FINALIZED; the lower head is the head; it lands again', async () => {
+    const { aggregator, chain, stageOf } = await start();
+    await aggregator.ingest(boardCert(DAVE, 11));
+    await aggregator.ingest(boardCert(EDGAR, 11));
+    chain.receipts.add(toHex(transferOf(11).hash));
+    chain.add(2n, [transferOf(11)]);
+    await eventually(() => expect(stageOf(11)).toBe('INCLUDED'));
+    chain.reset();
+    chain.add(1n, []);
+    await eventually(() => expect(stageOf(11)).toBe('QC_FORMED'));
+    expect(aggregator.head()?.height).toBe(1n);
+    const lost = aggregator.payment(toHex(txHashOf(11)));
+    expect(lost?.inclusion).toBeNull();
+    chain.add(2n, []);
+    chain.add(3n, []);
+    chain.add(4n, []);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stageOf(11)).toBe('QC_FORMED');
+    chain.receipts.add(toHex(transferOf(11).hash));
+    chain.add(5n, [transferOf(11)]);
+    await eventually(() => expect(stageOf(11)).toBe('INCLUDED'));
+    expect(aggregator.payment(toHex(txHashOf(11)))?.inclusion?.blockNumber).toBe('5');
+    chain.add(6n, []);
+    chain.add(7n, []);
+    await eventually(() => expect(stageOf(11)).toBe('FINALIZED'));
+  });
+
+  it('a reorg that replaces the including block rescans from below it and finds the tx in its new block', async () => {
+    const { aggregator, chain, stageOf } = await start();
+    await aggregator.ingest(boardCert(DAVE, 12));
+    await aggregator.ingest(boardCert(EDGAR, 12));
+    chain.receipts.add(toHex(transferOf(12).hash));
+    chain.add(2n, [transferOf(12)]);
+    await eventually(() => expect(stageOf(12)).toBe('INCLUDED'));
+    chain.reset();
+    chain.receipts.add(toHex(transferOf(12).hash));
+    chain.add(1n, []);
+    chain.add(2n, []);
+    chain.add(3n, [transferOf(12)]);
+    await eventually(() => expect(aggregator.payment(toHex(txHashOf(12)))?.inclusion?.blockNumber).toBe('3'));
+    expect(aggregator.payment(toHex(txHashOf(12)))?.inclusion?.blockHash).toBe(toHex(repeatByte(0x43, 32)));
   });
 });

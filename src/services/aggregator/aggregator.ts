@@ -275,9 +275,12 @@ export class Aggregator {
     };
   }
 
-  /** A new chain head: published, and the reference for expiry and finality. */
+  /**
+   * A new chain head: published, and the reference for expiry and finality. Every distinct head counts, a lower
+   * one too: the chain reorganised or was reset, and a stale head would refuse submissions and claim health.
+   */
   setHead(head: ChainHead): void {
-    if (this.#head && head.height <= this.#head.height) return;
+    if (this.#head && head.height === this.#head.height && bytesEqual(head.hash, this.#head.hash)) return;
     this.#head = head;
     this.#emit({ type: 'blockHeight', head: chainHeadNode(head) });
   }

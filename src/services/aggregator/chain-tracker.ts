@@ -39,7 +39,7 @@ const MAX_CATCH_UP = 1024n;
  * holding an open payment's contention key (sender, nonce key, sequence) is that payment's INCLUDED (FAILED if it
  * reverted) when it is the certified transaction (same chain hash, or for mirrored payments the same single
  * TIP-20 transfer); any other transaction took the sequence, so the payment FAILED. INCLUDED becomes FINALIZED
- * `finalityDepth` blocks later. Expiry is judged at the head's time: before its QC a payment expires at its
+ * `finalityDepth` blocks later, if the chain still has its block (else it goes back and is followed again). Expiry is judged at the head's time: before its QC a payment expires at its
  * wrapper expiry (or validBefore, when earlier); once QC'd only the signed tx's validBefore counts, and only with a
  * chain: a payment past it is INCLUDED or FAILED when its lane nonce has passed (by our receipt or not), EXPIRED
  * otherwise. Without a chain a QC'd payment is followed until f+1 sidecars agree on its fate.
@@ -82,9 +82,11 @@ export class ChainTracker {
     await this.#running;
   }
 
+  /** Every distinct head is the target, a lower one too (a reset): blocks above it are scanned again as they come. */
   #onHead(head: ChainHead): void {
     this.#o.aggregator.setHead(head);
-    if (!this.#target || head.height > this.#target.height) this.#target = head;
+    this.#target = head;
+    if (this.#scanned !== undefined && head.height < this.#scanned) this.#rewind(head.height);
     this.#running ??= this.#work().finally(() => {
       this.#running = undefined;
     });
@@ -113,6 +115,11 @@ export class ChainTracker {
       this.#scanned = next;
       await this.#saveScanned();
     }
+  }
+
+  /** Moves the scan position back to `height`, so the blocks above it are scanned again. */
+  #rewind(height: bigint): void {
+    if (this.#scanned !== undefined && height < this.#scanned) this.#scanned = height;
   }
 
   /** Keeps the scan position, so blocks mined while this process is down are scanned after its restart. */
@@ -151,14 +158,26 @@ export class ChainTracker {
     }
   }
 
-  /** FINALIZED at depth (when this aggregator verifies the chain), the fate of payments past their deadline. */
+  /**
+   * With a chain, an included payment whose block the chain no longer has (a reorg, or a reset to genesis) goes
+   * back (INCLUSION_LOST) and its blocks are scanned again; one whose block is `finalityDepth` deep is FINALIZED.
+   * Then the fate of payments past their deadline.
+   */
   async #sweep(head: ChainHead): Promise<void> {
     const at = Date.now();
     for (const { key, record, view } of this.#o.aggregator.openPayments()) {
       const inclusion = view.context.inclusion;
       if (view.stage === 'INCLUDED' && inclusion && this.#o.chain) {
         const blockNumber = BigInt(inclusion.blockNumber);
-        if (head.height >= blockNumber + BigInt(this.#o.finalityDepth)) {
+        const block = await this.#o.chain.reader.block(blockNumber);
+        if (!block || toHex(block.head.hash) !== inclusion.blockHash) {
+          await this.#o.aggregator.advance(key, {
+            type: 'INCLUSION_LOST',
+            at,
+            message: `the chain no longer has block ${inclusion.blockNumber} ${inclusion.blockHash}`,
+          });
+          this.#rewind(blockNumber - 1n);
+        } else if (head.height >= blockNumber + BigInt(this.#o.finalityDepth)) {
           await this.#o.aggregator.advance(key, {
             type: 'FINALIZED',
             at,
