@@ -1,8 +1,8 @@
 import { toHex } from '../../protocol/bytes.ts';
 import type { Ledger, LockRecord } from '../../protocol/ledger/ledger.ts';
-import { decodeTagged, encodeTagged } from '../../protocol/tagged-json.ts';
 import type { Credit } from '../../protocol/validation/decision.ts';
 import type { Store, StoreWrite } from '../../store/store.ts';
+import { decodeSafetyRecord, encodeSafetyRecord } from './lock-record-codec.ts';
 import { EvictionMarks } from './eviction-marks.ts';
 
 const LOCK_PREFIX = 'lock/';
@@ -19,7 +19,8 @@ export interface RestoreReport {
  * The sidecar's durable safety state: one Store entry per live lock (delta and own certificate) and one per live
  * parent credit (the audit's L3: a credit is a record of its own, restored exactly, not a field of the first child
  * that used it). A lock and the credit it adds are written in one durable batch before the certificate leaves the
- * process (fixes reference §14 "state lives only in memory"); releases are plain deletes, because a lock or credit
+ * process (fixes reference §14 "state lives only in memory"), in the binary format of lock-record-codec.ts (records
+ * of earlier versions in tagged JSON are still restored); releases are plain deletes, because a lock or credit
  * restored after a lost delete is released again by the chain view or its deadline.
  */
 export class SafetyJournal {
@@ -27,9 +28,9 @@ export class SafetyJournal {
 
   /** Resolves once the lock (and its new credit) survive a crash; rejects (StoreError) when they cannot. */
   persist(record: LockRecord): Promise<void> {
-    const writes: StoreWrite[] = [{ key: lockKey(record), value: encodeTagged(record) }];
+    const writes: StoreWrite[] = [{ key: lockKey(record), value: encodeSafetyRecord(record) }];
     const credit = record.delta.credit;
-    if (credit) writes.push({ key: creditKey(credit), value: encodeTagged(credit) });
+    if (credit) writes.push({ key: creditKey(credit), value: encodeSafetyRecord(credit) });
     return this.store.batch(writes, { durable: true });
   }
 
@@ -59,14 +60,14 @@ export class SafetyJournal {
   /** Rebuilds a ledger from every persisted credit and lock; never throws on conflicting locks (kept as shadows). */
   async restore(ledger: Ledger): Promise<RestoreReport> {
     let credits = 0;
-    for await (const [, value] of this.store.scan(CREDIT_PREFIX)) {
-      ledger.restoreCredit(decodeTagged<Credit>(value));
+    for await (const [key, value] of this.store.scan(CREDIT_PREFIX)) {
+      ledger.restoreCredit(decodeSafetyRecord<Credit>(value, key));
       credits++;
     }
     let locks = 0;
     let conflicts = 0;
-    for await (const [, value] of this.store.scan(LOCK_PREFIX)) {
-      if (ledger.restoreLock(decodeTagged<LockRecord>(value)) === 'conflict') conflicts++;
+    for await (const [key, value] of this.store.scan(LOCK_PREFIX)) {
+      if (ledger.restoreLock(decodeSafetyRecord<LockRecord>(value, key)) === 'conflict') conflicts++;
       else locks++;
     }
     return { locks, credits, conflicts };
