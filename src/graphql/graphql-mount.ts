@@ -22,6 +22,7 @@ import { type OperationLimits, operationLimitsRule } from './operation-limits.ts
 import { parseGuardPlugin } from './parse-guard.ts';
 import { newRequestId, withRequestId } from './request-id.ts';
 import { resolvers } from './resolvers.ts';
+import { sharedExecutionPlugin } from './shared-execution.ts';
 import {
   DEFAULT_SUBSCRIPTION_CAPS,
   type SubscriptionCapLimits,
@@ -59,8 +60,9 @@ export interface GraphqlMountOptions {
  * GraphQL on the aggregator's HTTP server (ARCHITECTURE.md "GraphQL"): graphql-yoga at /graphql over HTTP with
  * GraphiQL on (served from this process, no CDN), and graphql-ws on the same path over WebSocket, both serving
  * schema.graphql behind the same doors: bounded parsing, depth and cost limits before execution (introspection
- * included), bounded answers, caps on live subscriptions. Every request has an id (`x-request-id`); an unexpected
- * error is logged with it and answered as an INTERNAL GraphQL error. Aggregator events are published to `bus`,
+ * included), bounded answers, caps on live subscriptions, one execution per subscription event and distinct
+ * operation. Every request has an id (`x-request-id`); an unexpected error is logged with it and answered as an
+ * INTERNAL GraphQL error. Aggregator events are published to `bus`,
  * from which subscriptions read (in memory or Redis).
  */
 export function graphqlMount(options: GraphqlMountOptions): HttpMount {
@@ -86,7 +88,13 @@ export function graphqlMount(options: GraphqlMountOptions): HttpMount {
     landingPage: false,
     logging: false,
     maskedErrors: { maskError },
-    plugins: [parseGuardPlugin(options.logger), limitsPlugin, answerSizeLimitPlugin(), caps.plugin],
+    plugins: [
+      parseGuardPlugin(options.logger),
+      limitsPlugin,
+      answerSizeLimitPlugin(),
+      caps.plugin,
+      sharedExecutionPlugin(),
+    ],
   });
   const unsubscribe = options.aggregator.subscribe((event) => options.bus.publish(event));
   let sockets: WebSocketServer | undefined;
