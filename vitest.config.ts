@@ -6,6 +6,8 @@ export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     include: ['test/**/*.test.ts'],
+    // Every process a test starts is killed at the end of the run, even when the test timed out first.
+    globalSetup: ['test/support/global-process-reaper.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

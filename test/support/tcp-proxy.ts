@@ -1,12 +1,21 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
-/** What the proxy does with traffic: pass it, or deliver requests but lose the replies (an ack lost in flight). */
-export type ProxyMode = 'pass' | 'lose-replies';
+/**
+ * What the proxy does with traffic:
+ * - 'pass': both ways;
+ * - 'lose-replies': requests reach the upstream but replies are lost (an ack lost in flight);
+ * - 'blackhole': connections stay open but nothing crosses either way (a partition: calls hang until they time out);
+ * - 'refuse': open connections are cut and new ones closed at once (a peer that is down).
+ */
+export type ProxyMode = 'pass' | 'lose-replies' | 'blackhole' | 'refuse';
 
 /** A TCP proxy on 127.0.0.1 in front of one upstream port, whose behaviour a test switches at will. */
 export interface TcpProxy {
   readonly port: number;
+  /** Setting it to 'refuse' cuts every open connection. */
   mode: ProxyMode;
+  /** Connections accepted so far (in any mode). */
+  readonly accepted: number;
   /** Closes every connection and the listener. */
   close(): Promise<void>;
 }
@@ -18,7 +27,18 @@ export interface TcpProxy {
  */
 export async function startTcpProxy(upstream: number, cutAfterMs = 100): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  let mode: ProxyMode = 'pass';
+  let accepted = 0;
+  const cutAll = () => {
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+  };
   const server: Server = createServer((client) => {
+    accepted++;
+    if (mode === 'refuse') {
+      client.destroy();
+      return;
+    }
     const target = connect(upstream, '127.0.0.1');
     sockets.add(client);
     sockets.add(target);
@@ -29,11 +49,12 @@ export async function startTcpProxy(upstream: number, cutAfterMs = 100): Promise
       sockets.delete(target);
     };
     client.on('data', (chunk) => {
+      if (mode === 'blackhole') return;
       target.write(chunk);
-      if (proxy.mode === 'lose-replies') setTimeout(drop, cutAfterMs).unref();
+      if (mode === 'lose-replies') setTimeout(drop, cutAfterMs).unref();
     });
     target.on('data', (chunk) => {
-      if (proxy.mode === 'pass') client.write(chunk);
+      if (mode === 'pass') client.write(chunk);
     });
     client.on('error', drop);
     target.on('error', drop);
@@ -43,13 +64,21 @@ export async function startTcpProxy(upstream: number, cutAfterMs = 100): Promise
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('proxy has no port');
-  const proxy: TcpProxy = {
+  return {
     port: address.port,
-    mode: 'pass',
+    get mode() {
+      return mode;
+    },
+    set mode(next: ProxyMode) {
+      mode = next;
+      if (next === 'refuse') cutAll();
+    },
+    get accepted() {
+      return accepted;
+    },
     close: async () => {
-      for (const s of sockets) s.destroy();
+      cutAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-  return proxy;
 }
