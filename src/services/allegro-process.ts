@@ -7,6 +7,8 @@ export interface AllegroProcessOptions {
   readonly onLine?: (line: string) => void;
   readonly env?: NodeJS.ProcessEnv;
   readonly timeoutMs?: number;
+  /** Flags for node itself, before the script (e.g. `--cpu-prof`, which NODE_OPTIONS does not take). */
+  readonly nodeFlags?: readonly string[];
 }
 
 /**
@@ -22,7 +24,7 @@ export function startAllegroProcess(
 ): Promise<ChildService> {
   return startChildService({
     command: process.execPath,
-    args: [ALLEGRO_BIN, command, ...flags],
+    args: [...(options.nodeFlags ?? []), ALLEGRO_BIN, command, ...flags],
     ready,
     timeoutMs: options.timeoutMs ?? 60_000,
     env: { ...(options.env ?? process.env), ALLEGRO_EXIT_WITH_PARENT: '1' },
