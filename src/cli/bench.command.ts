@@ -1,4 +1,6 @@
 import { PIPELINE_TARGET_RATIO, protocolBenchFigures } from '../bench/protocol-bench.ts';
+import { writeReadmeSections } from '../bench/readme-sections.ts';
+import { DEFAULT_SIZES, FIGURES, type FigureId, RESULTS_DIR, runAllBenchmarks } from '../bench/run-all.ts';
 import { SIDECAR_TARGET_PER_CORE, sidecarBenchFigures } from '../bench/sidecar-bench.ts';
 import { type Command, intOption, type OptionValues, UsageError } from './command.ts';
 
@@ -71,10 +73,13 @@ const SUITES: Record<string, (values: OptionValues) => Promise<number>> = {
 
 export const benchCommand: Command = {
   name: 'bench',
-  summary:
-    'Measure throughput: `protocol` (pure pipeline vs crypto ceiling), `sidecar` (one sidecar over gRPC)',
-  usage: `bench <${Object.keys(SUITES).join('|')}> [options]`,
-  description: 'Prints figures; never fails on speed (these machines are noisy). Run on an idle machine.',
+  summary: 'Measure: every figure (P1–P6) by default, some by name (`p3`), or `protocol` / `sidecar` alone',
+  usage: `bench [${Object.keys(FIGURES).join(' ')}] [--readme]\n       bench <${Object.keys(SUITES).join('|')}> [options]`,
+  description: [
+    'Without a benchmark name: runs the figures P1–P6 (all, or those named) on loopback with real processes,',
+    'prints target / measured / ratio and writes bench-results/*.json and SVG plots. --readme writes README.md',
+    "'Measured' and 'Faults survived' sections from bench-results/. Never fails on speed (machines are noisy).",
+  ].join('\n'),
   allowPositionals: true,
   options: {
     payments: { type: 'string', help: 'payments per round', default: '4000' },
@@ -86,12 +91,30 @@ export const benchCommand: Command = {
       default: '64',
     },
     profile: { type: 'boolean', help: 'sidecar: profile the sidecar and split its CPU by component' },
+    subscribers: { type: 'string', value: 'N', help: 'p4: graphql-ws subscribers', default: '1000' },
+    readme: { type: 'boolean', help: 'write the README sections from bench-results/ and stop' },
   },
   async run(values, positionals) {
+    if (values.readme === true) {
+      const written = await writeReadmeSections(RESULTS_DIR);
+      console.log(
+        written.length ? `README.md: wrote ${written.join(', ')}` : `nothing in ${RESULTS_DIR} yet`,
+      );
+      return 0;
+    }
+    const figures = positionals.filter((p): p is FigureId => p in FIGURES);
+    if (positionals.length === 0 || figures.length === positionals.length) {
+      const ids = figures.length > 0 ? figures : (Object.keys(FIGURES) as FigureId[]);
+      const subscribers = intOption(values, 'subscribers');
+      await runAllBenchmarks(ids, { ...DEFAULT_SIZES, ...(subscribers ? { subscribers } : {}) });
+      return 0;
+    }
     const [suite, ...rest] = positionals;
     const run = suite ? SUITES[suite] : undefined;
     if (!run || rest.length > 0)
-      throw new UsageError(`choose one benchmark: ${Object.keys(SUITES).join(', ')}`);
+      throw new UsageError(
+        `choose figures (${Object.keys(FIGURES).join(', ')}) or one benchmark: ${Object.keys(SUITES).join(', ')}`,
+      );
     return run(values);
   },
 };
