@@ -1,9 +1,11 @@
 import { encodeFunctionData } from 'viem';
+import { privateKeyToAddress } from 'viem/accounts';
 import { Abis, Addresses } from 'viem/tempo';
 import { fromHex, toHex } from '../protocol/bytes.ts';
 import { type AnvilOptions, startAnvil } from './anvil-process.ts';
 import { ChainError, type ChainPort } from './chain-port.ts';
 import { DEMO_ACCOUNTS, type DemoAccount } from './demo-accounts.ts';
+import { deployEscrow } from './escrow/escrow-chain.ts';
 import { ALPHA_USD, PATH_USD, TIP20_DECIMALS } from './tempo-tokens.ts';
 import { tip20TransferCall } from './tempo-transfer.ts';
 import { DEVNET_FEES, signTempoTx, type TempoCall } from './tempo-tx.ts';
@@ -25,6 +27,24 @@ export interface DevnetOptions extends Pick<AnvilOptions, 'port' | 'blockTime' |
   readonly accounts?: readonly DemoAccount[];
   /** Called with a short line before each step that takes more than a moment (start, funding, fee tokens). */
   readonly progress?: (step: string) => void;
+  /** Escrow mode: deploy an AllegroEscrow and move every account's AlphaUSD into it. */
+  readonly escrow?: DevnetEscrowOptions;
+}
+
+export interface DevnetEscrowOptions {
+  /** The validators' secp256k1 settlement keys: registered as the committee and given pathUSD for fees. */
+  readonly settlementKeys: readonly Uint8Array[];
+  /** Default: 2f+1 of the keys. */
+  readonly threshold?: bigint;
+  /** W in seconds. */
+  readonly withdrawalDelay: bigint;
+}
+
+/** The escrow a devnet deployed. */
+export interface DevnetEscrow {
+  readonly address: Uint8Array;
+  readonly withdrawalDelay: bigint;
+  readonly threshold: bigint;
 }
 
 export interface DevnetToken {
@@ -47,6 +67,8 @@ export interface Devnet {
   readonly accounts: readonly DevnetAccount[];
   /** The payment asset and the fee token. */
   readonly tokens: { readonly alphaUsd: DevnetToken; readonly pathUsd: DevnetToken };
+  /** Set in escrow mode: the accounts' AlphaUSD sits in it. */
+  readonly escrow?: DevnetEscrow;
   /** Stops anvil (SIGTERM, then SIGKILL). */
   stop(): Promise<void>;
 }
@@ -57,7 +79,8 @@ export interface Devnet {
  * sets its fee-token preference to pathUSD (FeeManager `setUserToken`, paid in pathUSD). Tempo charges fees
  * in the tx's `feeToken`, else the sender's preference, else the token a TIP-20 transfer calls, so AlphaUSD
  * balances stay exact even for transactions without a `feeToken`. Fails (and stops anvil) unless every
- * AlphaUSD balance is exact.
+ * AlphaUSD balance is exact. In escrow mode it then deploys an AllegroEscrow whose committee is the settlement
+ * keys (funded with pathUSD: a settling sidecar pays the fee) and each account deposits all its AlphaUSD.
  */
 export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> {
   const progress = options.progress ?? (() => {});
@@ -68,10 +91,16 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     const chainId = await chain.chainId();
     const allowance = options.feeAllowance ?? 10_000000n;
     const demo = options.accounts ?? DEMO_ACCOUNTS;
-    const funding = demo.flatMap((a) => [
-      tip20TransferCall(ALPHA_USD, a.address, a.alphaUsd),
-      tip20TransferCall(PATH_USD, a.address, allowance),
-    ]);
+    const settlers = (options.escrow?.settlementKeys ?? []).map((k) =>
+      fromHex(privateKeyToAddress(toHex(k)), 20),
+    );
+    const funding = [
+      ...demo.flatMap((a) => [
+        tip20TransferCall(ALPHA_USD, a.address, a.alphaUsd),
+        tip20TransferCall(PATH_USD, a.address, allowance),
+      ]),
+      ...settlers.map((address) => tip20TransferCall(PATH_USD, address, allowance)),
+    ];
     progress(`funding ${demo.map((a) => a.name).join(', ')} with AlphaUSD and pathUSD (one block)`);
     const gas = 5_000_000n + BigInt(funding.length) * 300_000n;
     await settle(chain, [await signProtocolTx(chain, chainId, FUNDER, funding, gas)]);
@@ -85,11 +114,13 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     progress("setting each account's fee token to pathUSD (one block)");
     await settle(chain, await Promise.all(demo.map((a) => signProtocolTx(chain, chainId, a, [setPathUsd]))));
 
+    const escrow =
+      options.escrow && (await deployDevnetEscrow(anvil.rpcUrl, options.escrow, settlers, demo, progress));
     const at = (await chain.head()).height;
     const accounts = await Promise.all(
       demo.map(async (a) => {
         const alphaUsd = await chain.balanceOf(ALPHA_USD, a.address, at);
-        if (alphaUsd !== a.alphaUsd) {
+        if (alphaUsd !== (escrow ? 0n : a.alphaUsd)) {
           throw new ChainError('REJECTED', `${a.name} holds ${alphaUsd} AlphaUSD units, not ${a.alphaUsd}`);
         }
         return { ...a, pathUsd: await chain.balanceOf(PATH_USD, a.address, at) };
@@ -105,6 +136,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
         alphaUsd: { name: 'AlphaUSD', address: ALPHA_USD, decimals: TIP20_DECIMALS },
         pathUsd: { name: 'pathUSD', address: PATH_USD, decimals: TIP20_DECIMALS },
       },
+      ...(escrow ? { escrow } : {}),
       stop: () => anvil.stop(),
     };
   } catch (err) {
@@ -112,6 +144,39 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     throw err;
   } finally {
     await chain.close();
+  }
+}
+
+/** Deploys the escrow (from the funder) and deposits each account's AlphaUSD; checks the escrow balances. */
+async function deployDevnetEscrow(
+  rpcUrl: string,
+  options: DevnetEscrowOptions,
+  committee: readonly Uint8Array[],
+  demo: readonly DemoAccount[],
+  progress: (step: string) => void,
+): Promise<DevnetEscrow> {
+  const threshold = options.threshold ?? BigInt(committee.length - Math.floor((committee.length - 1) / 3));
+  progress(
+    `deploying AllegroEscrow (committee of ${committee.length}, threshold ${threshold}, W ${options.withdrawalDelay} s)`,
+  );
+  const escrow = await deployEscrow({
+    rpcUrl,
+    deployer: FUNDER,
+    committee,
+    threshold,
+    withdrawalDelay: options.withdrawalDelay,
+  });
+  try {
+    progress(`depositing ${demo.map((a) => a.name).join(', ')}'s AlphaUSD into the escrow`);
+    await Promise.all(demo.map((a) => escrow.deposit(a, ALPHA_USD, a.alphaUsd)));
+    for (const a of demo) {
+      const held = await escrow.balanceOf(a.address, ALPHA_USD);
+      if (held !== a.alphaUsd)
+        throw new ChainError('REJECTED', `${a.name} has ${held} AlphaUSD units in escrow`);
+    }
+    return { address: escrow.address, withdrawalDelay: options.withdrawalDelay, threshold };
+  } finally {
+    await escrow.close();
   }
 }
 

@@ -4,6 +4,7 @@ import { createLogger } from '../services/logger.ts';
 import { SETTLEMENT_LANES, type SettlementLane } from '../services/sidecar/settlement-route.ts';
 import type { SidecarConfig } from '../services/sidecar/sidecar-config.ts';
 import { startSidecar } from '../services/sidecar/sidecar-node.ts';
+import { DEFAULT_MAX_CALLS_PER_PEER } from '../wire/grpc-limits.ts';
 import { readBalancesFile } from './balances-file.ts';
 import {
   bigintOption,
@@ -53,6 +54,11 @@ export function sidecarConfigFromFlags(values: OptionValues): SidecarConfig {
   if (maxPending < 1) throw new UsageError('--max-pending-settlements must be at least 1');
   const evictAfterRefusals = intOption(values, 'evict-after-refusals')!;
   if (evictAfterRefusals < 1) throw new UsageError('--evict-after-refusals must be at least 1');
+  const escrow = hexOption(values, 'escrow', 20);
+  const settlementKey = hexOption(values, 'settlement-key', 32);
+  if ((escrow === undefined) !== (settlementKey === undefined))
+    throw new UsageError('--escrow and --settlement-key go together');
+  if (escrow && !rpcUrl) throw new UsageError('--escrow needs --rpc-url');
   return {
     name,
     listen: stringOption(values, 'listen', true),
@@ -65,6 +71,7 @@ export function sidecarConfigFromFlags(values: OptionValues): SidecarConfig {
     maxKnownQcs: intOption(values, 'max-known-qcs')!,
     maxRequestCache: intOption(values, 'max-request-cache')!,
     maxBulletinBoardResponse: intOption(values, 'max-bulletin-board-response')!,
+    maxCallsPerPeer: positive(values, 'max-calls-per-peer'),
     demoBalances: values['demo-balances'] === true,
     demoAsset: hexOption(values, 'demo-asset', 20) ?? ALPHA_USD,
     peers: (stringOption(values, 'peers') ?? '')
@@ -80,6 +87,7 @@ export function sidecarConfigFromFlags(values: OptionValues): SidecarConfig {
     ...(rpcUrl ? { rpcUrl } : {}),
     ...(wsUrl ? { wsUrl } : {}),
     ...(httpListen ? { httpListen } : {}),
+    ...(escrow && settlementKey ? { escrow: { address: escrow, settlementKey } } : {}),
     rules: {
       maxExpiryMs: bigintOption(values, 'max-expiry-ms')!,
       maxPendingPerSender: intOption(values, 'max-pending-per-sender')!,
@@ -98,6 +106,12 @@ export function sidecarConfigFromFlags(values: OptionValues): SidecarConfig {
       forwardDelayBlocks: intOption(values, 'forward-delay-blocks')!,
     },
   };
+}
+
+function positive(values: OptionValues, name: string): number {
+  const n = intOption(values, name)!;
+  if (n < 1) throw new UsageError(`--${name} must be at least 1`);
+  return n;
 }
 
 function missing(name: string): never {
@@ -155,6 +169,12 @@ export const sidecarCommand: Command = {
       help: 'most certificates per board response',
       default: '1000',
     },
+    'max-calls-per-peer': {
+      type: 'string',
+      value: 'N',
+      help: 'gRPC calls one peer host may have in progress; beyond it RESOURCE_EXHAUSTED',
+      default: String(DEFAULT_MAX_CALLS_PER_PEER),
+    },
     'demo-balances': {
       type: 'boolean',
       help: 'standalone: Alice 15, Bob 5, Carol 5 dollars of the demo asset',
@@ -192,6 +212,16 @@ export const sidecarCommand: Command = {
       type: 'string',
       value: 'URL',
       help: 'Tempo JSON-RPC URL: read balances and settle on chain',
+    },
+    escrow: {
+      type: 'string',
+      value: 'ADDRESS',
+      help: 'with --rpc-url: certify and settle ESCROWED payments out of this AllegroEscrow',
+    },
+    'settlement-key': {
+      type: 'string',
+      value: 'HEX32',
+      help: "with --escrow: secp256k1 key registered in the escrow's committee; signs settlements and pays their fee",
     },
     'ws-url': {
       type: 'string',

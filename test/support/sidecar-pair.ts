@@ -58,16 +58,19 @@ export class SidecarPair {
   private constructor(
     readonly dir: string,
     readonly extra: string[],
+    readonly own: (v: Identity) => string[],
   ) {}
 
+  /** `own` adds flags of one member only (e.g. its --settlement-key). */
   static async start(
     extra: string[] = [],
     members: readonly Identity[] = [DAVE, EDGAR],
+    own: (v: Identity) => string[] = () => [],
   ): Promise<SidecarPair> {
     const dir = await mkdtemp(join(tmpdir(), 'allegro-sidecars-'));
     const ports = new Map<string, number>();
     for (const v of members) ports.set(v.name, await freePort());
-    const pair = new SidecarPair(dir, [...extra, ...(await committeeFlags(dir, members, ports, extra))]);
+    const pair = new SidecarPair(dir, [...extra, ...(await committeeFlags(dir, members, ports, extra))], own);
     for (const [name, port] of ports) pair.ports.set(name, port);
     await Promise.all(members.map((v) => pair.start(v)));
     return pair;
@@ -77,7 +80,7 @@ export class SidecarPair {
   async start(v: Identity): Promise<SidecarProcess> {
     const other = [...this.ports.entries()].filter(([name]) => name !== v.name).map(([, p]) => p);
     const proc = await startSidecarProcess(
-      sidecarFlags(v, this.ports.get(v.name)!, other, this.dir, this.extra),
+      sidecarFlags(v, this.ports.get(v.name)!, other, this.dir, [...this.extra, ...this.own(v)]),
       {
         env: { ...process.env, ALLEGRO_LOG_LEVEL: 'info' },
       },

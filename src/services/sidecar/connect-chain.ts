@@ -1,7 +1,7 @@
 import { createViemChain } from '../../chain/viem-chain.ts';
 import type { Ledger } from '../../protocol/ledger/ledger.ts';
 import type { Logger } from '../logger.ts';
-import { ChainFollower } from './chain-follower.ts';
+import { type ChainAdvance, ChainFollower, type ChainFollowerOptions } from './chain-follower.ts';
 import type { LifecycleHub } from './lifecycle-hub.ts';
 import type { SafetyJournal } from './safety-journal.ts';
 import { Settlement } from './settlement.ts';
@@ -23,6 +23,11 @@ export interface ChainConnectionDeps {
   /** This validator's Ed25519 public key: sub-block lanes route by its first 15 bytes. */
   readonly validatorKey: Uint8Array;
   readonly logger: Logger;
+  /** Escrow mode: the follower reads the escrow at B, and escrow releases go to the escrow's settlement. */
+  readonly escrow?: {
+    readonly reader: NonNullable<ChainFollowerOptions['escrow']>;
+    readonly onAdvance: (advance: ChainAdvance) => void;
+  };
 }
 
 /**
@@ -56,7 +61,7 @@ export async function connectChain(
       lifecycle,
       keccak256,
       logger,
-      marks: journal.evictions(),
+      snapshots: journal.settlements(),
       maxPending,
       evictAfterRefusals,
       coolOffMs,
@@ -69,7 +74,16 @@ export async function connectChain(
       ledger,
       journal,
       logger,
-      onAdvance: (advance) => settlement.onAdvance(advance),
+      onAdvance: (advance) => {
+        const { escrow } = deps;
+        if (!escrow) return settlement.onAdvance(advance);
+        settlement.onAdvance({
+          ...advance,
+          released: advance.released.filter((r) => r.delta.pool !== 'escrow'),
+        });
+        escrow.onAdvance(advance);
+      },
+      ...(deps.escrow ? { escrow: deps.escrow.reader } : {}),
     });
     await settlement.restore();
     return {

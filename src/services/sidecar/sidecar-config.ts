@@ -15,6 +15,17 @@ export interface SettlementConfig {
   readonly forwardDelayBlocks: number;
 }
 
+/** Escrow mode (`--escrow`, `--settlement-key`; needs `rpcUrl`): certify and settle ALLEGRO_ESCROW_V1 payments. */
+export interface SidecarEscrowConfig {
+  /** 20-byte address of the AllegroEscrow this sidecar serves. */
+  readonly address: Uint8Array;
+  /**
+   * 32-byte secp256k1 settlement key, registered in the escrow's committee: signs settlement digests, and its
+   * account sends `settle` and pays its Tempo fee (pathUSD).
+   */
+  readonly settlementKey: Uint8Array;
+}
+
 /** Overrides of the certification rules (DEFAULT_RULES / DEFAULT_LANDABILITY); flags of `allegro sidecar`. */
 export interface RulesConfig {
   readonly maxExpiryMs?: bigint;
@@ -42,6 +53,8 @@ export interface SidecarConfig {
   readonly maxKnownQcs: number;
   readonly maxRequestCache: number;
   readonly maxBulletinBoardResponse: number;
+  /** Calls one peer host may have in progress (`--max-calls-per-peer`); more get RESOURCE_EXHAUSTED. */
+  readonly maxCallsPerPeer?: number;
   /** Seed the standalone chain view with the demo balances of `demoAsset`. */
   readonly demoBalances: boolean;
   readonly demoAsset: Uint8Array;
@@ -64,4 +77,5 @@ export interface SidecarConfig {
   /** `host:port` of an HTTP server for /metrics and /healthz; none when absent. */
   readonly httpListen?: string;
   readonly rules?: RulesConfig;
+  readonly escrow?: SidecarEscrowConfig;
 }

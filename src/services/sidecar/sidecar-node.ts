@@ -26,6 +26,7 @@ import { resolveCommittee } from './committee-source.ts';
 import { connectChain } from './connect-chain.ts';
 import { decisionRules } from './decision-rules-config.ts';
 import { demoBalances } from './demo-balances.ts';
+import { connectEscrowSettlement } from './escrow-connection.ts';
 import { startExpirySweeper } from './expiry-sweeper.ts';
 import { startGossip } from './gossip.ts';
 import { LifecycleHub } from './lifecycle-hub.ts';
@@ -64,6 +65,7 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
     {
       onUnexpectedError: (err, path) => logger.error({ err, path }, 'handler failed'),
       undecodableResponse: (method, reason) => undecodableReject(method.localName, reason),
+      maxCallsPerPeer: config.maxCallsPerPeer,
     },
   );
   const shutdown = () => shutdownServer(server);
@@ -153,11 +155,44 @@ async function startNode(
     );
   }
   const lifecycle = new LifecycleHub(config.maxTotalCerts);
+  const board = new BulletinBoard({
+    maxTotalCerts: config.maxTotalCerts,
+    maxResponse: config.maxBulletinBoardResponse,
+  });
+  for (const record of ledger.locks()) board.add(record.cert);
+  const escrow =
+    config.rpcUrl && config.escrow
+      ? await connectEscrowSettlement(config.rpcUrl, config.escrow, {
+          suite,
+          ledger,
+          lifecycle,
+          signaturesOf: (txHash) => settlementSignaturesOf(board, txHash),
+          logger,
+        })
+      : undefined;
   const onChain = config.rpcUrl
     ? await connectChain(
         { ...config, rpcUrl: config.rpcUrl },
-        { ledger, journal, lifecycle, keccak256: suite.keccak256, validatorKey: self.publicKey, logger },
-      )
+        {
+          ledger,
+          journal,
+          lifecycle,
+          keccak256: suite.keccak256,
+          validatorKey: self.publicKey,
+          logger,
+          ...(escrow
+            ? {
+                escrow: {
+                  reader: escrow.chain,
+                  onAdvance: (advance) => escrow.settlement.onAdvance(advance),
+                },
+              }
+            : {}),
+        },
+      ).catch(async (err) => {
+        await escrow?.close();
+        throw err;
+      })
     : undefined;
   const chain: ChainSource =
     onChain?.follower ??
@@ -176,14 +211,11 @@ async function startNode(
     chain,
     wallClock,
     decisionRules(config, onChain !== undefined),
+    escrow?.signer,
   );
-  const board = new BulletinBoard({
-    maxTotalCerts: config.maxTotalCerts,
-    maxResponse: config.maxBulletinBoardResponse,
-  });
-  for (const record of ledger.locks()) board.add(record.cert);
   const metrics = new Metrics();
   const recordOutcome = sidecarMetrics(metrics, { board, head: () => chain.head() });
+  core.timings = recordOutcome.timings;
   const validator = createActor(validatorMachine, { input: { core } }).start();
   const stopSweeper = onChain
     ? () => {}
@@ -205,7 +237,10 @@ async function startNode(
     const outcome: SubmitOutcome = full
       ? { reject: full }
       : await new Promise<SubmitOutcome>((reply) => validator.send({ type: 'SUBMIT', request, reply }));
-    if (onChain && 'cert' in outcome && outcome.fresh) onChain.settlement.enqueue(outcome.fresh.record);
+    if (onChain && 'cert' in outcome && outcome.fresh) {
+      onChain.settlement.enqueue(outcome.fresh.record);
+      escrow?.settlement.enqueue(outcome.fresh.record);
+    }
     recordOutcome(outcome);
     if ('cert' in outcome) {
       board.add(outcome.cert);
@@ -255,6 +290,15 @@ async function startNode(
       stopSweeper();
       validator.stop();
     },
-    stopChain: async () => onChain?.stop(),
+    stopChain: async () => {
+      await onChain?.stop();
+      await escrow?.close();
+    },
   };
+}
+
+/** Settlement signatures of the certificates on the board for `txHash` (own and gossiped). */
+function settlementSignaturesOf(board: BulletinBoard, txHash: Uint8Array): Uint8Array[] {
+  const page = board.query({ txHash, limit: 0 });
+  return page.ok ? page.certs.flatMap((c) => (c.settlementSignature ? [c.settlementSignature] : [])) : [];
 }

@@ -2,12 +2,16 @@ import { toHex } from '../../protocol/bytes.ts';
 import { signCertificate } from '../../protocol/certificate.ts';
 import type { Committee } from '../../protocol/committee.ts';
 import type { CryptoSuite, Ed25519Signer } from '../../protocol/crypto/suite.ts';
+import type { EscrowDomain } from '../../protocol/escrow/escrow-eip712.ts';
+import { escrowSettlementDigest } from '../../protocol/escrow/escrow-payment.ts';
+import { signEscrowDigest } from '../../protocol/escrow/escrow-signature.ts';
 import type { Ledger, LockRecord } from '../../protocol/ledger/ledger.ts';
 import { type Reject, RejectCode, reject } from '../../protocol/reject.ts';
 import type { DecodedTempoTx } from '../../protocol/tempo/decoded-tempo-tx.ts';
 import type { SubmitRequest, ValidatorCertificate } from '../../protocol/types.ts';
 import type { ChainRead } from '../../protocol/validation/chain-view.ts';
 import { decideSubmission } from '../../protocol/validation/decide-submission.ts';
+import type { LedgerDelta } from '../../protocol/validation/decision.ts';
 import { DEFAULT_RULES, type DecisionRules } from '../../protocol/validation/decision-rules.ts';
 import type { ChainSource } from './chain-source.ts';
 import type { SafetyJournal } from './safety-journal.ts';
@@ -31,6 +35,24 @@ export type SubmitStep =
       readonly requestId?: string;
     };
 
+/**
+ * The validator's secp256k1 settlement key, registered in the escrow's committee: on accepting an escrow payment
+ * it signs escrowSettlementDigest(domain, paymentId, epoch), which `settle` verifies on chain (Ed25519 has no EVM
+ * precompile). The Ed25519 certificate is unchanged; the signature rides in `settlementSignature`.
+ */
+export interface SettlementSigner {
+  readonly domain: EscrowDomain;
+  /** The escrow committee's epoch whose members include this key. */
+  readonly epoch: bigint;
+  readonly privateKey: Uint8Array;
+}
+
+/** Where the core reports how long its steps took, in seconds (the sidecar's histograms). */
+export interface CoreTimings {
+  readonly decision: { observe(seconds: number): void };
+  readonly durableWrite: { observe(seconds: number): void };
+}
+
 export interface ValidatorIdentity {
   readonly name: string;
   readonly id: Uint8Array;
@@ -48,6 +70,8 @@ export class ValidatorCore {
   readonly #pending = new Map<string, Promise<void>>();
   /** Locks reserved whose durable state is unknown: their certificate is released only after a successful write. */
   readonly #unconfirmed = new Set<string>();
+  /** Observers of the decision and durable-write times; none until the node sets them. */
+  timings: CoreTimings | undefined;
 
   constructor(
     private readonly suite: CryptoSuite,
@@ -59,6 +83,7 @@ export class ValidatorCore {
     readonly chain: ChainSource,
     private readonly now: () => bigint,
     private readonly rules: DecisionRules = DEFAULT_RULES,
+    private readonly settlementSigner?: SettlementSigner,
   ) {}
 
   get publicKey(): Uint8Array {
@@ -68,6 +93,7 @@ export class ValidatorCore {
   /** Decides `request` against the ledger and the chain view as they are now. Synchronous: callers serialise it. */
   step(request: SubmitRequest): SubmitStep {
     if (this.chain.moving?.()) return { kind: 'fetch', reads: [] };
+    const decideStarted = performance.now();
     const decision = decideSubmission(
       this.suite,
       this.committee,
@@ -76,6 +102,7 @@ export class ValidatorCore {
       request,
       this.rules,
     );
+    this.timings?.decision.observe((performance.now() - decideStarted) / 1000);
     switch (decision.kind) {
       case 'fetch':
         return { kind: 'fetch', reads: decision.reads };
@@ -88,7 +115,7 @@ export class ValidatorCore {
         }
         return { kind: 'done', outcome: { reject: decision.reject } };
       case 'accept': {
-        const cert = signCertificate(
+        const signed = signCertificate(
           this.suite,
           this.signer,
           this.identity,
@@ -98,6 +125,7 @@ export class ValidatorCore {
           decision.effectsHash,
           this.now(),
         );
+        const cert = this.#withSettlementSignature(signed, decision.delta);
         this.ledger.record(decision.delta, cert);
         const record = { delta: decision.delta, cert };
         return {
@@ -110,14 +138,24 @@ export class ValidatorCore {
     }
   }
 
+  /** An escrow payment's certificate also carries the settlement signature over its payment id. */
+  #withSettlementSignature(cert: ValidatorCertificate, delta: LedgerDelta): ValidatorCertificate {
+    const key = this.settlementSigner;
+    if (!key || !delta.paymentId) return cert;
+    const digest = escrowSettlementDigest(key.domain, delta.paymentId, key.epoch);
+    return { ...cert, settlementSignature: signEscrowDigest(digest, key.privateKey) };
+  }
+
   /** Makes a reserved lock durable, then answers with its certificate (or takes the reservation back). */
   async persist(step: Extract<SubmitStep, { kind: 'persist' }>): Promise<SubmitOutcome> {
     const { record } = step;
     const hex = toHex(record.delta.txHash);
+    const writeStarted = performance.now();
     const write = this.journal.persist(record);
     this.#pending.set(hex, write);
     try {
       await write;
+      this.timings?.durableWrite.observe((performance.now() - writeStarted) / 1000);
     } catch (err) {
       this.#pending.delete(hex);
       await this.#undo(record);
