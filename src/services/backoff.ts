@@ -1,34 +1,40 @@
 import { setTimeout as delay } from 'node:timers/promises';
 
-/** Bounds of an exponential backoff, in milliseconds. */
+/** Bounds of an exponential backoff, in milliseconds, and its source of randomness. */
 export interface BackoffOptions {
-  /** First delay; default 250 ms. */
+  /** Cap of the first delay; default 250 ms. */
   readonly initialMs?: number;
-  /** Largest delay; default 30 s. */
+  /** Largest cap; default 30 s. */
   readonly maxMs?: number;
+  /** Uniform in [0, 1); default Math.random. `() => 1` gives the caps themselves (no jitter). */
+  readonly random?: () => number;
 }
 
-/** Exponential backoff between retries: `initialMs`, doubling up to `maxMs`, back to `initialMs` on `reset`. */
+/**
+ * The delay before retry number `attempt` (0 for the first) with "full jitter": uniform in [0, cap) where the cap
+ * is `initialMs · 2^attempt`, at most `maxMs`. Retriers that failed together (a node restart drops every stream at
+ * once) spread over the whole window instead of retrying in lockstep.
+ */
+export function backoffDelay(options: BackoffOptions, attempt: number): number {
+  const initialMs = options.initialMs ?? 250;
+  const maxMs = Math.max(options.maxMs ?? 30_000, initialMs);
+  const cap = Math.min(initialMs * 2 ** Math.min(attempt, 52), maxMs);
+  return Math.floor((options.random ?? Math.random)() * cap);
+}
+
+/** Exponential backoff with full jitter (`backoffDelay`) between retries; back to the first cap on `reset`. */
 export class Backoff {
-  readonly initialMs: number;
-  readonly maxMs: number;
-  #next: number;
+  #attempt = 0;
 
-  constructor(options: BackoffOptions = {}) {
-    this.initialMs = options.initialMs ?? 250;
-    this.maxMs = Math.max(options.maxMs ?? 30_000, this.initialMs);
-    this.#next = this.initialMs;
-  }
+  constructor(private readonly options: BackoffOptions = {}) {}
 
-  /** The delay before the next retry; each call doubles the following one. */
+  /** The delay before the next retry; each call doubles the following one's cap. */
   next(): number {
-    const delayMs = this.#next;
-    this.#next = Math.min(delayMs * 2, this.maxMs);
-    return delayMs;
+    return backoffDelay(this.options, this.#attempt++);
   }
 
   reset(): void {
-    this.#next = this.initialMs;
+    this.#attempt = 0;
   }
 }
 

@@ -6,9 +6,9 @@ import { Ledger, type LockRecord } from '../../src/protocol/ledger/ledger.ts';
 import { RejectCode } from '../../src/protocol/reject.ts';
 import { WireStage } from '../../src/protocol/stage.ts';
 import type { LedgerDelta, ParentRef } from '../../src/protocol/validation/decision.ts';
-import { EvictionMarks } from '../../src/services/sidecar/eviction-marks.ts';
 import { LifecycleHub } from '../../src/services/sidecar/lifecycle-hub.ts';
 import { Settlement, type SettlementOptions } from '../../src/services/sidecar/settlement.ts';
+import { SettlementSnapshots } from '../../src/services/sidecar/settlement-snapshots.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { capturedLogger } from '../support/captured-logger.ts';
 import { ALICE, ALPHA_USD, BOB, CAROL } from '../support/demo-keys.ts';
@@ -80,7 +80,7 @@ interface Harness {
   readonly node: FakeNode;
   readonly ledger: Ledger;
   readonly hub: LifecycleHub;
-  readonly marks: EvictionMarks;
+  readonly snapshots: SettlementSnapshots;
   readonly settlement: Settlement;
   /** Certifies a payment: its lock goes into the ledger, the payment into the queue. */
   certify(delta: LedgerDelta): LockRecord;
@@ -107,20 +107,20 @@ function harness(
   const ledger = new Ledger({ maxRequestCache: 16, maxSettledCerts: 64 });
   restore(ledger, node);
   const hub = new LifecycleHub(64);
-  const marks = new EvictionMarks(new MemoryStore(), 'evicted/');
+  const snapshots = new SettlementSnapshots(new MemoryStore(), 'settlement/');
   const settlement = new Settlement({
     port: node,
     ledger,
     lifecycle: hub,
     keccak256: keccak,
     logger: capturedLogger().logger,
-    marks,
+    snapshots,
     maxPending: 16,
     evictAfterRefusals: 5,
     coolOffMs: 60_000,
     finalityDepth: 2,
     forwardDelayBlocks: () => 0,
-    retry: { initialMs: 20, maxMs: 200 },
+    retry: { initialMs: 20, maxMs: 200, random: () => 1 },
     ...options,
   });
   running.push(settlement);
@@ -128,7 +128,7 @@ function harness(
     node,
     ledger,
     hub,
-    marks: options.marks ?? marks,
+    snapshots: options.snapshots ?? snapshots,
     settlement,
     certify(delta) {
       const record = { delta, cert: certOf(delta) };
@@ -222,8 +222,8 @@ describe('Settlement', () => {
     expect(h.node.sent.map(toHex)).toEqual([r0, r0, r1].map((r) => toHex(r.delta.signedTx)));
   });
 
-  it('retries refused sends with exponential backoff', async () => {
-    const h = harness({ retry: { initialMs: 40, maxMs: 1000 } });
+  it('retries refused sends with exponential backoff (its caps: jitter drawn at 1)', async () => {
+    const h = harness({ retry: { initialMs: 40, maxMs: 1000, random: () => 1 } });
     const delta = payment(0n);
     h.node.refusals.set(toHex(delta.signedTx), [
       new ChainError('REJECTED', 'a'),
@@ -405,9 +405,13 @@ describe('Settlement', () => {
   });
 });
 
-const marked = async (marks: EvictionMarks) => {
-  const all: { txHash: string; reason: string }[] = [];
-  for await (const m of marks.all()) all.push({ txHash: toHex(m.txHash), reason: m.reason });
+/** The persisted settlement machines: tx hash, state and why it was given up on. */
+const persisted = async (snapshots: SettlementSnapshots) => {
+  const all: { txHash: string; state: string; givenUp?: string }[] = [];
+  for await (const { txHash, snapshot } of snapshots.all()) {
+    const { givenUp } = snapshot.context;
+    all.push({ txHash: toHex(txHash), state: snapshot.value, ...(givenUp ? { givenUp } : {}) });
+  }
   return all;
 };
 
@@ -429,8 +433,12 @@ describe('Settlement: payments that cannot land leave the queue', () => {
     expect(h.ledger.lockedTx(ALICE, KEY, 0n)).toEqual(p.delta.txHash);
     expect(h.ledger.coolingOffUntil(ALICE)).toBe(1_000n + 5_000n);
     await eventually(async () =>
-      expect(await marked(h.marks)).toEqual([
-        { txHash: toHex(p.delta.txHash), reason: 'evicted: node refused it 3 times: fee token not accepted' },
+      expect(await persisted(h.snapshots)).toEqual([
+        {
+          txHash: toHex(p.delta.txHash),
+          state: 'evicted',
+          givenUp: 'evicted: node refused it 3 times: fee token not accepted',
+        },
       ]),
     );
 
@@ -439,7 +447,7 @@ describe('Settlement: payments that cannot land leave the queue', () => {
     expect(h.node.sends(p)).toBe(3);
     expect(h.ledger.lockedTx(ALICE, KEY, 0n)).toEqual(p.delta.txHash);
     h.advance(9n);
-    await eventually(async () => expect(await marked(h.marks)).toEqual([]));
+    await eventually(async () => expect(await persisted(h.snapshots)).toEqual([]));
     expect(h.ledger.lockedTx(ALICE, KEY, 0n)).toBeUndefined();
     expect(h.stages(p)).toEqual([WireStage.FAILED]);
   });
@@ -479,29 +487,64 @@ describe('Settlement: payments that cannot land leave the queue', () => {
     await eventually(() => expect(h.stages(honest)).toContain(WireStage.INCLUDED));
   });
 
-  it('after a restart re-queues only locks still live at the first head; marked ones stay unsent, stale marks go', async () => {
-    const marks = new EvictionMarks(new MemoryStore(), 'evicted/');
-    const record = (delta: LedgerDelta): LockRecord => ({ delta, cert: certOf(delta) });
-    const live = record(payment(0n, { deadlineMs: 60_000n }));
-    const expired = record(payment(0n, { sender: BOB, deadlineMs: 1_000n }));
-    const evicted = record(payment(0n, { sender: CAROL, deadlineMs: 60_000n }));
-    const reason = 'evicted: node refused it 5 times: fee token not accepted';
-    await marks.mark(evicted.delta.txHash, reason);
-    await marks.mark(repeatByte(0x99, 32), 'evicted: released while the sidecar was down');
-    const h = harness({ marks }, (ledger) => {
-      for (const r of [live, expired, evicted]) ledger.record(r.delta, r.cert);
+  it('after a restart puts each machine back in its state: forwarded not sent as new, included finalized, evicted unsent and FAILED again; released ones resolve, stale snapshots go', async () => {
+    const store = new MemoryStore();
+    const snapshots = new SettlementSnapshots(store, 'settlement/');
+    const before = harness({ snapshots, evictAfterRefusals: 3 });
+    const forwarded = before.certify(payment(0n, { deadlineMs: 60_000n }));
+    const included = before.certify(payment(0n, { sender: BOB, deadlineMs: 60_000n }));
+    const reason = 'evicted: node refused it 3 times: fee token not accepted';
+    const evicted = before.certify(refused(before, payment(0n, { sender: CAROL, deadlineMs: 60_000n })));
+    await eventually(() => expect(before.stages(evicted)).toEqual([WireStage.FAILED]));
+    await eventually(() => expect(before.stages(forwarded)).toEqual([WireStage.QUEUED_ONCHAIN]));
+    before.node.include(included, 2n);
+    before.advance(2n);
+    await eventually(() => expect(before.stages(included)).toContain(WireStage.INCLUDED));
+    await eventually(async () =>
+      expect((await persisted(snapshots)).map((p) => p.state).sort()).toEqual([
+        'evicted',
+        'forwarded',
+        'included',
+      ]),
+    );
+    for await (const stored of snapshots.all()) {
+      if (stored.snapshot.value === 'evicted') await snapshots.save(repeatByte(0x99, 32), stored.snapshot);
+    }
+    await before.settlement.stop();
+
+    const expiredDelta = payment(0n, { nonceKey: repeatByte(7, 32), deadlineMs: 1_000n });
+    const expired = { delta: expiredDelta, cert: certOf(expiredDelta) };
+    const after = harness({ snapshots }, (ledger, node) => {
+      for (const r of [...before.ledger.locks(), expired]) ledger.record(r.delta, r.cert);
+      for (const [k, v] of before.node.receipts) node.receipts.set(k, v);
+      for (const [k, v] of before.node.nonces) node.nonces.set(k, v);
     });
 
-    expect(await h.settlement.restore()).toBe(1);
-    await eventually(() => expect(h.node.sends(live)).toBe(1));
-    await eventually(() => expect(h.stages(expired)).toEqual([WireStage.EXPIRED]));
-    expect(h.node.sends(expired)).toBe(0);
-    expect(h.node.sends(evicted)).toBe(0);
-    expect(h.hub.history(evicted.delta.txHash).map((u) => [u.stage, u.message])).toEqual([
+    expect(await after.settlement.restore()).toBe(2);
+    await eventually(() => expect(after.stages(expired)).toEqual([WireStage.EXPIRED]));
+    expect(after.hub.history(evicted.delta.txHash).map((u) => [u.stage, u.message])).toEqual([
       [WireStage.FAILED, reason],
     ]);
-    expect(h.ledger.lockedTx(CAROL, KEY, 0n)).toEqual(evicted.delta.txHash);
-    expect(await marked(marks)).toEqual([{ txHash: toHex(evicted.delta.txHash), reason }]);
+    after.advance(2n);
+    await new Promise((r) => setTimeout(r, 30));
+    expect([forwarded, included, evicted, expired].map((r) => after.node.sends(r))).toEqual([0, 0, 0, 0]);
+    expect(after.stages(forwarded)).toEqual([]);
+
+    after.node.include(forwarded, 3n);
+    after.advance(3n);
+    await eventually(() => expect(after.stages(forwarded)).toEqual([WireStage.INCLUDED]));
+    after.advance(4n);
+    await eventually(() => expect(after.stages(included)).toEqual([WireStage.FINALIZED]));
+    expect(after.ledger.lockedTx(CAROL, KEY, 0n)).toEqual(evicted.delta.txHash);
+    expect(after.node.sends(evicted)).toBe(0);
+    await eventually(async () =>
+      expect(await persisted(snapshots)).toEqual(
+        [
+          { txHash: toHex(evicted.delta.txHash), state: 'evicted', givenUp: reason },
+          { txHash: toHex(forwarded.delta.txHash), state: 'included' },
+        ].sort((a, b) => a.txHash.localeCompare(b.txHash)),
+      ),
+    );
   });
 
   const parentFates: {

@@ -3,7 +3,7 @@ import type { Ledger, LockRecord } from '../../protocol/ledger/ledger.ts';
 import type { Credit } from '../../protocol/validation/decision.ts';
 import type { Store, StoreWrite } from '../../store/store.ts';
 import { decodeSafetyRecord, encodeSafetyRecord } from './lock-record-codec.ts';
-import { EvictionMarks } from './eviction-marks.ts';
+import { SettlementSnapshots } from './settlement-snapshots.ts';
 
 const LOCK_PREFIX = 'lock/';
 const CREDIT_PREFIX = 'credit/';
@@ -52,9 +52,9 @@ export class SafetyJournal {
     if (writes.length > 0) await this.store.batch(writes);
   }
 
-  /** Markers (`evicted/…`) of live locks settlement gave up on, so a restart does not forward them again. */
-  evictions(): EvictionMarks {
-    return new EvictionMarks(this.store, 'evicted/');
+  /** Snapshots (`settlement/…`) of the settlement machines a restart must put back in their state. */
+  settlements(): SettlementSnapshots {
+    return new SettlementSnapshots(this.store, 'settlement/');
   }
 
   /** Rebuilds a ledger from every persisted credit and lock; never throws on conflicting locks (kept as shadows). */

@@ -1,15 +1,31 @@
-import { ChainError, type ChainHead, type ChainPort, type ChainReceipt } from '../../chain/chain-port.ts';
+import {
+  type Actor,
+  createActor,
+  fromPromise,
+  type InspectionEvent,
+  type Observer,
+  type Snapshot,
+} from 'xstate';
+import { ChainError, type ChainHead, type ChainPort } from '../../chain/chain-port.ts';
 import { byteKey, bytesEqual, toHex } from '../../protocol/bytes.ts';
 import { laneKey } from '../../protocol/ledger/keys.ts';
 import type { Ledger, LockRecord } from '../../protocol/ledger/ledger.ts';
 import { LruMap } from '../../protocol/lru-map.ts';
 import { type Reject, RejectCode, reject } from '../../protocol/reject.ts';
 import { WireStage } from '../../protocol/stage.ts';
-import { Backoff, type BackoffOptions } from '../backoff.ts';
+import { Backoff, type BackoffOptions, backoffDelay } from '../backoff.ts';
 import type { Logger } from '../logger.ts';
 import type { ChainAdvance } from './chain-follower.ts';
-import type { EvictionMarks } from './eviction-marks.ts';
 import type { LifecycleHub } from './lifecycle-hub.ts';
+import {
+  type Fate,
+  type SendOutcome,
+  type SettlementContext,
+  type SettlementEmitted,
+  type SettlementInput,
+  settlementMachine,
+} from './settlement.machine.ts';
+import type { SettlementSnapshots } from './settlement-snapshots.ts';
 
 export interface SettlementOptions {
   readonly port: Pick<ChainPort, 'sendRawTransaction' | 'receipt' | 'nonce'>;
@@ -18,8 +34,8 @@ export interface SettlementOptions {
   readonly lifecycle: LifecycleHub;
   readonly keccak256: (data: Uint8Array) => Uint8Array;
   readonly logger: Logger;
-  /** Durable markers of the payments given up on, so a restart does not forward them again. */
-  readonly marks: EvictionMarks;
+  /** Durable snapshots of the machines a restart must put back in their state (forwarded, evicted, included). */
+  readonly snapshots: SettlementSnapshots;
   /**
    * Payments queued or awaiting finality at most; beyond it new submissions are refused (push-back). The last
    * resort only: a payment the node keeps refusing leaves the queue (`evictAfterRefusals`).
@@ -33,84 +49,66 @@ export interface SettlementOptions {
   readonly finalityDepth: number;
   /** Blocks this sidecar waits before forwarding a payment on `nonceKey` (settlementRoute). */
   readonly forwardDelayBlocks: (nonceKey: Uint8Array) => number;
-  /** Retry backoff after a refused or failed send; default 250 ms doubling to 30 s. */
+  /** Retry backoff (full jitter) after a refused send, and of all sending while the node is unreachable. */
   readonly retry?: BackoffOptions;
+  /** Inspection observer attached to every settlement machine (`--inspect`). */
+  readonly inspect?: Observer<InspectionEvent>;
   readonly now?: () => number;
 }
 
-/** A forwarded tx not included after this many blocks is broadcast again (the node may have lost it); doubles. */
-const FIRST_RESEND_GAP = 2n;
-const MAX_RESEND_GAP = 64n;
+type SettlementActor = Actor<typeof settlementMachine>;
 
-interface Item {
-  readonly record: LockRecord;
-  /** The chain's tx hash: keccak256 of the signed bytes. */
-  readonly chainTxHash: Uint8Array;
-  /** Head height from which this sidecar forwards it. */
-  readonly forwardFrom: bigint;
-  /** Height at which to broadcast again while not included; undefined until the node first accepted it. */
-  resendAt?: bigint;
-  resendGap: bigint;
-  /** Wall-clock millis before which no send is tried (after a refusal). */
-  retryAt: number;
-  readonly backoff: Backoff;
-  /** Included at B; waiting for finality. */
-  receipt?: ChainReceipt;
-  /** Sends the node refused in a row (not counting ALREADY_KNOWN / NONCE_TOO_LOW). */
-  refusals: number;
-  /** Why settlement gave up on it (its FAILED message): no longer forwarded, its lock kept until the chain releases it. */
-  dropped?: string;
-}
+/** Machine states whose snapshot is persisted (see SettlementSnapshots). */
+const PERSISTED_STATES = new Set(['forwarded', 'evicted', 'included']);
+/** States of a payment still in its lane (not given up on, not released). */
+const LANE_STATES = new Set(['queued', 'sending', 'backingOff', 'forwarded']);
 
 /** Failed payments remembered so that their chained children fail too (each child is resolved within blocks). */
 const MAX_FAILED_PARENTS = 65_536;
 
-type Fate =
-  | { readonly kind: 'included'; readonly receipt: ChainReceipt }
-  | { readonly kind: 'failed'; readonly message: string; readonly receipt?: ChainReceipt }
-  | { readonly kind: 'expired' };
-
 /**
- * Settles certified payments on the Tempo chain (ARCHITECTURE.md "Settle" step 6), fixing reference §8/§14: a full
- * queue refuses new submissions before they are decided, every refused send is retried with backoff,
- * ALREADY_KNOWN / NONCE_TOO_LOW are checked against the receipt instead of assumed, and a payment's fate is read
- * from the chain at B only: when the ledger releases its lock, a receipt of OUR tx means INCLUDED (FAILED if
- * reverted), none means another tx took the nonce (FAILED) or the deadline passed (EXPIRED). Within a lane, txs go
- * out in sequence order; forwarded txs are broadcast again while not included, so a node that lost its pool still
- * gets them.
+ * Settles certified payments on the Tempo chain (ARCHITECTURE.md "Settle" step 6), one `settlementMachine` per
+ * payment, fixing reference §8/§14: a full queue refuses new submissions before they are decided, every refused send
+ * is retried with backoff, ALREADY_KNOWN / NONCE_TOO_LOW are checked against the receipt instead of assumed, and a
+ * payment's fate is read from the chain at B only: when the ledger releases its lock, a receipt of OUR tx means
+ * INCLUDED (FAILED if reverted), none means another tx took the nonce (FAILED) or the deadline passed (EXPIRED).
  *
- * No payment holds the queue forever: a tx the node refused `evictAfterRefusals` times in a row is evicted (FAILED
- * "evicted: …", its sender cooled off for `coolOffMs`), and a chained child is forwarded only once its parent is
- * included, or FAILED unsent ("parent failed: …") once the parent failed, was evicted or expired. A payment given
- * up on keeps its lock (safety: the signed tx may still land) until the chain releases it, and a durable mark keeps
- * it unsent across restarts.
+ * This class is the machines' owner: it tells each its turn (FORWARD: one send in flight per lane, in sequence
+ * order, a chained child only once its parent is included, GIVE_UP once the parent failed), passes B's releases
+ * and heads on, performs the chain calls the machines invoke, publishes their stages, cools off the sender of an
+ * evicted tx, pauses all sending while the node is unreachable, and persists the snapshots a restart needs.
  */
 export class Settlement {
-  readonly #items = new Map<string, Item>();
-  /** Payments given up on whose lock is still live, by FastPay tx hash. */
-  readonly #dropped = new Map<string, Item>();
+  readonly #actors = new Map<string, SettlementActor>();
+  /** Payments given up on whose lock is still live, by FastPay tx hash: not counted against `maxPending`. */
+  readonly #givenUp = new Set<string>();
   /** Why a payment failed, by FastPay tx hash: its children fail with it. */
   readonly #failedParents = new LruMap<string, string>(MAX_FAILED_PARENTS);
-  /** Items whose lock the chain released at B, waiting for their fate to be read. */
-  readonly #released = new Set<Item>();
+  readonly #machine: typeof settlementMachine;
   readonly #nodeBackoff: Backoff;
   readonly #now: () => number;
   #head: ChainHead | undefined;
   #nodeRetryAt = 0;
   #running: Promise<void> | undefined;
   #again = false;
-  #wakeAt: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
 
   constructor(private readonly options: SettlementOptions) {
     this.#nodeBackoff = new Backoff(options.retry);
     this.#now = options.now ?? Date.now;
+    this.#machine = settlementMachine.provide({
+      actors: {
+        send: fromPromise(({ input }) => this.#send(input.signedTx, input.chainTxHash)),
+        fate: fromPromise(({ input }) => this.#fate(input.record, input.chainTxHash, input.height)),
+      },
+      delays: { retry: ({ context }) => backoffDelay(options.retry ?? {}, context.attempt) },
+    });
   }
 
-  /** Payments queued, forwarded or awaiting finality. */
+  /** Payments queued, forwarded or awaiting their fate or finality. */
   get size(): number {
-    return this.#items.size;
+    return this.#actors.size - this.#givenUp.size;
   }
 
   /**
@@ -119,7 +117,7 @@ export class Settlement {
    * may overshoot `maxPending` by the number being decided; that bound is the last resort, not a quota.
    */
   admit(): Reject | undefined {
-    if (this.#items.size < this.options.maxPending) return undefined;
+    if (this.size < this.options.maxPending) return undefined;
     return reject(
       RejectCode.TEMPORARY_UNAVAILABLE,
       `settlement queue full (${this.options.maxPending} payments pending on chain); retry later`,
@@ -127,73 +125,151 @@ export class Settlement {
   }
 
   /**
-   * Queues a certified payment for forwarding; ignored when it is queued or given up on already, or its lock is
-   * no longer live (the chain released it, and the release path resolves it).
+   * Queues a certified payment for forwarding; ignored when it is settling already, or its lock is no longer live
+   * (the chain released it, and the release path resolves it).
    */
   enqueue(record: LockRecord): void {
     const { sender, nonce } = record.delta.effects;
     const key = byteKey(record.delta.txHash);
     const live = this.options.ledger.lockedTx(sender, nonce.nonceKey, nonce.seq);
-    if (!live || !bytesEqual(live, record.delta.txHash) || this.#items.has(key) || this.#dropped.has(key))
-      return;
-    this.#add(record);
+    if (!live || !bytesEqual(live, record.delta.txHash) || this.#actors.has(key)) return;
+    this.#start(key, this.#input(record));
     this.#kick();
   }
 
   /**
    * After a restart, once the follower processed its first head (which released every lock whose deadline or
-   * nonce passed meanwhile): the live locks marked as given up stay unsent and report their FAILED stage again,
-   * every other live lock is queued, and marks of released locks are forgotten. Returns the payments queued.
+   * nonce passed meanwhile): each persisted machine of a live lock comes back in its state (an evicted one
+   * reports its FAILED stage again and stays unsent), an included one comes back to be finalized, every other
+   * live lock is queued, and snapshots of released payments are forgotten. Returns the payments put back to settle.
    */
   async restore(): Promise<number> {
     const live = new Map<string, LockRecord>();
     for (const record of this.options.ledger.locks()) live.set(byteKey(record.delta.txHash), record);
     const stale: Uint8Array[] = [];
-    for await (const mark of this.options.marks.all()) {
-      const record = live.get(byteKey(mark.txHash));
-      if (record) this.#drop(this.#newItem(record), mark.reason);
-      else stale.push(mark.txHash);
+    let restored = 0;
+    for await (const { txHash, snapshot } of this.options.snapshots.all()) {
+      const key = byteKey(txHash);
+      if (this.#actors.has(key)) continue;
+      const { value } = snapshot;
+      if (value !== 'included' && !live.has(key)) {
+        stale.push(txHash);
+        continue;
+      }
+      const actor = this.#start(key, snapshot.context, snapshot);
+      const context = actor.getSnapshot().context;
+      if (value === 'evicted') {
+        this.#publish(context, {
+          type: 'stage',
+          stage: WireStage.FAILED,
+          blockNumber: context.height,
+          message: context.givenUp ?? '',
+        });
+      } else {
+        restored++;
+      }
     }
-    await this.options.marks.forget(stale);
-    for (const record of live.values()) this.enqueue(record);
-    return this.#items.size;
+    await this.options.snapshots.forget(stale);
+    for (const [key, record] of live) {
+      if (this.#actors.has(key)) continue;
+      this.enqueue(record);
+      restored++;
+    }
+    this.#kick();
+    return restored;
   }
 
-  /** The follower moved B: resolve the payments whose locks it released, then forward and finalize at B. */
+  /** The follower moved B: hand each released payment its release, then forward and finalize at B. */
   onAdvance({ head, released }: ChainAdvance): void {
     this.#head = head;
     for (const record of released) {
       const key = byteKey(record.delta.txHash);
-      this.#released.add(this.#items.get(key) ?? this.#dropped.get(key) ?? this.#add(record));
+      const actor = this.#actors.get(key) ?? this.#start(key, this.#input(record));
+      actor.send({ type: 'RELEASED', head });
     }
     this.#kick();
   }
 
-  /** Stops forwarding; a pass in progress finishes. */
+  /** Stops forwarding; a pass in progress finishes, and every machine stops where it is. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#running;
+    for (const actor of this.#actors.values()) actor.stop();
   }
 
-  #add(record: LockRecord): Item {
-    const item = this.#newItem(record);
-    this.#items.set(byteKey(record.delta.txHash), item);
-    return item;
-  }
-
-  #newItem(record: LockRecord): Item {
+  #input(record: LockRecord): SettlementInput {
     return {
       record,
       chainTxHash: this.options.keccak256(record.delta.signedTx),
       forwardFrom:
         (this.#head?.height ?? 0n) +
         BigInt(this.options.forwardDelayBlocks(record.delta.effects.nonce.nonceKey)),
-      resendGap: FIRST_RESEND_GAP,
-      retryAt: 0,
-      backoff: new Backoff(this.options.retry),
-      refusals: 0,
+      finalityDepth: this.options.finalityDepth,
+      evictAfterRefusals: this.options.evictAfterRefusals,
     };
+  }
+
+  /** Creates, wires and starts one payment's machine, fresh or restored from its persisted `snapshot`. */
+  #start(key: string, input: SettlementInput, snapshot?: Snapshot<unknown>): SettlementActor {
+    const actor = createActor(this.#machine, {
+      input,
+      ...(snapshot ? { snapshot: snapshot as never } : {}),
+      ...(this.options.inspect ? { inspect: this.options.inspect } : {}),
+    });
+    this.#actors.set(key, actor);
+    actor.on('stage', (event) => this.#publish(actor.getSnapshot().context, event));
+    actor.on('evicted', () => {
+      const head = this.#head;
+      const sender = actor.getSnapshot().context.record.delta.effects.sender;
+      if (head) this.options.ledger.coolOff(sender, head.timestampMs + BigInt(this.options.coolOffMs));
+    });
+    actor.on('refused', (event) =>
+      this.options.logger.warn(
+        {
+          txHash: toHex(actor.getSnapshot().context.record.delta.txHash),
+          code: event.code,
+          err: event.message,
+        },
+        'node refused the payment; will retry',
+      ),
+    );
+    let last: unknown = snapshot ? undefined : 'queued';
+    actor.subscribe({
+      next: (snapshot) => {
+        if (this.#stopped) return;
+        const txHash = snapshot.context.record.delta.txHash;
+        if (snapshot.status === 'done') {
+          this.#actors.delete(key);
+          this.#givenUp.delete(key);
+          this.#write(this.options.snapshots.forget([txHash]));
+        } else if (snapshot.value === last) {
+          return;
+        } else {
+          last = snapshot.value;
+          if (snapshot.value === 'evicted') this.#givenUp.add(key);
+          else this.#givenUp.delete(key);
+          if (PERSISTED_STATES.has(snapshot.value)) {
+            this.#write(this.options.snapshots.save(txHash, actor.getPersistedSnapshot()));
+          }
+        }
+        this.#kick();
+      },
+      error: (err) =>
+        this.options.logger.error(
+          { txHash: toHex(actor.getSnapshot().context.record.delta.txHash), err },
+          'settlement machine failed',
+        ),
+    });
+    actor.start();
+    if (actor.getSnapshot().value === 'evicted') this.#givenUp.add(key);
+    return actor;
+  }
+
+  #write(write: Promise<void>): void {
+    write.catch((err) =>
+      this.options.logger.warn({ err: err.message }, 'could not persist settlement state'),
+    );
   }
 
   #kick(): void {
@@ -205,166 +281,102 @@ export class Settlement {
     this.#running = this.#run();
   }
 
-  /** Passes until nothing new arrived meanwhile; then sleeps until the earliest retry (heads wake it too). */
+  /** Passes until nothing changed meanwhile; while the node is down, a timer wakes it when the backoff expires. */
   async #run(): Promise<void> {
-    try {
-      do {
-        this.#again = false;
-        this.#wakeAt = undefined;
-        const head = this.#head;
-        if (!head) break;
-        await this.#resolve(head);
-        this.#finalize(head);
-        await this.#forward(head);
-      } while (this.#again && !this.#stopped);
-    } catch (err) {
-      this.#nodeDown(err);
-      this.#wake(this.#nodeRetryAt);
-    }
+    do {
+      this.#again = false;
+      await this.#pass();
+    } while (this.#again && !this.#stopped);
     this.#running = undefined;
-    clearTimeout(this.#timer);
-    if (this.#wakeAt !== undefined && !this.#stopped) {
-      this.#timer = setTimeout(() => this.#kick(), Math.max(0, this.#wakeAt - this.#now()));
-    }
   }
 
-  #wake(at: number): void {
-    this.#wakeAt = this.#wakeAt === undefined ? at : Math.min(this.#wakeAt, at);
-  }
-
-  async #resolve(head: ChainHead): Promise<void> {
-    const results = await Promise.allSettled(
-      [...this.#released].map(async (item) => {
-        const fate = await this.#fate(item, head);
-        this.#released.delete(item);
-        this.#apply(item, fate, head);
-      }),
-    );
-    const failure = results.find((r) => r.status === 'rejected');
-    if (failure) {
-      this.#nodeDown(failure.reason);
-      this.#wake(this.#nodeRetryAt);
+  /** One pass at B: finality, fate reads that failed, and the next send of every lane. */
+  async #pass(): Promise<void> {
+    const head = this.#head;
+    if (!head) return;
+    const actors = [...this.#actors.values()];
+    for (const actor of actors) {
+      if (actor.getSnapshot().value === 'included') actor.send({ type: 'HEAD', height: head.height });
     }
-  }
-
-  /** The fate of a payment whose lock the chain released at B (ARCHITECTURE.md "The sidecar's ledger"). */
-  async #fate(item: Item, head: ChainHead): Promise<Fate> {
-    const { port } = this.options;
-    const receipt = await port.receipt(item.chainTxHash);
-    if (receipt?.success) return { kind: 'included', receipt };
-    if (receipt) return { kind: 'failed', message: `reverted in block ${receipt.blockNumber}`, receipt };
-    const { sender, nonce } = item.record.delta.effects;
-    if ((await port.nonce(sender, nonce.nonceKey, head.height)) > nonce.seq) {
-      return { kind: 'failed', message: `nonce ${nonce.seq} of its lane was used by another transaction` };
-    }
-    return { kind: 'expired' };
-  }
-
-  /**
-   * Reports a released payment's fate. A payment given up on already has its FAILED stage; only the chain proving
-   * it landed after all (another sidecar forwarded it) is reported, and its mark is forgotten.
-   */
-  #apply(item: Item, fate: Fate, head: ChainHead): void {
-    const key = byteKey(item.record.delta.txHash);
-    if (item.dropped !== undefined) {
-      this.#dropped.delete(key);
-      this.options.marks
-        .forget([item.record.delta.txHash])
-        .catch((err) => this.options.logger.warn({ err: err.message }, 'could not forget an eviction mark'));
-      if (fate.kind !== 'included') return;
-      item.dropped = undefined;
-      this.#items.set(key, item);
-    }
-    if (fate.kind === 'included') {
-      item.receipt = fate.receipt;
-      this.#publish(item, WireStage.INCLUDED, fate.receipt);
+    const waitMs = this.#nodeRetryAt - this.#now();
+    if (waitMs > 0) {
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => this.#kick(), waitMs);
       return;
     }
-    this.#items.delete(key);
-    if (fate.kind === 'expired') {
-      this.#failedParents.set(key, `expired unincluded at block ${head.height}`);
-      this.#publish(item, WireStage.EXPIRED, { blockNumber: head.height });
-    } else {
-      this.#failedParents.set(key, fate.message);
-      this.#publish(item, WireStage.FAILED, fate.receipt ?? { blockNumber: head.height }, fate.message);
+    for (const actor of actors) {
+      if (actor.getSnapshot().value === 'awaitingFate') actor.send({ type: 'READ_FATE' });
     }
-  }
-
-  #finalize(head: ChainHead): void {
-    for (const [key, item] of this.#items) {
-      const receipt = item.receipt;
-      if (!receipt || head.height < receipt.blockNumber + BigInt(this.options.finalityDepth)) continue;
-      this.#items.delete(key);
-      this.#publish(item, WireStage.FINALIZED, receipt);
+    try {
+      await this.#forward(head);
+    } catch (err) {
+      this.#nodeDown(err);
+      this.#again = true;
     }
   }
 
   /**
-   * Forwards, lane by lane in sequence order, every payment that may go out now. A payment given up on (evicted, or
-   * its parent failed) leaves the lane; the next pass forwards its successors, which the node holds (until their
-   * deadline) or refuses (and they are evicted in turn).
+   * Tells each lane's first payment not yet held by the node that it may go out, in sequence order, one send in
+   * flight per lane: a later sequence waits while an earlier one is being sent or backs off. A payment given up on
+   * (evicted, or its parent failed) leaves the lane; the next pass forwards its successors, which the node holds
+   * (until their deadline) or refuses (and they are evicted in turn).
    */
   async #forward(head: ChainHead): Promise<void> {
-    if (this.#now() < this.#nodeRetryAt) return this.#wake(this.#nodeRetryAt);
     const parentNonces = new Map<string, bigint>();
-    try {
-      for (const lane of this.#lanes()) {
-        for (const item of lane) {
-          if (item.resendAt !== undefined && head.height < item.resendAt) continue;
-          if (head.height < item.forwardFrom) break;
-          const parent = await this.#parentState(item, head, parentNonces);
-          if (parent === 'waiting') break;
-          if (parent !== 'included') {
-            this.#giveUp(item, `parent failed: ${parent.failed}`, head);
-            break;
-          }
-          if (this.#now() < item.retryAt) {
-            this.#wake(item.retryAt);
-            break;
-          }
-          if (!(await this.#send(item, head))) break;
+    for (const lane of this.#lanes()) {
+      for (const actor of lane) {
+        const { value, context } = actor.getSnapshot();
+        if (value === 'forwarded') {
+          if (head.height < context.resendAt!) continue;
+          actor.send({ type: 'FORWARD', height: head.height });
+          break;
         }
+        if (value !== 'queued' || head.height < context.forwardFrom) break;
+        const parent = await this.#parentState(context, head, parentNonces);
+        if (parent === 'waiting') break;
+        if (parent === 'included') actor.send({ type: 'FORWARD', height: head.height });
+        else actor.send({ type: 'GIVE_UP', reason: `parent failed: ${parent.failed}` });
+        break;
       }
-    } catch (err) {
-      this.#nodeDown(err);
-      this.#wake(this.#nodeRetryAt);
     }
   }
 
-  /** Live payments grouped by lane, each lane in sequence order. */
-  #lanes(): Item[][] {
-    const lanes = new Map<string, Item[]>();
-    for (const item of this.#items.values()) {
-      if (item.receipt || this.#released.has(item)) continue;
-      const { sender, nonce } = item.record.delta.effects;
+  /** Payments still in their lane, grouped by lane, each lane in sequence order. */
+  #lanes(): SettlementActor[][] {
+    const lanes = new Map<string, { seq: bigint; actor: SettlementActor }[]>();
+    for (const actor of this.#actors.values()) {
+      const { value, context } = actor.getSnapshot();
+      if (!LANE_STATES.has(value)) continue;
+      const { sender, nonce } = context.record.delta.effects;
       const key = laneKey(sender, nonce.nonceKey);
+      const entry = { seq: nonce.seq, actor };
       const lane = lanes.get(key);
-      if (lane) lane.push(item);
-      else lanes.set(key, [item]);
+      if (lane) lane.push(entry);
+      else lanes.set(key, [entry]);
     }
     return [...lanes.values()].map((lane) =>
-      lane.sort((a, b) => compareSeq(a.record.delta.effects.nonce.seq, b.record.delta.effects.nonce.seq)),
+      lane.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0)).map((e) => e.actor),
     );
   }
 
   /**
    * Where a chained payment's parent stands. Failed when this sidecar saw it fail (reverted, nonce taken by another
-   * tx, expired, evicted); included when our queue saw it INCLUDED, or, for a parent this sidecar never settled,
-   * once the parent lane's nonce at B passed its sequence; waiting while its lock is live or its fate is being read.
+   * tx, expired, evicted); included when its machine here is included, or, for a parent this sidecar never settled,
+   * once the parent lane's nonce at B passed its sequence; waiting while it settles here or its lock is live.
    */
   async #parentState(
-    item: Item,
+    context: SettlementContext,
     head: ChainHead,
     nonces: Map<string, bigint>,
   ): Promise<'included' | 'waiting' | { readonly failed: string }> {
-    const parent = item.record.delta.parent;
+    const parent = context.record.delta.parent;
     if (!parent) return 'included';
     const key = byteKey(parent.txHash);
     const failed = this.#failedParents.get(key);
     if (failed !== undefined) return { failed };
-    const own = this.#items.get(key);
-    if (own?.receipt) return 'included';
-    if (own && this.#released.has(own)) return 'waiting';
+    const own = this.#actors.get(key)?.getSnapshot().value;
+    if (own === 'included') return 'included';
+    if (own !== undefined) return 'waiting';
     if (this.options.ledger.lockedTx(parent.sender, parent.nonceKey, parent.seq)) return 'waiting';
     const lane = laneKey(parent.sender, parent.nonceKey);
     let nonce = nonces.get(lane);
@@ -376,123 +388,75 @@ export class Settlement {
   }
 
   /**
-   * Broadcasts one tx; true when the node holds it (accepted now, ALREADY_KNOWN, or NONCE_TOO_LOW with a receipt
-   * of this very tx). Other refusals back off this tx, and the `evictAfterRefusals`-th in a row evicts it; an
-   * unreachable node throws and backs off all sending.
+   * The `send` actor: broadcasts one tx. Held when the node accepted it now, or answered ALREADY_KNOWN (keyed by
+   * tx hash: in its pool or a block), or NONCE_TOO_LOW with a receipt of this very tx (otherwise another tx may hold
+   * the nonce, which B decides); neither is taken as inclusion. An unreachable node pauses all sending and throws.
    */
-  async #send(item: Item, head: ChainHead): Promise<boolean> {
-    const { port, logger } = this.options;
+  async #send(signedTx: Uint8Array, chainTxHash: Uint8Array): Promise<SendOutcome> {
     try {
-      await port.sendRawTransaction(item.record.delta.signedTx);
+      await this.options.port.sendRawTransaction(signedTx);
     } catch (err) {
       const error = err instanceof ChainError ? err : new ChainError('REJECTED', String(err));
-      if (error.code === 'UNAVAILABLE') throw error;
-      if (!(await this.#nodeHolds(item, error))) {
-        if (error.code !== 'NONCE_TOO_LOW') item.refusals++;
-        if (item.refusals >= this.options.evictAfterRefusals) {
-          this.#evict(item, error, head);
-          return false;
-        }
-        item.retryAt = this.#now() + item.backoff.next();
-        this.#wake(item.retryAt);
-        logger.warn(
-          { txHash: toHex(item.record.delta.txHash), code: error.code, err: error.message },
-          'node refused the payment; will retry',
-        );
-        return false;
-      }
+      if (error.code === 'UNAVAILABLE') return this.#nodeDown(error);
+      const holds =
+        error.code === 'ALREADY_KNOWN' ||
+        (error.code === 'NONCE_TOO_LOW' &&
+          (await this.options.port.receipt(chainTxHash).catch((e) => this.#nodeDown(e))) !== undefined);
+      if (!holds) return { kind: 'refused', code: error.code, message: error.message };
     }
     this.#nodeBackoff.reset();
-    item.backoff.reset();
-    item.refusals = 0;
-    const first = item.resendAt === undefined;
-    item.resendAt = head.height + item.resendGap;
-    item.resendGap = item.resendGap * 2n > MAX_RESEND_GAP ? MAX_RESEND_GAP : item.resendGap * 2n;
-    if (first) this.#publish(item, WireStage.QUEUED_ONCHAIN, { blockNumber: head.height });
-    return true;
+    return { kind: 'held' };
   }
 
-  /**
-   * Whether a refusal still means the node holds this very tx. ALREADY_KNOWN is keyed by the tx hash, so it does
-   * (in its pool or a block). NONCE_TOO_LOW only if a receipt of our tx (keccak256 of the raw bytes) exists;
-   * otherwise another tx may hold the nonce, which B decides. Neither is taken as inclusion: B alone decides that.
-   */
-  async #nodeHolds(item: Item, error: ChainError): Promise<boolean> {
-    if (error.code === 'ALREADY_KNOWN') return true;
-    return (
-      error.code === 'NONCE_TOO_LOW' && (await this.options.port.receipt(item.chainTxHash)) !== undefined
-    );
+  /** The `fate` actor: the fate of a payment whose lock the chain released at B. */
+  async #fate(record: LockRecord, chainTxHash: Uint8Array, height: bigint): Promise<Fate> {
+    const { port } = this.options;
+    try {
+      const receipt = await port.receipt(chainTxHash);
+      if (receipt?.success) return { kind: 'included', receipt };
+      if (receipt) return { kind: 'failed', message: `reverted in block ${receipt.blockNumber}`, receipt };
+      const { sender, nonce } = record.delta.effects;
+      if ((await port.nonce(sender, nonce.nonceKey, height)) > nonce.seq) {
+        return { kind: 'failed', message: `nonce ${nonce.seq} of its lane was used by another transaction` };
+      }
+      return { kind: 'expired' };
+    } catch (err) {
+      return this.#nodeDown(err);
+    }
   }
 
-  /**
-   * The node keeps refusing this tx: stop sending it and cool its sender off, so the same payer cannot at once
-   * fill the queue again with txs that never land. Its lock stays until the chain releases it (never before its
-   * deadline: the signed tx may still land elsewhere).
-   */
-  #evict(item: Item, error: ChainError, head: ChainHead): void {
-    const reason = `evicted: node refused it ${item.refusals} times: ${error.message}`;
-    this.options.ledger.coolOff(
-      item.record.delta.effects.sender,
-      head.timestampMs + BigInt(this.options.coolOffMs),
-    );
-    this.#giveUp(item, reason, head);
-  }
-
-  /** Stops forwarding `item` for good (FAILED with `reason`), durably, keeping its lock. */
-  #giveUp(item: Item, reason: string, head: ChainHead): void {
-    this.#drop(item, reason, head);
-    this.options.marks
-      .mark(item.record.delta.txHash, reason)
-      .catch((err) => this.options.logger.warn({ err: err.message }, 'could not persist an eviction mark'));
-  }
-
-  /** Moves `item` out of the queue into the given-up set, reports FAILED and fails its children with it. */
-  #drop(item: Item, reason: string, head = this.#head): void {
-    const key = byteKey(item.record.delta.txHash);
-    this.#items.delete(key);
-    item.dropped = reason;
-    this.#dropped.set(key, item);
-    this.#failedParents.set(key, reason);
-    this.#publish(item, WireStage.FAILED, { blockNumber: head?.height ?? 0n }, reason);
-  }
-
-  /** The node is unreachable (or a pass failed): nothing is sent until the shared backoff expires. */
-  #nodeDown(err: unknown): void {
+  /** The node is unreachable: nothing is sent or read until the shared backoff expires. Throws `err`. */
+  #nodeDown(err: unknown): never {
     this.#nodeRetryAt = this.#now() + this.#nodeBackoff.next();
     this.options.logger.warn(
       { err: (err as Error).message },
       'settlement paused (chain node unavailable?); backing off',
     );
+    throw err;
   }
 
-  #publish(
-    item: Item,
-    stage: WireStage,
-    at: { readonly blockNumber: bigint; readonly blockHash?: Uint8Array },
-    message?: string,
-  ): void {
-    const txHash = item.record.delta.txHash;
+  #publish(context: SettlementContext, event: Extract<SettlementEmitted, { type: 'stage' }>): void {
+    const txHash = context.record.delta.txHash;
+    if (event.stage === WireStage.FAILED || event.stage === WireStage.EXPIRED) {
+      this.#failedParents.set(byteKey(txHash), event.message ?? '');
+    }
     this.options.lifecycle.publish({
       txHash,
-      stage,
+      stage: event.stage,
       unixMillis: BigInt(this.#now()),
-      blockHeight: at.blockNumber,
-      ...(at.blockHash ? { blockHash: at.blockHash } : {}),
-      ...(message ? { message } : {}),
+      blockHeight: event.blockNumber,
+      ...(event.blockHash ? { blockHash: event.blockHash } : {}),
+      ...(event.stage === WireStage.FAILED && event.message ? { message: event.message } : {}),
     });
     this.options.logger.info(
       {
         txHash: toHex(txHash),
-        chainTxHash: toHex(item.chainTxHash),
-        stage: WireStage[stage],
-        block: String(at.blockNumber),
-        ...(message ? { reason: message } : {}),
+        chainTxHash: toHex(context.chainTxHash),
+        stage: WireStage[event.stage],
+        block: String(event.blockNumber),
+        ...(event.message ? { reason: event.message } : {}),
       },
       'settlement',
     );
   }
-}
-
-function compareSeq(a: bigint, b: bigint): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
