@@ -177,7 +177,7 @@ export const fuzzSubmitScenario: ChaosScenario = {
         !crashed &&
         counts.hang === 0 &&
         counts.undecodable === 0 &&
-        counts.cert <= bases.length &&
+        [...certified].every((h) => originals.has(h)) &&
         growth < 32;
       return {
         scenario: 'fuzz SubmitFastPay',
