@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Ledger } from '../../src/protocol/ledger/ledger.ts';
 import { RejectCode } from '../../src/protocol/reject.ts';
-import { standaloneChainSource } from '../../src/services/sidecar/chain-source.ts';
+import { type ChainSource, standaloneChainSource } from '../../src/services/sidecar/chain-source.ts';
 import { SafetyJournal } from '../../src/services/sidecar/safety-journal.ts';
 import { ValidatorCore } from '../../src/services/sidecar/validator-core.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
@@ -23,17 +23,20 @@ class FlakyStore extends MemoryStore {
       await super.batch(writes);
       throw new StoreError('STORE_UNAVAILABLE', 'durability not confirmed');
     }
-    return super.batch(writes, opts);
+    return super.batch(writes);
   }
 }
 
-function coreWith(store: FlakyStore) {
+function coreWith(store: FlakyStore, chainOverrides: Partial<ChainSource> = {}) {
   const ledger = new Ledger({ maxRequestCache: 16, maxSettledCerts: 16 });
-  const chain = standaloneChainSource({
-    height: 1n,
-    balances: [{ account: ALICE, asset: ALPHA_USD, amount: 15_000_000n }],
-    now: () => BigInt(Date.now()),
-  });
+  const chain = {
+    ...standaloneChainSource({
+      height: 1n,
+      balances: [{ account: ALICE, asset: ALPHA_USD, amount: 15_000_000n }],
+      now: () => BigInt(Date.now()),
+    }),
+    ...chainOverrides,
+  };
   const committee = committeeOf([DAVE]);
   const core = new ValidatorCore(
     suite,
@@ -48,19 +51,12 @@ function coreWith(store: FlakyStore) {
   return { core, ledger };
 }
 
-async function submit(core: ValidatorCore, request: Parameters<ValidatorCore['step']>[0]) {
-  const step = core.step(request);
-  if (step.kind === 'persist') return core.persist(step);
-  if (step.kind === 'done') return step.outcome;
-  throw new Error('unexpected fetch');
-}
-
 describe('validator core persistence', () => {
   it('answers TEMPORARY_UNAVAILABLE and signs nothing when the lock cannot be made durable', async () => {
     const store = new FlakyStore();
     const { core, ledger } = coreWith(store);
     const tx = await buildPayment({ key: ALICE_KEY, to: BOB, amount: 10_000_000n });
-    const outcome = await submit(core, { tx, parentQcs: [] });
+    const outcome = await core.submit({ tx, parentQcs: [] });
     expect('reject' in outcome && outcome.reject.code).toBe(RejectCode.TEMPORARY_UNAVAILABLE);
     expect(ledger.debitOf(ALICE, ALPHA_USD)).toBe(0n);
     expect(ledger.highestLockedSeq(ALICE, tx.nonce!.nonceKey)).toBeUndefined();
@@ -70,12 +66,12 @@ describe('validator core persistence', () => {
   it('after the store recovers, a different tx on the same sequence is certified: the failed one was never signed', async () => {
     const store = new FlakyStore();
     const { core } = coreWith(store);
-    await submit(core, {
+    await core.submit({
       tx: await buildPayment({ key: ALICE_KEY, to: BOB, amount: 10_000_000n }),
       parentQcs: [],
     });
     store.failing = false;
-    const other = await submit(core, {
+    const other = await core.submit({
       tx: await buildPayment({ key: ALICE_KEY, to: CAROL, amount: 1n }),
       parentQcs: [],
     });
@@ -86,7 +82,7 @@ describe('validator core persistence', () => {
     const store = new FlakyStore();
     store.failing = false;
     const { core } = coreWith(store);
-    const first = await submit(core, {
+    const first = await core.submit({
       tx: await buildPayment({ key: ALICE_KEY, to: BOB, amount: 10_000_000n }),
       parentQcs: [],
     });
@@ -97,7 +93,7 @@ describe('validator core persistence', () => {
       credits: 0,
       conflicts: 0,
     });
-    const conflicting = await submit(restored.core, {
+    const conflicting = await restored.core.submit({
       tx: await buildPayment({ key: ALICE_KEY, to: CAROL, amount: 1n }),
       parentQcs: [],
     });
@@ -109,16 +105,16 @@ describe('validator core persistence', () => {
     store.deletesFail = true;
     const { core, ledger } = coreWith(store);
     const tx = await buildPayment({ key: ALICE_KEY, to: BOB, amount: 10_000_000n });
-    const first = await submit(core, { tx, parentQcs: [] });
+    const first = await core.submit({ tx, parentQcs: [] });
     expect('reject' in first && first.reject.code).toBe(RejectCode.TEMPORARY_UNAVAILABLE);
     expect(ledger.debitOf(ALICE, ALPHA_USD)).toBe(10_000_000n);
     store.failing = false;
-    const other = await submit(core, {
+    const other = await core.submit({
       tx: await buildPayment({ key: ALICE_KEY, to: CAROL, amount: 1n }),
       parentQcs: [],
     });
     expect('reject' in other && other.reject.code).toBe(RejectCode.EQUIVOCATION);
-    const again = await submit(core, { tx, parentQcs: [] });
+    const again = await core.submit({ tx, parentQcs: [] });
     expect('cert' in again).toBe(true);
     const restarted = coreWith(store);
     expect(await new SafetyJournal(store).restore(restarted.ledger)).toEqual({
@@ -135,14 +131,14 @@ describe('validator core persistence', () => {
     const b = coreWith(store);
     expect(
       'cert' in
-        (await submit(a.core, {
+        (await a.core.submit({
           tx: await buildPayment({ key: ALICE_KEY, to: BOB, amount: 5n }),
           parentQcs: [],
         })),
     ).toBe(true);
     expect(
       'cert' in
-        (await submit(b.core, {
+        (await b.core.submit({
           tx: await buildPayment({ key: ALICE_KEY, to: CAROL, amount: 7n }),
           parentQcs: [],
         })),
@@ -154,5 +150,63 @@ describe('validator core persistence', () => {
       conflicts: 1,
     });
     expect(restarted.ledger.debitOf(ALICE, ALPHA_USD)).toBe(12n);
+  });
+});
+
+describe('validator core decisions', () => {
+  it('serialises concurrent submissions of one contention key: exactly one is certified, the other is EQUIVOCATION', async () => {
+    const store = new FlakyStore();
+    store.failing = false;
+    const { core, ledger } = coreWith(store);
+    const [a, b] = await Promise.all([
+      buildPayment({ key: ALICE_KEY, to: BOB, amount: 5n }),
+      buildPayment({ key: ALICE_KEY, to: CAROL, amount: 7n }),
+    ]);
+    const outcomes = await Promise.all([
+      core.submit({ tx: a, parentQcs: [] }),
+      core.submit({ tx: b, parentQcs: [] }),
+    ]);
+    expect(outcomes.map((o) => ('cert' in o ? 'cert' : o.reject.code))).toEqual([
+      'cert',
+      RejectCode.EQUIVOCATION,
+    ]);
+    expect(ledger.debitOf(ALICE, ALPHA_USD)).toBe(5n);
+  });
+
+  it('loads chain values and decides again while the view moves, answering TEMPORARY_UNAVAILABLE after 8 rounds', async () => {
+    let loads = 0;
+    const { core, ledger } = coreWith(new FlakyStore(), {
+      moving: () => Promise.resolve(),
+      load: async () => {
+        loads++;
+      },
+    });
+    const outcome = await core.submit({
+      tx: await buildPayment({ key: ALICE_KEY, to: BOB, amount: 5n }),
+      parentQcs: [],
+    });
+    expect('reject' in outcome && outcome.reject).toMatchObject({
+      code: RejectCode.TEMPORARY_UNAVAILABLE,
+      message: 'chain view kept changing; retry',
+    });
+    expect(loads).toBe(8);
+    expect([...ledger.locks()]).toHaveLength(0);
+  });
+
+  it('answers TEMPORARY_UNAVAILABLE when the chain values cannot be loaded', async () => {
+    const { core } = coreWith(new FlakyStore(), {
+      moving: () => Promise.resolve(),
+      load: async () => {
+        throw new Error('connection refused');
+      },
+    });
+    const outcome = await core.submit({
+      tx: await buildPayment({ key: ALICE_KEY, to: BOB, amount: 5n }),
+      parentQcs: [],
+    });
+    expect('reject' in outcome && outcome.reject).toMatchObject({
+      code: RejectCode.TEMPORARY_UNAVAILABLE,
+      message: 'chain unavailable: connection refused',
+    });
   });
 });

@@ -1,12 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
-import { createActor } from 'xstate';
 import { FastPaySidecar } from '../../../gen/tempo/fastpay/v1/sidecar_pb.ts';
 import { bytesEqual, toHex } from '../../protocol/bytes.ts';
 import { createNodeCryptoSuite } from '../../protocol/crypto/node-suite.ts';
 import { Ledger } from '../../protocol/ledger/ledger.ts';
 import { WireStage } from '../../protocol/stage.ts';
-import type { SubmitRequest } from '../../protocol/types.ts';
 import { openStore } from '../../store/open-store.ts';
 import type { Store } from '../../store/store.ts';
 import { grpcServerOptions } from '../../wire/grpc-limits.ts';
@@ -34,8 +32,8 @@ import { SafetyJournal } from './safety-journal.ts';
 import type { SidecarConfig } from './sidecar-config.ts';
 import { sidecarMetrics } from './sidecar-metrics.ts';
 import { sidecarService, startingSidecarService, undecodableReject } from './sidecar-service.ts';
-import { validatorMachine } from './validator.machine.ts';
-import { type SubmitOutcome, ValidatorCore } from './validator-core.ts';
+import { submissionPath } from './submission-path.ts';
+import { ValidatorCore } from './validator-core.ts';
 
 export interface RunningSidecar {
   readonly port: number;
@@ -122,7 +120,7 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
   }
 }
 
-/** Everything behind the gRPC face: committee, restored ledger, validator actor, board and gossip. */
+/** Everything behind the gRPC face: committee, restored ledger, validator core, board and gossip. */
 async function startNode(
   config: SidecarConfig,
   logger: Logger,
@@ -216,7 +214,6 @@ async function startNode(
   const metrics = new Metrics();
   const recordOutcome = sidecarMetrics(metrics, { board, head: () => chain.head() });
   core.timings = recordOutcome.timings;
-  const validator = createActor(validatorMachine, { input: { core } }).start();
   const stopSweeper = onChain
     ? () => {}
     : startExpirySweeper(
@@ -232,31 +229,19 @@ async function startNode(
         },
       );
 
-  const submit = async (request: SubmitRequest): Promise<SubmitOutcome> => {
-    const full = onChain?.settlement.admit();
-    const outcome: SubmitOutcome = full
-      ? { reject: full }
-      : await new Promise<SubmitOutcome>((reply) => validator.send({ type: 'SUBMIT', request, reply }));
-    if (onChain && 'cert' in outcome && outcome.fresh) {
-      onChain.settlement.enqueue(outcome.fresh.record);
-      escrow?.settlement.enqueue(outcome.fresh.record);
-    }
-    recordOutcome(outcome);
-    if ('cert' in outcome) {
-      board.add(outcome.cert);
-      const at = {
-        txHash: outcome.cert.txHash,
-        unixMillis: outcome.cert.createdUnixMillis,
-        blockHeight: chain.head().height,
-      };
-      lifecycle.publish({ ...at, stage: WireStage.ACCEPTED });
-      lifecycle.publish({ ...at, stage: WireStage.CERTIFIED });
-      if (outcome.fresh) logger.debug({ txHash: toHex(outcome.cert.txHash) }, 'certified');
-    } else {
-      logger.debug({ code: outcome.reject.code, reason: outcome.reject.message }, 'rejected');
-    }
-    return outcome;
-  };
+  const submit = submissionPath({
+    core,
+    admit: () => onChain?.settlement.admit(),
+    settle: (record) => {
+      onChain?.settlement.enqueue(record);
+      escrow?.settlement.enqueue(record);
+    },
+    board,
+    lifecycle,
+    height: () => chain.head().height,
+    recordOutcome,
+    logger,
+  });
 
   const gossip = startGossip({
     peers: committee.members
@@ -286,10 +271,7 @@ async function startNode(
     metrics,
     head: () => chain.head(),
     stopGossip: () => gossip.stop(),
-    stopValidator: () => {
-      stopSweeper();
-      validator.stop();
-    },
+    stopValidator: stopSweeper,
     stopChain: async () => {
       await onChain?.stop();
       await escrow?.close();

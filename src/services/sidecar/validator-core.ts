@@ -53,6 +53,9 @@ export interface CoreTimings {
   readonly durableWrite: { observe(seconds: number): void };
 }
 
+/** Chain-read rounds per submission before answering TEMPORARY_UNAVAILABLE (the head kept moving). */
+const MAX_FETCH_ROUNDS = 8;
+
 export interface ValidatorIdentity {
   readonly name: string;
   readonly id: Uint8Array;
@@ -88,6 +91,31 @@ export class ValidatorCore {
 
   get publicKey(): Uint8Array {
     return this.signer.publicKey;
+  }
+
+  /**
+   * Answers one submission: decides, signs and reserves in one synchronous `step`, then persists and only then
+   * releases the certificate. No mailbox is needed to serialise decisions: `step` runs to completion before any
+   * other request's does, and only the durable write, the reply and chain reads are awaited, so other requests
+   * proceed meanwhile. A decision that needs chain values loads them and decides again, at most MAX_FETCH_ROUNDS
+   * times (then TEMPORARY_UNAVAILABLE: the head kept moving).
+   */
+  async submit(request: SubmitRequest): Promise<SubmitOutcome> {
+    for (let round = 0; ; round++) {
+      const step = this.step(request);
+      if (step.kind === 'done') return step.outcome;
+      if (step.kind === 'persist') return this.persist(step);
+      if (round >= MAX_FETCH_ROUNDS) {
+        return { reject: reject(RejectCode.TEMPORARY_UNAVAILABLE, 'chain view kept changing; retry') };
+      }
+      try {
+        await this.chain.load(step.reads);
+      } catch (err) {
+        return {
+          reject: reject(RejectCode.TEMPORARY_UNAVAILABLE, `chain unavailable: ${(err as Error).message}`),
+        };
+      }
+    }
   }
 
   /** Decides `request` against the ledger and the chain view as they are now. Synchronous: callers serialise it. */
