@@ -2,6 +2,7 @@ import { formatUnits } from 'viem';
 import { ActorSystem } from '../actors/actor-system.ts';
 import type { WebSocketInspector } from '../actors/inspector.ts';
 import { DEMO_ACCOUNTS } from '../chain/demo-accounts.ts';
+import { connectEscrow, type EscrowChain } from '../chain/escrow/escrow-chain.ts';
 import { TIP20_DECIMALS } from '../chain/tempo-tokens.ts';
 import { createViemChain } from '../chain/viem-chain.ts';
 import { toHex } from '../protocol/bytes.ts';
@@ -35,12 +36,18 @@ export const demoCommand: Command = {
   name: 'demo',
   summary: 'the chained Alice → Bob → Carol demo: devnet, sidecars and payments in one command',
   usage:
-    'demo [--validators N] [--block-time SECONDS] [--inspect URL]\n       allegro demo grpc --dave-url URL --edgar-url URL',
+    'demo [--validators N] [--block-time SECONDS] [--direct] [--inspect URL]\n       allegro demo grpc --dave-url URL --edgar-url URL',
   description: [
     'Starts a Tempo devnet (anvil, block time 5 s) and one sidecar process per validator, each settling on it;',
     'then Alice pays Bob 10 AlphaUSD, and Bob at once pays Carol 10 citing QC1 as parent. Both QCs form within one',
     'block; both payments are then included on chain, and the final balances are read back (Alice 5, Bob 5,',
     'Carol 15). Every process it started is stopped at the end, on errors and on Ctrl-C.',
+    '',
+    "By default the payments are ESCROWED: the devnet deploys the AllegroEscrow, registers the validators'",
+    'settlement keys, and Alice, Bob and Carol deposit their AlphaUSD into it. After QC2 Alice tries every way',
+    'out (a transfer out of the escrow without a QC, a second payment on her sequence, a withdrawal, draining',
+    "her wallet's fee token) and each is shown failing while both payments settle; the balances are the escrow's.",
+    '--direct runs the LOCKED mode instead: ordinary Tempo transfers from the wallets.',
     'A demo committee is smaller than the 4 validators a safe one needs; its sidecars run with',
     '--allow-small-committee.',
     '',
@@ -55,6 +62,7 @@ export const demoCommand: Command = {
       help: `committee size, 1 to ${MAX_DEMO_VALIDATORS} (4 = 3f+1 with f = 1)`,
       default: '2',
     },
+    direct: { type: 'boolean', help: 'LOCKED mode: plain Tempo transfers instead of escrowed payments' },
     'block-time': { type: 'string', value: 'SECONDS', help: 'seconds between blocks', default: '5' },
     inspect: {
       type: 'string',
@@ -89,9 +97,18 @@ async function runOnDevnet(
   console.log(
     `Allegro chained demo: Alice → Bob → Carol, ${validators} validator sidecars, one local Tempo devnet`,
   );
-  const network = await startDemoNetwork({ validators, blockTime, chainId, epoch, progress });
+  const escrowMode = values.direct !== true;
+  const network = await startDemoNetwork({
+    validators,
+    blockTime,
+    chainId,
+    epoch,
+    progress,
+    escrow: escrowMode,
+  });
   const { devnet, sidecars } = network;
   const chain = createViemChain({ rpcUrl: devnet.rpcUrl, wsUrl: devnet.wsUrl });
+  let escrow: EscrowChain | undefined;
   let system: ActorSystem | undefined;
   let aggregator: AggregatorProcess | undefined;
   let feed: AggregatorFeed | undefined;
@@ -106,6 +123,13 @@ async function runOnDevnet(
     console.log(
       `Committee of ${committee.members.length}: f = ${faultTolerance(committee)}, a QC needs ${quorumThreshold(committee)} certificates`,
     );
+    if (devnet.escrow) {
+      escrow = await connectEscrow({ rpcUrl: devnet.rpcUrl, escrow: devnet.escrow.address });
+      console.log(
+        `Guarantee: ESCROWED. AllegroEscrow ${toHex(devnet.escrow.address)} holds Alice 15, Bob 5, Carol 5 AlphaUSD; ` +
+          `settlement needs ${devnet.escrow.threshold} settlement signatures; withdrawals wait W = ${devnet.escrow.withdrawalDelay} s`,
+      );
+    } else console.log('Guarantee: LOCKED (direct mode: plain Tempo transfers from the wallets)');
     if (signal.aborted) throw signal.reason;
     progress('starting the aggregator');
     aggregator = await startAggregatorProcess(aggregatorFlags(network), {
@@ -138,6 +162,7 @@ async function runOnDevnet(
         chain,
         print,
         ...(inspector ? { inspect: inspector.inspect } : {}),
+        ...(escrow ? { escrow: { chain: escrow, node: chain } } : {}),
       }),
       signal,
     );
@@ -156,6 +181,7 @@ async function runOnDevnet(
     await feed?.close();
     await aggregator?.stop();
     await system?.stop();
+    await escrow?.close();
     await chain.close();
     await network.stop();
     const pids = sidecars.committee.members.map(
@@ -205,13 +231,14 @@ function judge(report: ChainedDemoReport): { ok: boolean; lines: string[] } {
       : `QC1 formed at block ${qc1} and QC2 at block ${qc2}: a block boundary fell between them (a slow machine?).`,
     `Both payments were included afterwards, in blocks ${included.join(' and ')}.`,
   ];
+  const where = report.escrow ? 'escrow' : 'on-chain';
   const balances = report.balances?.byName ?? {};
   const wrong = DEMO_ACCOUNTS.filter((a) => balances[a.name] !== EXPECTED_BALANCES[a.name]);
   const shown = DEMO_ACCOUNTS.map((a) => `${a.name} ${formatUnits(balances[a.name] ?? 0n, TIP20_DECIMALS)}`);
   lines.push(
     wrong.length === 0
-      ? `Final on-chain balances: ${shown.join(', ')} AlphaUSD, as expected.`
-      : `Final on-chain balances: ${shown.join(', ')} AlphaUSD; expected Alice 5, Bob 5, Carol 15.`,
+      ? `Final ${where} balances: ${shown.join(', ')} AlphaUSD, as expected.`
+      : `Final ${where} balances: ${shown.join(', ')} AlphaUSD; expected Alice 5, Bob 5, Carol 15.`,
   );
   return { ok: wrong.length === 0 && included.every((b) => b > qc2!), lines };
 }

@@ -1,14 +1,24 @@
+import type { EscrowChain, EscrowReceipt, EscrowWithdrawal } from '../chain/escrow/escrow-chain.ts';
 import { ALPHA_USD } from '../chain/tempo-tokens.ts';
 import { bytesEqual, isU64, toHex } from '../protocol/bytes.ts';
 import { type Committee, committeeProblem, quorumThreshold } from '../protocol/committee.ts';
 import { createNodeCryptoSuite } from '../protocol/crypto/node-suite.ts';
 import type { CryptoSuite } from '../protocol/crypto/suite.ts';
+import { readEscrowPaymentTx } from '../protocol/escrow/decode-escrow-payment.ts';
+import type { EscrowDomain } from '../protocol/escrow/escrow-eip712.ts';
+import { escrowPaymentDigest } from '../protocol/escrow/escrow-payment.ts';
 import { ADDRESS_LENGTH } from '../protocol/hashing.ts';
 import { verifyQuorumCertificate } from '../protocol/quorum.ts';
-import type { FastPayTx, QuorumCertificate, ValidatorCertificate } from '../protocol/types.ts';
+import {
+  type FastPayTx,
+  type QuorumCertificate,
+  TempoTxFormat,
+  type ValidatorCertificate,
+} from '../protocol/types.ts';
 import type { Store } from '../store/store.ts';
 import type { SidecarTransport } from '../wire/sidecar-transport.ts';
-import { buildPayment } from './build-payment.ts';
+import { buildEscrowPayment } from './build-escrow-payment.ts';
+import { type BuiltPayment, buildPayment } from './build-payment.ts';
 import type { ClientEvent } from './client-event.ts';
 import { type CollectionResult, type CollectionTarget, collectCertificates } from './collect-certificates.ts';
 import {
@@ -21,7 +31,7 @@ import {
 import { DEFAULT_LANE, type Lane } from './lane.ts';
 import { type LaneFate, laneAfterFailure } from './lane-fate.ts';
 import { type LaneRecord, type LaneSnapshot, LaneStore, type PendingPayment } from './lane-store.ts';
-import { type PayerKey, payerAddress } from './payer-key.ts';
+import { type PayerKey, payerAddress, payerKeyBytes } from './payer-key.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 import type { ValidatorReport } from './validator-answer.ts';
 
@@ -55,6 +65,24 @@ export interface AllegroClientOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Progress events; a listener that throws is ignored. */
   readonly onEvent?: (event: ClientEvent) => void;
+  /**
+   * ESCROWED mode: payments are ALLEGRO_ESCROW_V1 payments out of this AllegroEscrow (no fee for the payer: the
+   * settling sidecar pays it). `chain` (owned by the caller) is needed for deposit, withdrawals and escrowState.
+   */
+  readonly escrow?: {
+    readonly address: Uint8Array;
+    readonly chain?: Pick<
+      EscrowChain,
+      'deposit' | 'announceWithdrawal' | 'completeWithdrawal' | 'balanceOf' | 'announcedOf'
+    >;
+  };
+}
+
+/** The payer's escrowed funds of one token: what sidecars count is `balance − announced`. */
+export interface EscrowState {
+  readonly balance: bigint;
+  /** Announced, not yet completed withdrawals: spent for the sidecars from their announcement. */
+  readonly announced: bigint;
 }
 
 export interface SendPaymentInput {
@@ -70,7 +98,8 @@ export interface SendPaymentInput {
   readonly parent?: QuorumCertificate;
   /**
    * The parent's own FastPayTx (`PaymentResult.tx` of whoever paid it): a sidecar that has not seen the parent
-   * credits it only when it can check the parent is landable, so send it along with `parent`.
+   * credits it only when it can check the parent is landable, so send it along with `parent`. Required for an
+   * escrow child, which signs its parent's payment id.
    */
   readonly parentTx?: FastPayTx;
 }
@@ -81,6 +110,8 @@ export interface PaymentResult {
   readonly tx: FastPayTx;
   readonly txHash: Uint8Array;
   readonly seq: bigint;
+  /** Escrow payments: the payment id (what the settlement signatures in the certificates sign). */
+  readonly paymentId?: Uint8Array;
   /** Every verified certificate received before the QC formed. */
   readonly certs: readonly ValidatorCertificate[];
   /** Validators that had answered something other than a valid certificate by then. */
@@ -125,6 +156,7 @@ export class AllegroClient {
   readonly #policy: RetryPolicy;
   readonly #onEvent: ((event: ClientEvent) => void) | undefined;
   readonly #lanes: LaneStore;
+  readonly #escrow: AllegroClientOptions['escrow'];
   readonly #closing = new AbortController();
   readonly #background = new Set<Promise<void>>();
   #queue: Promise<unknown> = Promise.resolve();
@@ -150,7 +182,46 @@ export class AllegroClient {
     this.#now = options.now ?? Date.now;
     this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#onEvent = options.onEvent;
-    this.#lanes = new LaneStore(options.store, this.address, this.#lane);
+    this.#escrow = options.escrow;
+    this.#lanes = new LaneStore(options.store, this.address, this.#lane, options.escrow?.address);
+  }
+
+  /** Escrow mode: approves and deposits `amount` of `token` into the escrow (one 0x76 tx, fee from the payer). */
+  deposit(token: Uint8Array, amount: bigint): Promise<EscrowReceipt> {
+    return this.#escrowChain().deposit(this.#sender(), token, amount);
+  }
+
+  /**
+   * Escrow mode: announces a withdrawal. Sidecars count it as spent from its block on; it completes only W later
+   * (completeWithdrawal), paying what payments settled meanwhile left of it.
+   */
+  async announceWithdrawal(token: Uint8Array, amount: bigint): Promise<EscrowWithdrawal> {
+    return (await this.#escrowChain().announceWithdrawal(this.#sender(), token, amount)).withdrawal;
+  }
+
+  /** Escrow mode: completes an announced withdrawal; the escrow refuses it before its executableAt. */
+  completeWithdrawal(id: bigint): Promise<EscrowReceipt> {
+    return this.#escrowChain().completeWithdrawal(this.#sender(), id);
+  }
+
+  /** Escrow mode: the payer's escrow balance and announced withdrawals of `token` at the head. */
+  async escrowState(token: Uint8Array = ALPHA_USD): Promise<EscrowState> {
+    const chain = this.#escrowChain();
+    const [balance, announced] = await Promise.all([
+      chain.balanceOf(this.address, token),
+      chain.announcedOf(this.address, token),
+    ]);
+    return { balance, announced };
+  }
+
+  #escrowChain(): NonNullable<NonNullable<AllegroClientOptions['escrow']>['chain']> {
+    const chain = this.#escrow?.chain;
+    if (!chain) throw new AllegroClientError('CONFIG', 'escrow operations need options.escrow.chain');
+    return chain;
+  }
+
+  #sender() {
+    return { privateKey: payerKeyBytes(this.#account), address: this.address };
   }
 
   /**
@@ -203,19 +274,7 @@ export class AllegroClient {
     let lane = (await this.#finishPending()).lane;
     for (let resyncs = 0; ; resyncs++) {
       const seq = lane.record.next;
-      const built = buildPayment({
-        suite: this.#suite,
-        account: this.#account,
-        to: input.to,
-        amount: input.amount,
-        asset,
-        chainId: this.#chainId,
-        lane: this.#lane,
-        seq,
-        validBefore,
-        ...(this.#feeToken ? { feeToken: this.#feeToken } : {}),
-        ...(input.parent ? { parentQc: input.parent } : {}),
-      });
+      const built = this.#build(input, asset, seq, validBefore);
       const previousQc = lane.record.previousQc;
       const pending: PendingPayment = {
         request: {
@@ -236,6 +295,7 @@ export class AllegroClient {
           tx: built.tx,
           txHash: built.txHash,
           seq,
+          ...('paymentId' in built ? { paymentId: built.paymentId as Uint8Array } : {}),
           certs: result.reports.flatMap((r) => (r.answer.kind === 'certificate' ? [r.answer.cert] : [])),
           rejects: result.reports.filter((r) => r.answer.kind !== 'certificate' && r.answer.kind !== 'none'),
         };
@@ -248,6 +308,37 @@ export class AllegroClient {
         ? new PaymentRejectedError(failure)
         : new QuorumTimeoutError({ ...failure, needed: quorumThreshold(this.#committee) });
     }
+  }
+
+  /** The payment at `seq`: an escrow payment in escrow mode, else a signed 0x76 transfer. */
+  #build(input: SendPaymentInput, asset: Uint8Array, seq: bigint, validBefore: bigint): BuiltPayment {
+    const common = {
+      suite: this.#suite,
+      account: this.#account,
+      to: input.to,
+      amount: input.amount,
+      asset,
+      lane: this.#lane,
+      seq,
+    };
+    if (!this.#escrow) {
+      return buildPayment({
+        ...common,
+        chainId: this.#chainId,
+        validBefore,
+        ...(this.#feeToken ? { feeToken: this.#feeToken } : {}),
+        ...(input.parent ? { parentQc: input.parent } : {}),
+      });
+    }
+    const domain: EscrowDomain = { chainId: this.#chainId, escrow: this.#escrow.address };
+    return buildEscrowPayment({
+      ...common,
+      domain,
+      deadline: validBefore,
+      ...(input.parent
+        ? { parent: { qc: input.parent, paymentId: escrowParentId(domain, input.parentTx) } }
+        : {}),
+    });
   }
 
   async #finishPending(): Promise<{ lane: LaneSnapshot; resolution: PendingResolution }> {
@@ -340,6 +431,17 @@ export class AllegroClient {
       // An observer's failure must not change the payment's outcome.
     }
   }
+}
+
+/** The payment id an escrow child signs as its parent, from the parent's FastPayTx. */
+function escrowParentId(domain: EscrowDomain, parentTx: FastPayTx | undefined): Uint8Array {
+  if (parentTx?.format !== TempoTxFormat.ALLEGRO_ESCROW_V1 || !parentTx.tempoTx) {
+    throw new AllegroClientError(
+      'INVALID_PARENT_QC',
+      'an escrow payment spends an escrow parent: pass its parentTx',
+    );
+  }
+  return escrowPaymentDigest(domain, readEscrowPaymentTx(parentTx.tempoTx).payment);
 }
 
 function disposition(fate: LaneFate): LaneDisposition {

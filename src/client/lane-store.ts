@@ -44,9 +44,11 @@ export class LaneStore {
   readonly #store: Store;
   readonly #key: string;
 
-  constructor(store: Store, sender: Uint8Array, lane: Lane) {
+  /** `escrow`: the lane of escrow payments, whose sequence is the escrow's, kept apart from the wallet lane. */
+  constructor(store: Store, sender: Uint8Array, lane: Lane, escrow?: Uint8Array) {
     this.#store = store;
-    this.#key = `allegro/client/lane/${toHex(sender)}/${toHex(lane.nonceKey)}`;
+    const pool = escrow ? `/escrow/${toHex(escrow)}` : '';
+    this.#key = `allegro/client/lane/${toHex(sender)}/${toHex(lane.nonceKey)}${pool}`;
   }
 
   async read(): Promise<LaneSnapshot> {

@@ -30,11 +30,15 @@ export type ChainedDemoActors = {
   /** Resolves once every payment is included on chain; rejects if one fails, expires or times out. */
   readonly settled: PromiseActorLogic<void, { readonly txHashes: readonly string[] }>;
   readonly balances: PromiseActorLogic<DemoBalances>;
+  /** Escrow mode: Alice tries every way out of her payment while it settles; rejects if one works. */
+  readonly escapes: PromiseActorLogic<void>;
 };
 
 export interface ChainedDemoContext {
   /** With a chain: start on a fresh block, wait for inclusion and read the balances. */
   readonly onChain: boolean;
+  /** ESCROWED payments: after QC2, Alice's escapes, each failing. */
+  readonly escrow?: boolean;
   readonly first?: DemoPayment;
   readonly second?: DemoPayment;
   readonly balances?: DemoBalances;
@@ -46,17 +50,21 @@ const failed = { target: '#chainedDemo.failed', actions: 'recordError' } as cons
 /**
  * The chained demo as a script (reference §12.2): Alice pays Bob; Bob pays Carol at once citing QC1 as parent;
  * with a chain, both start on a fresh block and the script waits for both to be included, then reads the
- * balances. A pure definition: the effects are the invoked `actors`.
+ * balances. In escrow mode Alice tries her escapes between QC2 and settlement. A pure definition: the effects are
+ * the invoked `actors`.
  */
 export function createChainedDemoMachine(actors: ChainedDemoActors) {
   return setup({
     types: {
       context: {} as ChainedDemoContext,
-      input: {} as { readonly onChain: boolean },
+      input: {} as { readonly onChain: boolean; readonly escrow?: boolean },
       output: {} as ChainedDemoContext,
     },
     actors,
-    guards: { onChain: ({ context }) => context.onChain },
+    guards: {
+      onChain: ({ context }) => context.onChain,
+      escrow: ({ context }) => context.onChain && context.escrow === true,
+    },
     actions: {
       recordError: assign({
         error: ({ event }) => {
@@ -67,7 +75,7 @@ export function createChainedDemoMachine(actors: ChainedDemoActors) {
     },
   }).createMachine({
     id: 'chainedDemo',
-    context: ({ input }) => ({ onChain: input.onChain }),
+    context: ({ input }) => ({ onChain: input.onChain, ...(input.escrow ? { escrow: true } : {}) }),
     initial: 'starting',
     output: ({ context }) => context,
     states: {
@@ -87,6 +95,11 @@ export function createChainedDemoMachine(actors: ChainedDemoActors) {
           input: ({ context }) => ({ payer: 'Bob', to: 'Carol', parent: context.first! }),
           onDone: [
             {
+              guard: 'escrow',
+              target: 'escaping',
+              actions: assign({ second: ({ event }) => event.output }),
+            },
+            {
               guard: 'onChain',
               target: 'settling',
               actions: assign({ second: ({ event }) => event.output }),
@@ -96,6 +109,7 @@ export function createChainedDemoMachine(actors: ChainedDemoActors) {
           onError: failed,
         },
       },
+      escaping: { invoke: { src: 'escapes', onDone: 'settling', onError: failed } },
       settling: {
         invoke: {
           src: 'settled',

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Devnet, startDevnet } from '../../chain/devnet.ts';
+import { toHex } from '../../protocol/bytes.ts';
 import { demoValidators } from './demo-validators.ts';
 import { type SidecarCommittee, startSidecarCommittee } from './sidecar-committee.ts';
 
@@ -14,7 +15,15 @@ export interface DemoNetworkOptions {
   readonly epoch: bigint;
   /** Called with a short line before each step that takes more than a moment. */
   readonly progress?: (step: string) => void;
+  /**
+   * ESCROWED mode: the devnet deploys an AllegroEscrow whose committee is the validators' settlement keys and
+   * moves every account's AlphaUSD into it; each sidecar certifies and settles escrow payments.
+   */
+  readonly escrow?: boolean;
 }
+
+/** The demo escrow's withdrawal delay W: an hour, far beyond the demo, so no announced withdrawal completes. */
+export const DEMO_WITHDRAWAL_DELAY = 3_600n;
 
 /** The devnet and the sidecar processes of the demo, each stopped by pid in `stop`. */
 export interface DemoNetwork {
@@ -34,13 +43,22 @@ export async function startDemoNetwork(options: DemoNetworkOptions): Promise<Dem
   const removeDir = () => rm(dir, { recursive: true, force: true });
   let devnet: Devnet | undefined;
   try {
+    const validators = demoValidators(options.validators);
     devnet = await startDevnet({
       port: 0,
       blockTime: options.blockTime,
       chainId: options.chainId,
       ...(options.progress ? { progress: options.progress } : {}),
+      ...(options.escrow
+        ? {
+            escrow: {
+              settlementKeys: validators.map((v) => v.settlementKey),
+              withdrawalDelay: DEMO_WITHDRAWAL_DELAY,
+            },
+          }
+        : {}),
     });
-    const validators = demoValidators(options.validators);
+    const escrow = devnet.escrow;
     options.progress?.(
       `starting ${validators.length} sidecar processes: ${validators.map((v) => v.name).join(', ')}`,
     );
@@ -50,6 +68,11 @@ export async function startDemoNetwork(options: DemoNetworkOptions): Promise<Dem
       epoch: options.epoch,
       dir,
       flags: ['--rpc-url', devnet.rpcUrl, '--ws-url', devnet.wsUrl, '--gossip-interval-ms', '500'],
+      ...(escrow
+        ? {
+            flagsOf: (v) => ['--escrow', toHex(escrow.address), '--settlement-key', toHex(v.settlementKey)],
+          }
+        : {}),
     });
     const running = devnet;
     return {

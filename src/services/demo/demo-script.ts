@@ -4,6 +4,7 @@ import type { ActorSystem } from '../../actors/actor-system.ts';
 import type { PaymentView } from '../../actors/payment-registry.ts';
 import type { ChainPort } from '../../chain/chain-port.ts';
 import { DEMO_ACCOUNTS } from '../../chain/demo-accounts.ts';
+import type { EscrowChain } from '../../chain/escrow/escrow-chain.ts';
 import { ALPHA_USD, TIP20_DECIMALS } from '../../chain/tempo-tokens.ts';
 import type { AllegroClient } from '../../client/allegro-client.ts';
 import type { ClientEvent } from '../../client/client-event.ts';
@@ -16,6 +17,7 @@ import {
   createChainedDemoMachine,
   type DemoBalances,
 } from './chained-demo.machine.ts';
+import { type EscrowEscapeOptions, tryEscrowEscapes } from './escrow-escapes.ts';
 
 export interface ChainedDemoOptions {
   readonly system: ActorSystem;
@@ -30,13 +32,20 @@ export interface ChainedDemoOptions {
   /** How long to wait for both payments to be included; default 2 minutes. */
   readonly settleTimeoutMs?: number;
   readonly now?: () => number;
+  /**
+   * ESCROWED mode: payments out of this escrow (caller-owned), Alice's escapes between QC2 and settlement, and
+   * escrow balances at the end; `node` sends Alice's wallet drain.
+   */
+  readonly escrow?: { readonly chain: EscrowChain; readonly node: EscrowEscapeOptions['node'] };
 }
 
 export interface ChainedDemoReport {
   /** Alice → Bob, then Bob → Carol, as the payment actors last saw them. */
   readonly payments: readonly [PaymentView, PaymentView];
-  /** On-chain balances at the end (with a chain). */
+  /** On-chain balances at the end (with a chain): the escrow's in escrow mode. */
   readonly balances?: DemoBalances;
+  /** The payments were ESCROWED. */
+  readonly escrow?: boolean;
 }
 
 const SETTLED = new Set(['INCLUDED', 'FINALIZED']);
@@ -67,6 +76,9 @@ export async function runChainedDemo(options: ChainedDemoOptions): Promise<Chain
     const client = trackedClient(system, {
       account: account.privateKey,
       store: laneStore,
+      ...(options.escrow
+        ? { escrow: { address: options.escrow.chain.address, chain: options.escrow.chain } }
+        : {}),
       onEvent: (event) => timeline.client(`${name} → ${to}`, event),
     });
     clients.set(name, client);
@@ -98,10 +110,39 @@ export async function runChainedDemo(options: ChainedDemoOptions): Promise<Chain
       say('… waiting until both payments are included on chain');
       return settled(system, input.txHashes, options.settleTimeoutMs ?? 120_000);
     }),
+    escapes: fromPromise(() => {
+      const [alice, bob, carol] = DEMO_ACCOUNTS;
+      const { escrow } = options;
+      if (!escrow) return Promise.resolve();
+      say('Alice now tries every way out of her payment to Bob:');
+      return tryEscrowEscapes({
+        alice: alice!,
+        bob: bob!,
+        carol: carol!,
+        escrow: escrow.chain,
+        node: escrow.node,
+        transports: [...system.transports().values()],
+        alicePaysCarol: (amount) => payer('Alice', 'Carol').sendPayment({ to: carol!.address, amount }),
+        headAfter: (height) =>
+          new Promise<void>((resolve) => {
+            const stop = system.onHead((head) => {
+              if (head.height <= height) return;
+              stop();
+              resolve();
+            });
+          }),
+        say,
+      });
+    }),
     balances: fromPromise(async () => {
       const atBlock = (await chain!.head()).height;
+      const { escrow } = options;
       const amounts = await Promise.all(
-        DEMO_ACCOUNTS.map((a) => chain!.balanceOf(ALPHA_USD, a.address, atBlock)),
+        DEMO_ACCOUNTS.map((a) =>
+          escrow
+            ? escrow.chain.balanceOf(a.address, ALPHA_USD, atBlock)
+            : chain!.balanceOf(ALPHA_USD, a.address, atBlock),
+        ),
       );
       return { atBlock, byName: Object.fromEntries(DEMO_ACCOUNTS.map((a, i) => [a.name, amounts[i]!])) };
     }),
@@ -109,7 +150,7 @@ export async function runChainedDemo(options: ChainedDemoOptions): Promise<Chain
   try {
     const script = createActor(createChainedDemoMachine(actors), {
       id: 'chained demo',
-      input: { onChain: chain !== undefined },
+      input: { onChain: chain !== undefined, escrow: options.escrow !== undefined },
       ...(options.inspect ? { inspect: options.inspect } : {}),
     });
     const outcome = await toPromise(script.start());
@@ -123,9 +164,14 @@ export async function runChainedDemo(options: ChainedDemoOptions): Promise<Chain
       const list = Object.entries(byName).map(
         ([name, units]) => `${name} ${formatUnits(units, TIP20_DECIMALS)}`,
       );
-      say(`on-chain balances at block ${atBlock}: ${list.join(', ')} AlphaUSD`);
+      const where = options.escrow ? 'escrow' : 'on-chain';
+      say(`${where} balances at block ${atBlock}: ${list.join(', ')} AlphaUSD`);
     }
-    return { payments, ...(outcome.balances ? { balances: outcome.balances } : {}) };
+    return {
+      payments,
+      ...(outcome.balances ? { balances: outcome.balances } : {}),
+      ...(options.escrow ? { escrow: true } : {}),
+    };
   } finally {
     unsubscribe();
     await Promise.all([...clients.values()].map((c) => c.close()));

@@ -23,6 +23,8 @@ export interface SidecarCommitteeOptions {
   readonly dir: string;
   /** Flags added to every sidecar's command line (e.g. `--rpc-url`, `--demo-balances`). */
   readonly flags?: readonly string[];
+  /** Flags of one validator only (e.g. its `--settlement-key`). */
+  readonly flagsOf?: (v: DemoValidator) => readonly string[];
   /** Validators not started: members of the committee whose sidecar is down. */
   readonly down?: ReadonlySet<string>;
 }
@@ -61,6 +63,7 @@ export async function startSidecarCommittee(options: SidecarCommitteeOptions): P
         ...['--chain-id', String(chainId), '--epoch', String(epoch), '--committee', committeeFile],
         ...(validators.length < MIN_SAFE_COMMITTEE ? ['--allow-small-committee'] : []),
         ...(options.flags ?? []),
+        ...(options.flagsOf?.(v) ?? []),
       ];
       processes.set(v.name, await startSidecarProcess(flags));
     }),
