@@ -19,6 +19,8 @@ const FUNDER = {
 };
 
 const PROTOCOL_NONCE_KEY = new Uint8Array(32);
+/** Funding calls per setup tx: more would exceed the block gas limit (about 40 accounts' worth). */
+const FUNDING_CALLS_PER_TX = 64;
 
 export interface DevnetOptions extends Pick<AnvilOptions, 'port' | 'blockTime' | 'chainId' | 'state'> {
   /** pathUSD given to each demo account for fees, in base units. Default 10 pathUSD. */
@@ -101,9 +103,12 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       ]),
       ...settlers.map((address) => tip20TransferCall(PATH_USD, address, allowance)),
     ];
-    progress(`funding ${demo.map((a) => a.name).join(', ')} with AlphaUSD and pathUSD (one block)`);
-    const gas = 5_000_000n + BigInt(funding.length) * 300_000n;
-    await settle(chain, [await signProtocolTx(chain, chainId, FUNDER, funding, gas)]);
+    progress(`funding ${demo.map((a) => a.name).join(', ')} with AlphaUSD and pathUSD`);
+    for (let i = 0; i < funding.length; i += FUNDING_CALLS_PER_TX) {
+      const calls = funding.slice(i, i + FUNDING_CALLS_PER_TX);
+      const gas = 5_000_000n + BigInt(calls.length) * 300_000n;
+      await settle(chain, [await signProtocolTx(chain, chainId, FUNDER, calls, gas)]);
+    }
 
     const setPathUsd: TempoCall = {
       to: fromHex(Addresses.feeManager),

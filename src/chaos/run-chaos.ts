@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectPath } from '../services/project-root.ts';
 import type { ChaosResult, ChaosScenario } from './chaos-scenario.ts';
+import { conservationScenario } from './conservation.scenario.ts';
 import { fuzzSubmitScenario } from './fuzz-submit.scenario.ts';
 import { killRestartScenario } from './kill-restart.scenario.ts';
 
@@ -10,6 +11,7 @@ const SCENARIOS: readonly ChaosScenario[] = [
   killRestartScenario('lmdb'),
   killRestartScenario('redis'),
   fuzzSubmitScenario,
+  conservationScenario,
 ];
 
 /**
