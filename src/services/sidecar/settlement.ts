@@ -57,6 +57,7 @@ export interface SettlementOptions {
 }
 
 type SettlementActor = Actor<typeof settlementMachine>;
+type StageEvent = Extract<SettlementEmitted, { type: 'stage' }>;
 
 /** Machine states whose snapshot is persisted (see SettlementSnapshots). */
 const PERSISTED_STATES = new Set(['forwarded', 'evicted', 'included']);
@@ -76,7 +77,9 @@ const MAX_FAILED_PARENTS = 65_536;
  * This class is the machines' owner: it tells each its turn (FORWARD: one send in flight per lane, in sequence
  * order, a chained child only once its parent is included, GIVE_UP once the parent failed), passes B's releases
  * and heads on, performs the chain calls the machines invoke, publishes their stages, cools off the sender of an
- * evicted tx, pauses all sending while the node is unreachable, and persists the snapshots a restart needs.
+ * evicted tx, pauses all sending while the node is unreachable, and persists the snapshots a restart needs; a
+ * stage is announced only once the snapshot of the state it reports is saved, so a payment seen QUEUED_ONCHAIN
+ * comes back forwarded after a crash, not queued as new.
  */
 export class Settlement {
   readonly #actors = new Map<string, SettlementActor>();
@@ -159,6 +162,7 @@ export class Settlement {
       const actor = this.#start(key, snapshot.context, snapshot);
       const context = actor.getSnapshot().context;
       if (value === 'evicted') {
+        this.#failedParents.set(key, context.givenUp ?? '');
         this.#publish(context, {
           type: 'stage',
           stage: WireStage.FAILED,
@@ -218,7 +222,15 @@ export class Settlement {
       ...(this.options.inspect ? { inspect: this.options.inspect } : {}),
     });
     this.#actors.set(key, actor);
-    actor.on('stage', (event) => this.#publish(actor.getSnapshot().context, event));
+    /** Stages of the last transition: announced once the snapshot of the state they report is saved. */
+    const stages: StageEvent[] = [];
+    let announced: Promise<unknown> = Promise.resolve();
+    actor.on('stage', (event) => {
+      if (event.stage === WireStage.FAILED || event.stage === WireStage.EXPIRED) {
+        this.#failedParents.set(key, event.message ?? '');
+      }
+      stages.push(event);
+    });
     actor.on('evicted', () => {
       const head = this.#head;
       const sender = actor.getSnapshot().context.record.delta.effects.sender;
@@ -239,21 +251,27 @@ export class Settlement {
       next: (snapshot) => {
         if (this.#stopped) return;
         const txHash = snapshot.context.record.delta.txHash;
+        const changed = snapshot.status === 'done' || snapshot.value !== last;
+        let saved: Promise<void> | undefined;
         if (snapshot.status === 'done') {
           this.#actors.delete(key);
           this.#givenUp.delete(key);
           this.#write(this.options.snapshots.forget([txHash]));
-        } else if (snapshot.value === last) {
-          return;
-        } else {
+        } else if (changed) {
           last = snapshot.value;
           if (snapshot.value === 'evicted') this.#givenUp.add(key);
           else this.#givenUp.delete(key);
           if (PERSISTED_STATES.has(snapshot.value)) {
-            this.#write(this.options.snapshots.save(txHash, actor.getPersistedSnapshot()));
+            saved = this.#write(this.options.snapshots.save(txHash, actor.getPersistedSnapshot()));
           }
         }
-        this.#kick();
+        const due = stages.splice(0);
+        if (due.length > 0) {
+          announced = Promise.all([announced, saved]).then(() => {
+            for (const event of due) this.#publish(snapshot.context, event);
+          });
+        }
+        if (changed) this.#kick();
       },
       error: (err) =>
         this.options.logger.error(
@@ -266,8 +284,9 @@ export class Settlement {
     return actor;
   }
 
-  #write(write: Promise<void>): void {
-    write.catch((err) =>
+  /** A store write whose failure is logged (a restart then restores less precisely, never unsafely). */
+  #write(write: Promise<void>): Promise<void> {
+    return write.catch((err) =>
       this.options.logger.warn({ err: err.message }, 'could not persist settlement state'),
     );
   }
@@ -435,11 +454,8 @@ export class Settlement {
     throw err;
   }
 
-  #publish(context: SettlementContext, event: Extract<SettlementEmitted, { type: 'stage' }>): void {
+  #publish(context: SettlementContext, event: StageEvent): void {
     const txHash = context.record.delta.txHash;
-    if (event.stage === WireStage.FAILED || event.stage === WireStage.EXPIRED) {
-      this.#failedParents.set(byteKey(txHash), event.message ?? '');
-    }
     this.options.lifecycle.publish({
       txHash,
       stage: event.stage,
