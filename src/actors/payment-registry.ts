@@ -32,7 +32,9 @@ export interface PaymentRegistry {
   /** The payment from memory, or from persistence when it already left memory (finished long ago). */
   load?(txHash: string): Promise<PaymentView | undefined>;
   /** Newest first, filtered by sender or recipient address and/or stage; cursor pagination. */
-  list(filter: { address?: string; stage?: ApiStage; first: number; after?: string }): PaymentPage;
+  list(filter: { address?: string; stage?: ApiStage; first: number; after?: string }): Promise<PaymentPage>;
+  /** The payments not in a final stage (all of them are in memory). */
+  active(): PaymentView[];
   /** Calls `listener` after every persisted change of any payment, until the returned function is called. */
   subscribe(listener: (view: PaymentView, previous: ApiStage | undefined) => void): () => void;
 }

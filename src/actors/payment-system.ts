@@ -4,6 +4,16 @@ import { decodeTagged, encodeTagged } from '../protocol/tagged-json.ts';
 import type { Store } from '../store/store.ts';
 import { type PaymentInput, paymentMachine, STAGE_OF_STATE } from './payment.machine.ts';
 import type { PaymentEvent } from './payment-events.ts';
+import {
+  closeWrite,
+  cursorOf,
+  indexWrites,
+  openPayments,
+  orderOf,
+  PAYMENT_INDEX_MARKER,
+  parseCursor,
+  paymentsInOrder,
+} from './payment-index.ts';
 import type { PaymentPage, PaymentRegistry, PaymentView } from './payment-registry.ts';
 
 /** Store key prefix of the payment snapshots: `payment/<txHash>`. */
@@ -33,7 +43,7 @@ export interface PaymentSystemOptions {
   readonly inspect?: Observer<InspectionEvent>;
   /** Wall clock, unix millis: `updatedAt` of the views. */
   readonly now?: () => number;
-  /** Finished payments kept in memory at most (the oldest leave first); default 10 000. */
+  /** Finished payments kept in memory at most (the oldest leave first); default 1 000. */
   readonly maxFinished?: number;
   /** How long a finished payment stays in memory; default 10 minutes. */
   readonly finishedTtlMs?: number;
@@ -43,9 +53,10 @@ export interface PaymentSystemOptions {
 
 /**
  * The payment actors (PaymentRegistry): one XState actor per payment. Every transition's persisted snapshot is
- * written to the Store (key `payment/<txHash>`) before listeners are told, and `open` restores every stored
- * payment, so a restarted process resumes each one where it was. Finished payments leave memory after
- * `finishedTtlMs` or beyond `maxFinished`, and stay readable from the store through `load`.
+ * written to the Store (key `payment/<txHash>`, with its index entries in the same batch) before listeners are
+ * told, and `open` restores every unfinished payment, so a restarted process resumes each one where it was.
+ * Finished payments leave memory after `finishedTtlMs` or beyond `maxFinished` and stay readable from the store
+ * (`load`, and `list`, which pages from the store's order index): memory follows open payments, not history.
  */
 export class PaymentSystem implements PaymentRegistry {
   readonly #store: Store;
@@ -63,23 +74,22 @@ export class PaymentSystem implements PaymentRegistry {
     this.#store = options.store;
     this.#inspect = options.inspect;
     this.#now = options.now ?? Date.now;
-    this.#maxFinished = options.maxFinished ?? 10_000;
+    this.#maxFinished = options.maxFinished ?? 1_000;
     this.#finishedTtlMs = options.finishedTtlMs ?? 600_000;
     this.#durable = options.durable ?? false;
   }
 
-  /** Opens the system on `options.store` and restores every payment stored there. */
+  /**
+   * Opens the system on `options.store` and restores the unfinished payments stored there (finished ones stay in
+   * the store, read on demand). A store written before the indexes existed is indexed first, once.
+   */
   static async open(options: PaymentSystemOptions): Promise<PaymentSystem> {
     const system = new PaymentSystem(options);
-    const finished: StoredPayment[] = [];
-    for await (const [, bytes] of options.store.scan(PAYMENT_KEY_PREFIX)) {
-      const stored = decodeTagged<StoredPayment>(bytes);
-      if (stored.snapshot.status === 'active') system.#restore(stored);
-      else finished.push(stored);
+    if (!(await options.store.get(PAYMENT_INDEX_MARKER))) await system.#buildIndex();
+    for await (const txHash of openPayments(options.store)) {
+      const bytes = await options.store.get(PAYMENT_KEY_PREFIX + txHash);
+      if (bytes) system.#restore(decodeTagged<StoredPayment>(bytes));
     }
-    finished.sort((a, b) => a.updatedAt - b.updatedAt);
-    for (const stored of finished) system.#remember(stored);
-    system.#sweep();
     return system;
   }
 
@@ -117,27 +127,34 @@ export class PaymentSystem implements PaymentRegistry {
     return bytes && viewOf(decodeTagged<StoredPayment>(bytes));
   }
 
-  list(filter: { address?: string; stage?: ApiStage; first: number; after?: string }): PaymentPage {
-    const address = filter.address?.toLowerCase();
+  /**
+   * Newest first from the store's order index (bounded memory at any history size): of one address when given,
+   * filtered by stage when given (read from memory or the store, so a stage filter may scan further).
+   */
+  async list(filter: {
+    address?: string;
+    stage?: ApiStage;
+    first: number;
+    after?: string;
+  }): Promise<PaymentPage> {
     const after = filter.after === undefined ? undefined : parseCursor(filter.after);
-    const matching = [...this.#entries.values()]
-      .flatMap((e) => (e.view ? [e.view] : []))
-      .filter(
-        (v) =>
-          (!address ||
-            v.context.sender.toLowerCase() === address ||
-            v.context.recipient.toLowerCase() === address) &&
-          (!filter.stage || v.stage === filter.stage) &&
-          (!after || compareNewestFirst(orderOf(v), after) > 0),
-      )
-      .sort((a, b) => compareNewestFirst(orderOf(a), orderOf(b)));
-    const items = matching.slice(0, Math.max(0, filter.first));
+    const first = Math.max(0, filter.first);
+    const items: PaymentView[] = [];
+    let hasNextPage = false;
+    for await (const txHash of paymentsInOrder(this.#store, {
+      ...(filter.address ? { address: filter.address } : {}),
+      ...(after ? { after } : {}),
+    })) {
+      const view = await this.load(txHash);
+      if (!view || (filter.stage && view.stage !== filter.stage)) continue;
+      if (items.length === first) {
+        hasNextPage = true;
+        break;
+      }
+      items.push(view);
+    }
     const last = items.at(-1);
-    return {
-      items,
-      hasNextPage: matching.length > items.length,
-      ...(last ? { endCursor: cursorOf(orderOf(last)) } : {}),
-    };
+    return { items, hasNextPage, ...(last ? { endCursor: cursorOf(orderOf(last.context)) } : {}) };
   }
 
   subscribe(listener: (view: PaymentView, previous: ApiStage | undefined) => void): () => void {
@@ -187,11 +204,19 @@ export class PaymentSystem implements PaymentRegistry {
     const updatedAt = this.#now();
     const stored = { updatedAt, snapshot: actor.getPersistedSnapshot() };
     const txHash = snapshot.context.txHash;
-    await this.#store.put(PAYMENT_KEY_PREFIX + txHash, encodeTagged(stored), { durable: this.#durable });
+    const finished = snapshot.status !== 'active';
+    await this.#store.batch(
+      [
+        { key: PAYMENT_KEY_PREFIX + txHash, value: encodeTagged(stored) },
+        ...(entry.view ? [] : indexWrites(snapshot.context)),
+        ...(finished ? [closeWrite(txHash)] : []),
+      ],
+      { durable: this.#durable },
+    );
     const previous = entry.view?.stage;
     const view = viewOf(stored as StoredPayment);
     entry.view = view;
-    if (snapshot.status !== 'active') {
+    if (finished) {
       entry.actor = undefined;
       this.#finished.set(txHash, updatedAt);
     }
@@ -233,6 +258,21 @@ export class PaymentSystem implements PaymentRegistry {
     }).start();
   }
 
+  /** Indexes every stored payment (a store written before the indexes existed), then sets the marker. */
+  async #buildIndex(): Promise<void> {
+    let writes: { key: string; value: Uint8Array | null }[] = [];
+    for await (const [, bytes] of this.#store.scan(PAYMENT_KEY_PREFIX)) {
+      const { snapshot } = decodeTagged<StoredPayment>(bytes);
+      const entries = indexWrites(snapshot.context);
+      writes.push(...(snapshot.status === 'active' ? entries : entries.slice(0, -1)));
+      if (writes.length >= 1_000) {
+        await this.#store.batch(writes);
+        writes = [];
+      }
+    }
+    await this.#store.batch([...writes, { key: PAYMENT_INDEX_MARKER, value: new Uint8Array([1]) }]);
+  }
+
   /** Finished payments older than the TTL or beyond the cap leave memory (they stay in the store). */
   #sweep(): void {
     const expired = this.#now() - this.#finishedTtlMs;
@@ -252,34 +292,4 @@ function viewOf(stored: StoredPayment): PaymentView {
     context,
     updatedAt: stored.updatedAt,
   };
-}
-
-type Order = readonly [submittedAt: number, txHash: string];
-
-function orderOf(view: PaymentView): Order {
-  return [view.context.stageTimes.SUBMITTED ?? 0, view.txHash];
-}
-
-/** Newest submission first, then descending tx hash. */
-function compareNewestFirst(a: Order, b: Order): number {
-  if (a[0] !== b[0]) return b[0] - a[0];
-  return a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0;
-}
-
-function cursorOf(order: Order): string {
-  return Buffer.from(JSON.stringify(order)).toString('base64url');
-}
-
-/** The order a cursor stands for; throws for a cursor `cursorOf` did not make. */
-function parseCursor(cursor: string): Order {
-  let order: unknown;
-  try {
-    order = JSON.parse(Buffer.from(cursor, 'base64url').toString());
-  } catch {
-    order = undefined;
-  }
-  if (!Array.isArray(order) || typeof order[0] !== 'number' || typeof order[1] !== 'string') {
-    throw new Error(`invalid cursor "${cursor}"`);
-  }
-  return [order[0], order[1]];
 }

@@ -1,3 +1,8 @@
+import {
+  AGGREGATOR_RSS_TARGET_MB_AT_1M,
+  AGGREGATOR_RSS_TARGET_MB_PER_10K,
+  runAggregatorRssBench,
+} from '../bench/aggregator-rss.ts';
 import { PIPELINE_TARGET_RATIO, protocolBenchFigures } from '../bench/protocol-bench.ts';
 import { writeReadmeSections } from '../bench/readme-sections.ts';
 import { DEFAULT_SIZES, FIGURES, type FigureId, RESULTS_DIR, runAllBenchmarks } from '../bench/run-all.ts';
@@ -66,14 +71,34 @@ async function benchSidecar(values: OptionValues): Promise<number> {
   return f.rejected === 0 ? 0 : 1;
 }
 
+async function benchAggregatorRss(values: OptionValues): Promise<number> {
+  const seconds = intOption(values, 'seconds')!;
+  if (seconds < 1) throw new UsageError('--seconds must be at least 1');
+  console.log(
+    `aggregator RSS bench: payments through one in-process aggregator (LMDB store) for ${seconds} s, each QC'd, INCLUDED and FINALIZED`,
+  );
+  const f = await runAggregatorRssBench({ durationMs: seconds * 1000, progress });
+  const last = f.samples.at(-1)!;
+  const at1m = last.rssMb + f.slopeMbPer10k * ((1_000_000 - last.payments) / 10_000);
+  console.log(
+    `growth: ${f.slopeMbPer10k.toFixed(2)} MB per 10,000 finished payments (target ≤ ${AGGREGATOR_RSS_TARGET_MB_PER_10K}) ${f.slopeMbPer10k <= AGGREGATOR_RSS_TARGET_MB_PER_10K ? 'MET' : 'NOT MET'}`,
+  );
+  console.log(
+    `RSS: ${last.rssMb.toFixed(1)} MB after ${fmt(last.payments)} payments; at 1,000,000 by the slope ≈ ${at1m.toFixed(0)} MB (target ≤ ${AGGREGATOR_RSS_TARGET_MB_AT_1M})`,
+  );
+  return 0;
+}
+
 const SUITES: Record<string, (values: OptionValues) => Promise<number>> = {
   protocol: benchProtocol,
   sidecar: benchSidecar,
+  'aggregator-rss': benchAggregatorRss,
 };
 
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'Measure: every figure (P1–P6) by default, some by name (`p3`), or `protocol` / `sidecar` alone',
+  summary:
+    'Measure: every figure (P1–P6) by default, some by name (`p3`), or `protocol` / `sidecar` / `aggregator-rss` alone',
   usage: `bench [${Object.keys(FIGURES).join(' ')}] [--readme]\n       bench <${Object.keys(SUITES).join('|')}> [options]`,
   description: [
     'Without a benchmark name: runs the figures P1–P6 (all, or those named) on loopback with real processes,',
@@ -91,6 +116,7 @@ export const benchCommand: Command = {
       default: '64',
     },
     profile: { type: 'boolean', help: 'sidecar: profile the sidecar and split its CPU by component' },
+    seconds: { type: 'string', help: 'aggregator-rss: how long to run payments', default: '180' },
     subscribers: { type: 'string', value: 'N', help: 'p4: graphql-ws subscribers', default: '1000' },
     readme: { type: 'boolean', help: 'write the README sections from bench-results/ and stop' },
   },

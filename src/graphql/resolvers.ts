@@ -82,14 +82,14 @@ export function resolvers({ aggregator, bus, suite, metrics, chain, devnet = fal
         counted('payment');
         return (await aggregator.lookup(tx32(args.txHash))) ?? null;
       },
-      payments: (
+      payments: async (
         _: unknown,
         args: { address?: string | null; stage?: ApiStage | null; first: number; after?: string | null },
       ) => {
         counted('payments');
-        let page: ReturnType<Aggregator['payments']>;
+        let page: Awaited<ReturnType<Aggregator['payments']>>;
         try {
-          page = aggregator.payments({
+          page = await aggregator.payments({
             first: range('first', args.first, MAX_PAYMENTS_PAGE),
             ...(args.address ? { address: args.address } : {}),
             ...(args.stage ? { stage: args.stage } : {}),

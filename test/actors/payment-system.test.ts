@@ -8,7 +8,7 @@ import { PAYMENT_KEY_PREFIX, PaymentSystem } from '../../src/actors/payment-syst
 import { decodeTagged } from '../../src/protocol/tagged-json.ts';
 import { LmdbStore } from '../../src/store/lmdb-store.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { Store, StoreWrite } from '../../src/store/store.ts';
 
 const ALICE = '0x19e7e376e7c213b7e7e7e46cc70a5dd086daff2a';
 const BOB = '0x1563915e194d8cfba1943570603f7606a3115508';
@@ -53,10 +53,13 @@ describe('payment system', () => {
   it('writes each transition to the store before any listener hears of it', async () => {
     const store = new MemoryStore();
     const log: string[] = [];
-    const put = store.put.bind(store);
-    store.put = async (key, value, opts) => {
-      await put(key, value, opts);
-      log.push(`stored ${decodeTagged<{ snapshot: { value: string } }>(value).snapshot.value}`);
+    const batch = store.batch.bind(store);
+    store.batch = async (writes: readonly StoreWrite[]) => {
+      await batch(writes);
+      for (const { key, value } of writes) {
+        if (!key.startsWith(PAYMENT_KEY_PREFIX) || !value) continue;
+        log.push(`stored ${decodeTagged<{ snapshot: { value: string } }>(value).snapshot.value}`);
+      }
     };
     const system = await open(store);
     system.subscribe((view, previous) => log.push(`heard ${previous ?? '-'} → ${view.stage}`));
@@ -138,20 +141,20 @@ describe('payment system', () => {
     const system = await open(new MemoryStore());
     for (let n = 1; n <= 5; n++) await system.track(payment(n, n % 2 ? ALICE : BOB, CAROL));
     await system.send(payment(5).txHash, certificate('dave', 2000));
-    const first = system.list({ first: 2 });
+    const first = await system.list({ first: 2 });
     expect(first.items.map((v) => v.context.stageTimes.SUBMITTED)).toEqual([1005, 1004]);
     expect(first.hasNextPage).toBe(true);
-    const rest = system.list({ first: 10, after: first.endCursor! });
+    const rest = await system.list({ first: 10, after: first.endCursor! });
     expect(rest.items.map((v) => v.context.stageTimes.SUBMITTED)).toEqual([1003, 1002, 1001]);
     expect(rest.hasNextPage).toBe(false);
-    expect(system.list({ first: 10, address: ALICE.toUpperCase().replace('0X', '0x') }).items).toHaveLength(
-      3,
-    );
-    expect(system.list({ first: 10, address: CAROL }).items).toHaveLength(5);
-    expect(system.list({ first: 10, stage: 'CERTIFIED' }).items.map((v) => v.txHash)).toEqual([
+    expect(
+      (await system.list({ first: 10, address: ALICE.toUpperCase().replace('0X', '0x') })).items,
+    ).toHaveLength(3);
+    expect((await system.list({ first: 10, address: CAROL })).items).toHaveLength(5);
+    expect((await system.list({ first: 10, stage: 'CERTIFIED' })).items.map((v) => v.txHash)).toEqual([
       payment(5).txHash,
     ]);
-    expect(() => system.list({ first: 1, after: 'nonsense' })).toThrow(/invalid cursor/);
+    await expect(system.list({ first: 1, after: 'nonsense' })).rejects.toThrow(/invalid cursor/);
   });
 
   it('lets finished payments leave memory beyond the cap while they stay in the store; unfinished ones stay', async () => {
@@ -172,7 +175,15 @@ describe('payment system', () => {
     expect(keys).toHaveLength(5);
 
     const reopened = await open(store, { maxFinished: 1 });
-    expect(reopened.list({ first: 10 }).items.map((v) => v.stage)).toEqual(['SUBMITTED', 'EXPIRED']);
+    expect((await reopened.list({ first: 10 })).items.map((v) => v.stage)).toEqual([
+      'SUBMITTED',
+      'EXPIRED',
+      'EXPIRED',
+      'EXPIRED',
+      'EXPIRED',
+    ]);
+    expect(reopened.active().map((v) => v.txHash)).toEqual([payment(9).txHash]);
+    expect(reopened.get(payment(4).txHash)).toBeUndefined();
     expect((await reopened.track(payment(1))).stage).toBe('EXPIRED');
   });
 
@@ -190,5 +201,38 @@ describe('payment system', () => {
     await system.track(payment(2));
     expect(system.get(payment(1).txHash)).toBeUndefined();
     expect((await system.load(payment(1).txHash))?.context.failure).toBe('reverted');
+  });
+
+  it('restores only open payments and pages from the store index, also for a store written before the index', async () => {
+    const store = new MemoryStore();
+    const system = await open(store);
+    for (let n = 1; n <= 6; n++) {
+      await system.track(payment(n));
+      if (n % 3 !== 0) await system.send(payment(n).txHash, { type: 'EXPIRED', at: 3000 + n });
+    }
+    const indexKeys: string[] = [];
+    for await (const [key] of store.scan('payment-')) indexKeys.push(key);
+    expect(indexKeys.length).toBeGreaterThan(6);
+    for (const key of indexKeys) await store.delete(key);
+    const reopened = await open(store, { maxFinished: 0 });
+    expect(
+      reopened
+        .active()
+        .map((v) => v.txHash)
+        .sort(),
+    ).toEqual([payment(3).txHash, payment(6).txHash].sort());
+    expect(reopened.get(payment(1).txHash)).toBeUndefined();
+    const pages: string[][] = [];
+    let after: string | undefined;
+    do {
+      const page = await reopened.list({ first: 4, ...(after ? { after } : {}) });
+      pages.push(page.items.map((v) => String(v.context.stageTimes.SUBMITTED)));
+      after = page.hasNextPage ? page.endCursor : undefined;
+    } while (after);
+    expect(pages).toEqual([
+      ['1006', '1005', '1004', '1003'],
+      ['1002', '1001'],
+    ]);
+    expect((await reopened.list({ first: 10, stage: 'EXPIRED' })).items).toHaveLength(4);
   });
 });

@@ -5,11 +5,12 @@ import type { ChainHead, ChainPort } from '../../src/chain/chain-port.ts';
 import { tip20TransferCall } from '../../src/chain/tempo-transfer.ts';
 import { DEFAULT_RETRY_POLICY } from '../../src/client/retry-policy.ts';
 import { repeatByte, toHex } from '../../src/protocol/bytes.ts';
+import { faultTolerance, quorumThreshold } from '../../src/protocol/committee.ts';
 import { effectsHash } from '../../src/protocol/hashing.ts';
 import { Aggregator } from '../../src/services/aggregator/aggregator.ts';
 import { aggregatorMetrics } from '../../src/services/aggregator/aggregator-metrics.ts';
 import { ChainTracker } from '../../src/services/aggregator/chain-tracker.ts';
-import { PaymentRecords } from '../../src/services/aggregator/payment-records.ts';
+import { type PaymentRecord, PaymentRecords } from '../../src/services/aggregator/payment-records.ts';
 import { Metrics } from '../../src/services/http/metrics.ts';
 import { createLogger } from '../../src/services/logger.ts';
 import { BulletinBoard } from '../../src/services/sidecar/bulletin-board.ts';
@@ -103,6 +104,26 @@ function recordOf(n: number, deadlines: { expiresAtMs?: bigint; validBeforeMs?: 
   };
 }
 
+/** A payment the aggregator recorded and tracked before a restart: its record and its payment snapshot. */
+async function seed(store: MemoryStore, record: PaymentRecord) {
+  await new PaymentRecords(store).save(record);
+  const system = await PaymentSystem.open({ store });
+  const e = record.effects;
+  await system.track({
+    txHash: toHex(record.txHash),
+    sender: toHex(e.sender),
+    recipient: toHex(e.recipient),
+    asset: toHex(e.asset),
+    amount: e.amount.toString(),
+    ...(record.chainTxHash ? { chainTxHash: toHex(record.chainTxHash) } : {}),
+    threshold: quorumThreshold(committee),
+    faultTolerance: faultTolerance(committee),
+    blockAtSubmit: '0',
+    submittedAt: 1000,
+  });
+  await system.close();
+}
+
 async function start(store = new MemoryStore()) {
   const registry = await PaymentSystem.open({ store });
   const aggregator = new Aggregator({
@@ -179,7 +200,7 @@ describe('ChainTracker: on-chain stages read from the chain by the aggregator it
       asset: ALPHA_USD,
       nonce: { nonceKey: ZERO_KEY, seq: 6n },
     };
-    await new PaymentRecords(store).save({
+    await seed(store, {
       txHash: txHashOf(6),
       effectsHash: effectsHash(suite, effects),
       effects,
@@ -197,9 +218,8 @@ describe('ChainTracker: on-chain stages read from the chain by the aggregator it
 
   it("a QC'd payment whose wrapper expiry passed but whose validBefore has not stays open, and lands INCLUDED", async () => {
     const store = new MemoryStore();
-    const records = new PaymentRecords(store);
-    await records.save(recordOf(7, { expiresAtMs: 1_700_000_002_500n, validBeforeMs: 1_700_000_010_000n }));
-    await records.save(recordOf(8, { expiresAtMs: 1_700_000_002_500n }));
+    await seed(store, recordOf(7, { expiresAtMs: 1_700_000_002_500n, validBeforeMs: 1_700_000_010_000n }));
+    await seed(store, recordOf(8, { expiresAtMs: 1_700_000_002_500n }));
     await store.put('aggregator/chain/scanned', new TextEncoder().encode('1'));
     const { aggregator, chain, stageOf } = await start(store);
     await aggregator.ingest(boardCert(DAVE, 7));
@@ -217,9 +237,8 @@ describe('ChainTracker: on-chain stages read from the chain by the aggregator it
 
   it("once a QC'd payment's validBefore passed: EXPIRED while its lane nonce has not passed, else FAILED without our receipt", async () => {
     const store = new MemoryStore();
-    const records = new PaymentRecords(store);
-    await records.save(recordOf(9, { validBeforeMs: 1_700_000_002_500n }));
-    await records.save(recordOf(10, { validBeforeMs: 1_700_000_004_500n }));
+    await seed(store, recordOf(9, { validBeforeMs: 1_700_000_002_500n }));
+    await seed(store, recordOf(10, { validBeforeMs: 1_700_000_004_500n }));
     await store.put('aggregator/chain/scanned', new TextEncoder().encode('1'));
     const { aggregator, chain, stageOf } = await start(store);
     for (const n of [9, 10]) {

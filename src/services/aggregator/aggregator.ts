@@ -1,6 +1,7 @@
+import { createActor } from 'xstate';
 import type { PaymentEvent } from '../../actors/payment-events.ts';
 import type { PaymentPage, PaymentRegistry, PaymentView } from '../../actors/payment-registry.ts';
-import { lifecycleToPaymentEvent } from '../../actors/to-payment-event.ts';
+import { type SidecarProxyRef, sidecarProxyLogic } from '../../actors/sidecar-proxy.ts';
 import type { ChainHead } from '../../chain/chain-port.ts';
 import type { ClientEvent } from '../../client/client-event.ts';
 import { type CollectionTarget, collectCertificates } from '../../client/collect-certificates.ts';
@@ -21,7 +22,7 @@ import { effectsHash } from '../../protocol/hashing.ts';
 import { LruMap } from '../../protocol/lru-map.ts';
 import { assembleQuorumCertificate } from '../../protocol/quorum.ts';
 import { isTransientReject, type Reject, RejectCode, rejectCodeName } from '../../protocol/reject.ts';
-import { type ApiStage, type LifecycleUpdate, WireStage } from '../../protocol/stage.ts';
+import type { ApiStage } from '../../protocol/stage.ts';
 import type {
   Effects,
   QuorumCertificate,
@@ -34,7 +35,6 @@ import type { BulletinBoard, BulletinBoardPage, BulletinBoardQuery } from '../si
 import type { AggregatorMetrics } from './aggregator-metrics.ts';
 import { type ChainHeadNode, chainHeadNode, type PaymentNode, paymentNode } from './api-nodes.ts';
 import { BoardMirror } from './board-mirror.ts';
-import { LifecycleFollower } from './lifecycle-follower.ts';
 import type { PaymentRecord, PaymentRecords } from './payment-records.ts';
 import type { SidecarLink } from './sidecar-links.ts';
 
@@ -107,13 +107,16 @@ export class Aggregator {
   readonly #now: () => number;
   readonly #listeners = new Set<(event: AggregatorEvent) => void>();
   readonly #serial = new Map<string, Promise<void>>();
-  readonly #stages = new Map<string, ApiStage>();
+  /** Payments per stage: the open ones restored at start, and every change since. */
+  readonly #counts = new Map<ApiStage, number>();
   readonly #open = new Set<string>();
   readonly #byContention = new Map<string, Set<string>>();
-  readonly #qcByHash = new Map<string, QuorumCertificate>();
+  /** QCs by hash, of open and recent payments: a child citing an older parent brings the parent's QC itself. */
+  readonly #qcByHash = new LruMap<string, QuorumCertificate>(10_000);
   /** Certificates refused already (tx hash and signature), so a board read again does not count them again. */
   readonly #refused = new LruMap<string, true>(10_000);
-  readonly #follower: LifecycleFollower;
+  /** One sidecar-proxy actor per validator: follows payments' SubmitFastPayStreams for their settlement stages. */
+  readonly #proxies: SidecarProxyRef[];
   readonly #mirror: BoardMirror;
   readonly #closing = new AbortController();
   #head: ChainHead | undefined;
@@ -123,10 +126,17 @@ export class Aggregator {
     this.#o = options;
     this.committee = options.committee;
     this.#now = options.now ?? Date.now;
-    this.#follower = new LifecycleFollower(
-      options.links,
-      (member, txHash, update) => this.#onSidecarStage(member, txHash, update),
-      options.logger,
+    this.#proxies = options.links.map(({ member, url, client }) =>
+      createActor(
+        sidecarProxyLogic({
+          client,
+          onSubmit: () => undefined,
+          validatorId: toHex(member.id),
+          deliver: (txHash, event) => this.#onSidecarStage(txHash, event),
+          now: this.#now,
+        }),
+        { id: `sidecar ${member.name}`, input: { validator: member.name, url } },
+      ).start(),
     );
     this.#mirror = new BoardMirror({
       ...options.mirror,
@@ -137,34 +147,37 @@ export class Aggregator {
     });
   }
 
-  /** Restores every recorded payment (certificates, QC, open collections and streams) and starts publishing. */
+  /**
+   * Restores the open payments (certificates, QC, open collections and streams) and starts publishing. Finished
+   * payments stay in the store and are read on demand.
+   */
   async start(): Promise<void> {
     this.#unsubscribe = this.#o.registry.subscribe((view, previous) => this.#onChange(view, previous));
-    const records = await this.#o.records.load();
-    for (const record of records) {
-      const key = toHex(record.txHash);
+    const open = this.#o.registry.active();
+    for (const view of open) {
+      const key = view.txHash;
+      const record = await this.#o.records.read(key);
+      if (!record) continue;
       if (record.qc) this.#qcByHash.set(toHex(record.qc.qcHash), record.qc);
-      const view = this.#o.registry.get(key) ?? (await this.#track(record, this.#now()));
       for (const cert of this.#certsFromContext(record, view)) this.#o.board.add(cert);
-      this.#stages.set(key, view.stage);
-      if (TERMINAL.has(view.stage)) continue;
+      this.#count(view.stage, undefined);
       this.#markOpen(key, record);
       if (record.request && BEFORE_QC.has(view.stage) && !this.#expired(record)) {
         this.#collect(key, record.request, record).catch((error: unknown) =>
           this.#o.logger.error({ err: error, txHash: key }, 'resumed collection failed'),
         );
       } else if (record.request && !ON_CHAIN.has(view.stage)) {
-        this.#follower.follow(key, record.request);
+        this.#follow(key, record.request);
       }
     }
-    this.#o.logger.info({ payments: records.length, open: this.#open.size }, 'payments restored');
+    this.#o.logger.info({ open: this.#open.size }, 'payments restored');
     this.#mirror.start();
   }
 
   async close(): Promise<void> {
     this.#closing.abort();
     await this.#mirror.stop();
-    this.#follower.close();
+    for (const proxy of this.#proxies) proxy.stop();
     this.#unsubscribe?.();
     await Promise.all(this.#serial.values());
   }
@@ -317,11 +330,18 @@ export class Aggregator {
     return view && record && paymentNode(this.committee, view, record, this.certificates(txHash));
   }
 
-  payments(filter: Parameters<PaymentRegistry['list']>[0]): Omit<PaymentPage, 'items'> & {
-    items: PaymentNode[];
-  } {
-    const page = this.#o.registry.list(filter);
-    return { ...page, items: page.items.flatMap((v) => this.payment(v.txHash) ?? []) };
+  /** A page of payments, newest first, from the store's index (finished ones read back from the store). */
+  async payments(
+    filter: Parameters<PaymentRegistry['list']>[0],
+  ): Promise<Omit<PaymentPage, 'items'> & { items: PaymentNode[] }> {
+    const page = await this.#o.registry.list(filter);
+    const items = await Promise.all(page.items.map((view) => this.#nodeOf(view)));
+    return { ...page, items: items.flatMap((node) => node ?? []) };
+  }
+
+  async #nodeOf(view: PaymentView): Promise<PaymentNode | undefined> {
+    const record = await this.#o.records.read(view.txHash);
+    return record && paymentNode(this.committee, view, record, this.certificates(view.txHash));
   }
 
   /**
@@ -329,14 +349,14 @@ export class Aggregator {
    * the registry's persisted view when it finished long ago and left memory.
    */
   async lookup(txHash: string): Promise<PaymentNode | undefined> {
-    const record = this.#o.records.get(txHash);
+    const record = await this.#o.records.read(txHash);
     if (!record) {
       await this.#mirror.refresh({ filter: { case: 'txHash', value: fromHex(txHash) } });
       await this.#serial.get(txHash);
       return this.payment(txHash);
     }
     const view = this.#o.registry.get(txHash) ?? (await this.#o.registry.load?.(txHash));
-    return view && paymentNode(this.committee, view, record, this.certificates(txHash));
+    return view && this.#nodeOf(view);
   }
 
   /**
@@ -370,11 +390,15 @@ export class Aggregator {
     return page.ok ? [...page.certs] : [];
   }
 
-  /** How many payments are in each stage. */
+  /** How many payments are in each stage: the open ones restored at start and every one seen since. */
   stageCounts(): Map<ApiStage, number> {
-    const counts = new Map<ApiStage, number>();
-    for (const stage of this.#stages.values()) counts.set(stage, (counts.get(stage) ?? 0) + 1);
-    return counts;
+    return new Map(this.#counts);
+  }
+
+  #count(stage: ApiStage, previous: ApiStage | undefined): void {
+    if (previous === stage) return;
+    if (previous) this.#counts.set(previous, Math.max(0, (this.#counts.get(previous) ?? 0) - 1));
+    this.#counts.set(stage, (this.#counts.get(stage) ?? 0) + 1);
   }
 
   #emit(event: AggregatorEvent): void {
@@ -388,10 +412,10 @@ export class Aggregator {
   }
 
   #onChange(view: PaymentView, previous: ApiStage | undefined): void {
-    this.#stages.set(view.txHash, view.stage);
+    this.#count(view.stage, previous);
     if (TERMINAL.has(view.stage)) {
       this.#close(view.txHash);
-      this.#follower.stop(view.txHash);
+      for (const proxy of this.#proxies) proxy.send({ type: 'UNWATCH', txHash: view.txHash });
     }
     const payment = this.payment(view.txHash);
     if (!payment) return;
@@ -448,6 +472,7 @@ export class Aggregator {
 
   #markOpen(key: string, record: PaymentRecord): void {
     this.#open.add(key);
+    this.#o.records.hold(record);
     const { sender, nonce } = record.effects;
     const contention = contentionKey(sender, nonce.nonceKey, nonce.seq);
     this.#byContention.set(contention, (this.#byContention.get(contention) ?? new Set()).add(key));
@@ -456,6 +481,7 @@ export class Aggregator {
   #close(key: string): void {
     this.#open.delete(key);
     const record = this.#o.records.get(key);
+    this.#o.records.release(key);
     if (!record) return;
     const { sender, nonce } = record.effects;
     const contention = contentionKey(sender, nonce.nonceKey, nonce.seq);
@@ -543,19 +569,23 @@ export class Aggregator {
       qcHash: toHex(qc.qcHash),
       blockHeight: (this.#head?.height ?? 0n).toString(),
     });
-    if (saved.request) this.#follower.follow(key, saved.request);
+    if (saved.request) this.#follow(key, saved.request);
     return true;
   }
 
+  /** Follows the payment's settlement stages on every sidecar's SubmitFastPayStream (resubmitting is idempotent). */
+  #follow(key: string, request: SubmitRequest): void {
+    for (const proxy of this.#proxies) proxy.send({ type: 'WATCH', txHash: key, request });
+  }
+
   /**
-   * A sidecar's lifecycle report, passed on as that validator's vote: the payment's machine moves only once f+1
+   * A sidecar's settlement stage, passed on as that validator's vote: the payment's machine moves only once f+1
    * validators report the same stage at the same block height and hash. With its own chain reads the aggregator
    * takes only QUEUED_ONCHAIN from the sidecars (the chain does not show queueing); later stages are its own.
    */
-  #onSidecarStage(member: CommitteeMember, key: string, update: LifecycleUpdate): void {
-    if (this.#o.verifiesChain && update.stage !== WireStage.QUEUED_ONCHAIN) return;
-    const event = lifecycleToPaymentEvent(update, this.#now(), toHex(member.id));
-    if (event) void this.advance(key, event);
+  #onSidecarStage(key: string, event: PaymentEvent): void {
+    if (this.#o.verifiesChain && event.type !== 'QUEUED_ONCHAIN') return;
+    void this.advance(key, event);
   }
 
   #certsFromContext(record: PaymentRecord, view: PaymentView): ValidatorCertificate[] {

@@ -1,9 +1,9 @@
 import type { PaymentEvent } from '../../actors/payment-events.ts';
+import { sidecarHeads } from '../../actors/sidecar-heads.ts';
 import type { BlockReader, ChainBlock } from '../../chain/block-transactions.ts';
 import type { ChainHead, ChainPort } from '../../chain/chain-port.ts';
 import { bytesEqual, toHex } from '../../protocol/bytes.ts';
 import { faultTolerance } from '../../protocol/committee.ts';
-import { quorumHead } from '../../protocol/quorum-head.ts';
 import { parseTip20Transfer } from '../../protocol/tempo/tip20-transfer.ts';
 import type { Effects } from '../../protocol/types.ts';
 import type { Store } from '../../store/store.ts';
@@ -51,7 +51,6 @@ export class ChainTracker {
   #target: ChainHead | undefined;
   #running: Promise<void> | undefined;
   #stopWatch: (() => void) | undefined;
-  #timer: NodeJS.Timeout | undefined;
 
   constructor(options: ChainTrackerOptions) {
     this.#o = options;
@@ -60,7 +59,7 @@ export class ChainTracker {
   async start(): Promise<void> {
     const { chain } = this.#o;
     if (!chain) {
-      await this.#pollSidecars();
+      this.#watchSidecars();
       return;
     }
     const stored = await this.#o.store.get(SCANNED_KEY);
@@ -78,7 +77,6 @@ export class ChainTracker {
   async stop(): Promise<void> {
     this.#stopping.abort();
     this.#stopWatch?.();
-    clearTimeout(this.#timer);
     await this.#running;
   }
 
@@ -223,21 +221,17 @@ export class ChainTracker {
       : { type: 'FAILED', at, message: `reverted in block ${receipt.blockNumber}` };
   }
 
-  /** Without a chain: the (f+1)-th highest head the sidecars report (quorumHead), so f liars cannot move it. */
-  async #pollSidecars(): Promise<void> {
-    const answers = await Promise.allSettled(
-      this.#o.links.map((l) => l.client.getChainHead({}, { timeoutMs: 1_000 })),
+  /** Without a chain: the (f+1)-th highest head the sidecars report (sidecarHeads), so f liars cannot move it. */
+  #watchSidecars(): void {
+    const heads = sidecarHeads(
+      this.#o.links.map((l) => l.client),
+      faultTolerance(this.#o.aggregator.committee),
+      this.#o.headPollMs,
     );
-    const reports = answers.flatMap((a) =>
-      a.status === 'fulfilled'
-        ? [{ height: a.value.blockHeight, hash: a.value.blockHash, timestampMs: a.value.unixMillis }]
-        : [],
+    this.#stopWatch = heads.watchHeads(
+      (h) => this.#onHead(h),
+      (error) => this.#o.logger.debug({ reason: error.message }, 'sidecar heads'),
     );
-    const head = quorumHead(reports, faultTolerance(this.#o.aggregator.committee));
-    if (head) this.#onHead(head);
-    if (!this.#stopping.signal.aborted) {
-      this.#timer = setTimeout(() => void this.#pollSidecars(), this.#o.headPollMs);
-    }
   }
 }
 

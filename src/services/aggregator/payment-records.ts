@@ -1,4 +1,5 @@
 import { toHex } from '../../protocol/bytes.ts';
+import { LruMap } from '../../protocol/lru-map.ts';
 import { decodeTagged, encodeTagged } from '../../protocol/tagged-json.ts';
 import type { Effects, QuorumCertificate, SubmitRequest } from '../../protocol/types.ts';
 import type { Store } from '../../store/store.ts';
@@ -23,31 +24,57 @@ export interface PaymentRecord {
 }
 
 const PREFIX = 'aggregator/payment/';
+/** Records of finished payments kept in memory at most (recently finished or read). */
+const RECENT = 1_000;
 
-/** PaymentRecords in the Store under `aggregator/payment/<tx hash>`, cached in memory. */
+/**
+ * PaymentRecords in the Store under `aggregator/payment/<tx hash>`. Records of open payments are held in memory
+ * (`hold`); a finished payment's record leaves memory (`release`) for a small recent cache and is read back from
+ * the store on demand (`read`), so memory follows open payments, not history.
+ */
 export class PaymentRecords {
-  readonly #cache = new Map<string, PaymentRecord>();
+  readonly #open = new Map<string, PaymentRecord>();
+  readonly #recent = new LruMap<string, PaymentRecord>(RECENT);
 
   constructor(private readonly store: Store) {}
 
-  /** Loads every record (at start). */
-  async load(): Promise<PaymentRecord[]> {
-    for await (const [, value] of this.store.scan(PREFIX)) {
-      const record = decodeTagged<PaymentRecord>(value);
-      this.#cache.set(toHex(record.txHash), record);
-    }
-    return [...this.#cache.values()];
-  }
-
+  /** The record from memory, when held there. */
   get(txHash: string): PaymentRecord | undefined {
-    return this.#cache.get(txHash);
+    return this.#open.get(txHash) ?? this.#recent.get(txHash);
   }
 
-  /** Writes the record, merging fields over what is held (a request or QC is never dropped). */
+  /** The record from memory, or read from the store (then kept in the recent cache). */
+  async read(txHash: string): Promise<PaymentRecord | undefined> {
+    const held = this.get(txHash);
+    if (held) return held;
+    const bytes = await this.store.get(PREFIX + txHash);
+    if (!bytes) return undefined;
+    const record = decodeTagged<PaymentRecord>(bytes);
+    if (!this.#open.has(txHash)) this.#recent.set(txHash, record);
+    return record;
+  }
+
+  /** Keeps the record of an open payment in memory. */
+  hold(record: PaymentRecord): void {
+    const key = toHex(record.txHash);
+    this.#recent.delete(key);
+    this.#open.set(key, record);
+  }
+
+  /** The payment finished: its record leaves memory but for the recent cache. */
+  release(txHash: string): void {
+    const record = this.#open.get(txHash);
+    if (!record) return;
+    this.#open.delete(txHash);
+    this.#recent.set(txHash, record);
+  }
+
+  /** Writes the record, merging fields over what is stored (a request or QC is never dropped). */
   async save(record: PaymentRecord): Promise<PaymentRecord> {
     const key = toHex(record.txHash);
-    const merged = { ...this.#cache.get(key), ...record };
-    this.#cache.set(key, merged);
+    const merged = { ...(await this.read(key)), ...record };
+    if (this.#open.has(key)) this.#open.set(key, merged);
+    else this.#recent.set(key, merged);
     await this.store.put(`${PREFIX}${key}`, encodeTagged(merged));
     return merged;
   }
