@@ -1,67 +1,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { numberToBytes } from 'viem';
-import { ALPHA_USD } from '../chain/tempo-tokens.ts';
-import { buildPayment } from '../client/build-payment.ts';
-import { payerAddress } from '../client/payer-key.ts';
-import { fromHex, toHex } from '../protocol/bytes.ts';
-import { createNodeCryptoSuite } from '../protocol/crypto/node-suite.ts';
-import { startChildService } from '../services/child-service.ts';
+import { toHex } from '../protocol/bytes.ts';
 import { freePort } from '../services/free-port.ts';
 import type { SidecarProcess } from '../services/sidecar/sidecar-process.ts';
 import { grpcTransport } from '../wire/grpc-transport.ts';
 import type { SubmitAnswer } from '../wire/sidecar-transport.ts';
 import type { ChaosResult, ChaosScenario } from './chaos-scenario.ts';
+import { conflictingPair } from './conflicting-pair.ts';
+import { startRedis } from './redis-child.ts';
 import { startStandaloneSidecar } from './standalone-sidecar.ts';
 
 const PAYERS_PER_ROUND = 16;
-const RECIPIENTS = [
-  fromHex('0x1563915e194d8cfba1943570603f7606a3115508', 20),
-  fromHex('0x5cbdd86a2fa8dc4bddd8a8f69dba48572eec07fb', 20),
-];
-
-/** Two conflicting payments of payer `i` (same sender, lane and sequence, different recipients). */
-function conflictingPair(i: number) {
-  const suite = createNodeCryptoSuite();
-  const account = numberToBytes(0xc4a05n + BigInt(i), { size: 32 });
-  const build = (to: Uint8Array) =>
-    buildPayment({
-      suite,
-      account,
-      to,
-      amount: 1_000n,
-      asset: ALPHA_USD,
-      chainId: 1337n,
-      lane: { nonceKey: numberToBytes(1n, { size: 32 }) },
-      seq: 0n,
-      validBefore: BigInt(Math.floor(Date.now() / 1000) + 1800),
-    });
-  return { sender: payerAddress(account), txs: RECIPIENTS.map(build) };
-}
-
-/** A redis-server child with AOF fsync always, in `dir`, ready once it accepts connections. */
-async function startRedis(dir: string, port: number) {
-  return startChildService({
-    command: 'redis-server',
-    args: [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'always',
-      '--dir',
-      dir,
-    ],
-    ready: /Ready to accept connections/,
-  });
-}
-
 /**
  * kill -9 of a sidecar under load, `restarts` times, with an LMDB or a Redis store: each round sends two
  * conflicting payments for each of 16 fresh payers at once, kills the sidecar mid-burst, restarts it on the same
@@ -77,7 +27,7 @@ export function killRestartScenario(kind: 'lmdb' | 'redis'): ChaosScenario {
       const pairs = Array.from({ length: restarts * PAYERS_PER_ROUND }, (_, i) => conflictingPair(i));
       const dir = await mkdtemp(join(tmpdir(), `allegro-chaos-${kind}-`));
       const redisPort = kind === 'redis' ? await freePort() : 0;
-      const redis = kind === 'redis' ? await startRedis(dir, redisPort) : undefined;
+      const redis = kind === 'redis' ? await startRedis(dir, redisPort, true) : undefined;
       const storeSpec = redis ? `redis://127.0.0.1:${redisPort}` : `lmdb:${join(dir, 'store')}`;
       const certified = new Map<string, Set<string>>();
       let equivocations = 0;

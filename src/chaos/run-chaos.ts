@@ -6,11 +6,13 @@ import type { ChaosResult, ChaosScenario } from './chaos-scenario.ts';
 import { conservationScenario } from './conservation.scenario.ts';
 import { fuzzSubmitScenario } from './fuzz-submit.scenario.ts';
 import { killRestartScenario } from './kill-restart.scenario.ts';
+import { redisOutageScenario } from './redis-outage.scenario.ts';
 
 const SCENARIOS: readonly ChaosScenario[] = [
   killRestartScenario('lmdb'),
   killRestartScenario('redis'),
   fuzzSubmitScenario,
+  redisOutageScenario,
   conservationScenario,
 ];
 

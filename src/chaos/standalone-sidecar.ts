@@ -7,13 +7,15 @@ import { type SidecarProcess, startSidecarProcess } from '../services/sidecar/si
 /**
  * Starts a standalone sidecar process (no chain: static balances, `--allow-small-committee`) on `port` (0 picks
  * one) with its store at `store`, funding each of `payers` with 1,000 AlphaUSD. The same `dir`, `store` and
- * `port` restart the same validator after a crash.
+ * `port` restart the same validator after a crash;
+ * `onLine` sees every log line.
  */
 export async function startStandaloneSidecar(
   dir: string,
   store: string,
   payers: readonly Uint8Array[],
   port = 0,
+  onLine?: (line: string) => void,
 ): Promise<SidecarProcess> {
   const balances = join(dir, 'balances.json');
   await writeFile(
@@ -26,6 +28,6 @@ export async function startStandaloneSidecar(
       ...['--validator-id', 'd1'.repeat(32), '--balances', balances, '--store', store],
       '--allow-small-committee',
     ],
-    { env: { ...process.env, ALLEGRO_LOG_LEVEL: 'info' } },
+    { env: { ...process.env, ALLEGRO_LOG_LEVEL: 'info' }, ...(onLine ? { onLine } : {}) },
   );
 }

@@ -1,6 +1,6 @@
 import { toHex } from '../../protocol/bytes.ts';
 import type { LockRecord } from '../../protocol/ledger/ledger.ts';
-import type { Reject } from '../../protocol/reject.ts';
+import { type Reject, RejectCode } from '../../protocol/reject.ts';
 import { WireStage } from '../../protocol/stage.ts';
 import type { SubmitRequest } from '../../protocol/types.ts';
 import type { Logger } from '../logger.ts';
@@ -45,6 +45,8 @@ export function submissionPath(deps: SubmissionPathDeps): (request: SubmitReques
       lifecycle.publish({ ...at, stage: WireStage.ACCEPTED });
       lifecycle.publish({ ...at, stage: WireStage.CERTIFIED });
       if (outcome.fresh) logger.debug({ txHash: toHex(outcome.cert.txHash) }, 'certified');
+    } else if (!full && outcome.reject.code === RejectCode.TEMPORARY_UNAVAILABLE) {
+      logger.warn({ reason: outcome.reject.message }, 'cannot sign now');
     } else {
       logger.debug({ code: outcome.reject.code, reason: outcome.reject.message }, 'rejected');
     }
