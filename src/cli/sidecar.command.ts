@@ -40,6 +40,9 @@ export function sidecarConfigFromFlags(values: OptionValues): SidecarConfig {
   const rpcUrl = urlOption(values, 'rpc-url', ['http:', 'https:']);
   const wsUrl = urlOption(values, 'ws-url', ['ws:', 'wss:']);
   const httpListen = stringOption(values, 'http-listen');
+  const inspect = urlOption(values, 'inspect', ['ws:', 'wss:']);
+  if (inspect && !rpcUrl)
+    throw new UsageError('--inspect needs --rpc-url (it shows the settlement machines)');
   if (wsUrl && !rpcUrl) throw new UsageError('--ws-url needs --rpc-url');
   if (rpcUrl && !committeeFile) {
     throw new UsageError(
@@ -87,6 +90,7 @@ export function sidecarConfigFromFlags(values: OptionValues): SidecarConfig {
     ...(rpcUrl ? { rpcUrl } : {}),
     ...(wsUrl ? { wsUrl } : {}),
     ...(httpListen ? { httpListen } : {}),
+    ...(inspect ? { inspect } : {}),
     ...(escrow && settlementKey ? { escrow: { address: escrow, settlementKey } } : {}),
     rules: {
       maxExpiryMs: bigintOption(values, 'max-expiry-ms')!,
@@ -227,6 +231,11 @@ export const sidecarCommand: Command = {
       type: 'string',
       value: 'URL',
       help: 'Tempo WebSocket JSON-RPC URL for new heads (default: poll --rpc-url)',
+    },
+    inspect: {
+      type: 'string',
+      value: 'URL',
+      help: "with --rpc-url: Stately inspector WebSocket URL (ws://…) for the payments' settlement machines",
     },
     'max-pending-settlements': {
       type: 'string',

@@ -1,8 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { privateKeyToAddress } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { FastPaySidecar, type SubmitFastPayEvent } from '../../gen/tempo/fastpay/v1/sidecar_pb.ts';
 import { type AnvilProcess, startAnvil } from '../../src/chain/anvil-process.ts';
 import type { ChainPort } from '../../src/chain/chain-port.ts';
@@ -15,6 +17,7 @@ import { startSidecarProcess } from '../../src/services/sidecar/sidecar-process.
 import { submitRequestToProto } from '../../src/wire/convert-request.ts';
 import { createClient } from '../../src/wire/grpc-client.ts';
 import { ALPHA_USD, DAVE } from '../support/demo-keys.ts';
+import { eventually } from '../support/eventually.ts';
 import { buildPayment } from '../support/payment-builder.ts';
 import { pidAlive } from '../support/pid-alive.ts';
 import { followStages, type SidecarClient } from '../support/sidecar-calls.ts';
@@ -37,6 +40,24 @@ let anvil: AnvilProcess;
 let chain: ChainPort;
 let pair: SidecarPair;
 let dave: SidecarClient | undefined;
+
+/** A WebSocket server on 127.0.0.1 (the sidecar's `--inspect` receiver) that keeps every message, parsed. */
+async function receiver() {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => server.once('listening', resolve));
+  const messages: Record<string, unknown>[] = [];
+  server.on('connection', (socket) =>
+    socket.on('message', (data) => messages.push(JSON.parse(String(data)))),
+  );
+  return {
+    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    messages,
+    close: () => {
+      for (const socket of server.clients) socket.terminate();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
 
 /** A JSON log line of a sidecar process, or the raw text. */
 function jsonLine(line: string): Record<string, unknown> {
@@ -74,7 +95,7 @@ afterAll(async () => {
 });
 
 describe('settlement restore on a real Tempo node', () => {
-  it('after a kill -9 right after forwarding, the restarted sidecar restores the payment as forwarded (not queued anew) and it reaches INCLUDED exactly once', async () => {
+  it('after a kill -9 right after forwarding, the restarted sidecar does not forward it anew (restored as forwarded, or released at its first head) and it reaches INCLUDED exactly once; its settlement machine shows in the --inspect receiver', async () => {
     const tx = await buildPayment({
       key: PAYER_KEY,
       to: SHOP,
@@ -97,7 +118,12 @@ describe('settlement restore on a real Tempo node', () => {
     expect(before).toEqual([WireStage.ACCEPTED, WireStage.CERTIFIED, WireStage.QUEUED_ONCHAIN]);
 
     const log: Record<string, unknown>[] = [];
-    const flags = sidecarFlags(DAVE, pair.ports.get('Dave')!, [], pair.dir, pair.extra);
+    const inspector = await receiver();
+    const flags = sidecarFlags(DAVE, pair.ports.get('Dave')!, [], pair.dir, [
+      ...pair.extra,
+      '--inspect',
+      inspector.url,
+    ]);
     pair.processes.set(
       'Dave',
       await startSidecarProcess(flags, { onLine: (line) => log.push(jsonLine(line)) }),
@@ -117,6 +143,18 @@ describe('settlement restore on a real Tempo node', () => {
     );
     const settled = log.filter((l) => l.msg === 'settlement' && l.txHash === toHex(after[0]!.txHash));
     expect(settled.map((l) => l.stage)).toEqual(['INCLUDED', 'FINALIZED']);
+    await eventually(() => {
+      const values = inspector.messages
+        .filter((m) => m.type === '@xstate.snapshot')
+        .map((m) => (m.snapshot as { value?: unknown }).value)
+        .filter((v) => v !== undefined);
+      expect(values).toContain('included');
+      expect(values.at(-1)).toBe('finalized');
+    });
+    expect(inspector.messages.find((m) => m.type === '@xstate.actor')?.name).toBe(
+      `settlement ${toHex(after[0]!.txHash).slice(0, 10)}`,
+    );
+    await inspector.close();
     const head = (await chain.head()).height;
     expect(await chain.balanceOf(ALPHA_USD, SHOP, head)).toBe(2_000000n);
     expect(await chain.nonce(PAYER.address, tx.nonce!.nonceKey, head)).toBe(1n);

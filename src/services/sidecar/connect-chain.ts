@@ -1,3 +1,4 @@
+import type { InspectionEvent, Observer } from 'xstate';
 import { createViemChain } from '../../chain/viem-chain.ts';
 import type { Ledger } from '../../protocol/ledger/ledger.ts';
 import type { Logger } from '../logger.ts';
@@ -23,6 +24,8 @@ export interface ChainConnectionDeps {
   /** This validator's Ed25519 public key: sub-block lanes route by its first 15 bytes. */
   readonly validatorKey: Uint8Array;
   readonly logger: Logger;
+  /** Inspection observer of every settlement machine (`--inspect`). */
+  readonly inspect?: Observer<InspectionEvent>;
   /** Escrow mode: the follower reads the escrow at B, and escrow releases go to the escrow's settlement. */
   readonly escrow?: {
     readonly reader: NonNullable<ChainFollowerOptions['escrow']>;
@@ -68,6 +71,7 @@ export async function connectChain(
       finalityDepth,
       forwardDelayBlocks: (nonceKey) =>
         settlementRoute(lane, nonceKey, validatorKey, forwardDelayBlocks).delayBlocks,
+      ...(deps.inspect ? { inspect: deps.inspect } : {}),
     });
     const follower = await ChainFollower.start({
       port,
@@ -85,7 +89,8 @@ export async function connectChain(
       },
       ...(deps.escrow ? { escrow: deps.escrow.reader } : {}),
     });
-    await settlement.restore();
+    const restored = await settlement.restore();
+    logger.info({ restored }, 'settlement restored');
     return {
       follower,
       settlement,

@@ -217,6 +217,7 @@ export class Settlement {
   /** Creates, wires and starts one payment's machine, fresh or restored from its persisted `snapshot`. */
   #start(key: string, input: SettlementInput, snapshot?: Snapshot<unknown>): SettlementActor {
     const actor = createActor(this.#machine, {
+      id: `settlement ${toHex(input.record.delta.txHash).slice(0, 10)}`,
       input,
       ...(snapshot ? { snapshot: snapshot as never } : {}),
       ...(this.options.inspect ? { inspect: this.options.inspect } : {}),

@@ -73,6 +73,8 @@ export interface SidecarConfig {
   readonly rpcUrl?: string;
   /** Tempo JSON-RPC over WebSocket for `newHeads`; without it heads are polled over `rpcUrl`. */
   readonly wsUrl?: string;
+  /** Stately inspector WebSocket URL (`--inspect ws://…`): every settlement machine is reported to it. */
+  readonly inspect?: string;
   readonly settlement: SettlementConfig;
   /** `host:port` of an HTTP server for /metrics and /healthz; none when absent. */
   readonly httpListen?: string;

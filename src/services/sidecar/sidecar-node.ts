@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import { FastPaySidecar } from '../../../gen/tempo/fastpay/v1/sidecar_pb.ts';
+import { createWebSocketInspector } from '../../actors/inspector.ts';
 import { bytesEqual, toHex } from '../../protocol/bytes.ts';
 import { createNodeCryptoSuite } from '../../protocol/crypto/node-suite.ts';
 import { Ledger } from '../../protocol/ledger/ledger.ts';
@@ -168,6 +169,7 @@ async function startNode(
           logger,
         })
       : undefined;
+  const inspector = config.inspect ? createWebSocketInspector({ url: config.inspect }) : undefined;
   const onChain = config.rpcUrl
     ? await connectChain(
         { ...config, rpcUrl: config.rpcUrl },
@@ -178,6 +180,7 @@ async function startNode(
           keccak256: suite.keccak256,
           validatorKey: self.publicKey,
           logger,
+          ...(inspector ? { inspect: inspector.inspect } : {}),
           ...(escrow
             ? {
                 escrow: {
@@ -188,6 +191,7 @@ async function startNode(
             : {}),
         },
       ).catch(async (err) => {
+        await inspector?.stop();
         await escrow?.close();
         throw err;
       })
@@ -275,6 +279,7 @@ async function startNode(
     stopChain: async () => {
       await onChain?.stop();
       await escrow?.close();
+      await inspector?.stop();
     },
   };
 }
