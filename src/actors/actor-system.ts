@@ -7,6 +7,7 @@ import { type Committee, faultTolerance, quorumThreshold } from '../protocol/com
 import { createNodeCryptoSuite } from '../protocol/crypto/node-suite.ts';
 import type { CryptoSuite } from '../protocol/crypto/suite.ts';
 import { txHash } from '../protocol/hashing.ts';
+import { TERMINAL_STAGES } from '../protocol/stage.ts';
 import { decodeTagged, encodeTagged } from '../protocol/tagged-json.ts';
 import type { SubmitRequest } from '../protocol/types.ts';
 import type { Store } from '../store/store.ts';
@@ -24,7 +25,6 @@ import { proxyTransport, type SidecarProxyRef, sidecarProxyLogic } from './sidec
 /** Store key prefix of the submitted requests of unfinished payments, to follow them again after a restart. */
 export const REQUEST_KEY_PREFIX = 'payment-request/';
 
-const FINAL_STAGES = new Set(['FINALIZED', 'REJECTED', 'EXPIRED', 'FAILED']);
 const SETTLING_STAGES = new Set(['QC_FORMED', 'QUEUED_ONCHAIN', 'INCLUDED']);
 
 export interface ActorSystemOptions {
@@ -222,7 +222,7 @@ export class ActorSystem {
   /** Starts or stops following a payment as its stage changes. */
   #onChange(view: PaymentView): void {
     const { txHash: hash, stage } = view;
-    if (FINAL_STAGES.has(stage)) {
+    if (TERMINAL_STAGES.has(stage)) {
       this.#watcher.send({ type: 'UNWATCH', txHash: hash });
       for (const proxy of this.#proxies.values()) proxy.send({ type: 'UNWATCH', txHash: hash });
       if (this.#recorded.delete(hash)) {

@@ -62,12 +62,11 @@ export interface LifecycleUpdate {
   readonly message?: string;
 }
 
-/** Stages after which nothing more happens to a payment. */
+/** The stages after which nothing more happens to a payment: the one set every layer uses. */
+export const TERMINAL_STAGES: ReadonlySet<ApiStage> = new Set(['FINALIZED', 'REJECTED', 'EXPIRED', 'FAILED']);
+
+/** Whether a wire stage is terminal (TERMINAL_STAGES). */
 export function isTerminalStage(stage: WireStage): boolean {
-  return (
-    stage === WireStage.FINALIZED ||
-    stage === WireStage.FAILED ||
-    stage === WireStage.EXPIRED ||
-    stage === WireStage.REJECTED
-  );
+  const api = wireStageToApi(stage);
+  return api !== undefined && TERMINAL_STAGES.has(api);
 }
