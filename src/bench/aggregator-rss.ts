@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,8 @@ export interface AggregatorRssBenchOptions {
   readonly sampleEvery?: number;
   /** Payments in flight (store writes of concurrent payments share commits); default 32. */
   readonly concurrency?: number;
+  /** Verified certificates the merged board holds at most; default 50 000 (the aggregator node's). */
+  readonly boardCerts?: number;
   /** Committee size; default 4. */
   readonly validators?: number;
   /** Called with a short line at every sample. */
@@ -38,9 +41,15 @@ export interface AggregatorRssBenchOptions {
 }
 
 export interface AggregatorRssBenchResult {
-  readonly samples: { payments: number; rssMb: number }[];
+  /**
+   * RSS after each `sampleEvery` payments, and its anonymous part (Linux): RSS also counts the LMDB file pages
+   * the process has mapped, which grow with the history on disk and which the kernel may reclaim.
+   */
+  readonly samples: { payments: number; rssMb: number; anonMb?: number }[];
   /** RSS growth per 10,000 finished payments, fitted over the second half of the samples (MB = MiB). */
   readonly slopeMbPer10k: number;
+  /** The same for anonymous RSS (the memory the process itself holds), when the platform tells it. */
+  readonly anonSlopeMbPer10k?: number;
 }
 
 /**
@@ -75,7 +84,7 @@ export async function runAggregatorRssBench(
     links: [],
     registry,
     records: new PaymentRecords(store),
-    board: new BulletinBoard({ maxTotalCerts: 50_000, maxResponse: 2_000 }),
+    board: new BulletinBoard({ maxTotalCerts: options.boardCerts ?? 50_000, maxResponse: 2_000 }),
     policy: DEFAULT_RETRY_POLICY,
     mirror: { intervalMs: 0, pageSize: 1_000 },
     metrics: aggregatorMetrics(new Metrics(), () => new Map()),
@@ -83,14 +92,16 @@ export async function runAggregatorRssBench(
     verifiesChain: true,
   });
   await aggregator.start();
-  const samples: { payments: number; rssMb: number }[] = [];
+  const samples: { payments: number; rssMb: number; anonMb?: number }[] = [];
   const sample = (payments: number) => {
     global.gc?.();
     const memory = process.memoryUsage();
     const rssMb = memory.rss / 2 ** 20;
-    samples.push({ payments, rssMb });
+    const anonMb = anonymousRssMb();
+    samples.push({ payments, rssMb, ...(anonMb === undefined ? {} : { anonMb }) });
     const heapMb = (memory.heapUsed / 2 ** 20).toFixed(1);
-    options.progress?.(`${payments} payments: RSS ${rssMb.toFixed(1)} MB (JS heap ${heapMb} MB)`);
+    const anon = anonMb === undefined ? '' : `, anonymous ${anonMb.toFixed(1)} MB`;
+    options.progress?.(`${payments} payments: RSS ${rssMb.toFixed(1)} MB (JS heap ${heapMb} MB${anon})`);
   };
   try {
     sample(0);
@@ -133,6 +144,22 @@ export async function runAggregatorRssBench(
     await rm(dir, { recursive: true, force: true });
   }
   const steady = samples.slice(Math.floor(samples.length / 2));
-  const perPayment = slope(steady.map((s) => ({ x: s.payments, y: s.rssMb })));
-  return { samples, slopeMbPer10k: perPayment * 10_000 };
+  const per10k = (y: (s: (typeof samples)[number]) => number) =>
+    slope(steady.map((s) => ({ x: s.payments, y: y(s) }))) * 10_000;
+  const anon = steady.every((s) => s.anonMb !== undefined);
+  return {
+    samples,
+    slopeMbPer10k: per10k((s) => s.rssMb),
+    ...(anon ? { anonSlopeMbPer10k: per10k((s) => s.anonMb!) } : {}),
+  };
+}
+
+/** RssAnon of this process in MiB, from /proc/self/status (Linux); undefined elsewhere. */
+function anonymousRssMb(): number | undefined {
+  try {
+    const kib = /^RssAnon:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kib === undefined ? undefined : Number(kib) / 1024;
+  } catch {
+    return undefined;
+  }
 }

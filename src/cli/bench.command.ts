@@ -83,6 +83,11 @@ async function benchAggregatorRss(values: OptionValues): Promise<number> {
   console.log(
     `growth: ${f.slopeMbPer10k.toFixed(2)} MB per 10,000 finished payments (target ≤ ${AGGREGATOR_RSS_TARGET_MB_PER_10K}) ${f.slopeMbPer10k <= AGGREGATOR_RSS_TARGET_MB_PER_10K ? 'MET' : 'NOT MET'}`,
   );
+  if (f.anonSlopeMbPer10k !== undefined) {
+    console.log(
+      `anonymous RSS growth: ${f.anonSlopeMbPer10k.toFixed(2)} MB per 10,000 (the rest is LMDB file pages mapped)`,
+    );
+  }
   console.log(
     `RSS: ${last.rssMb.toFixed(1)} MB after ${fmt(last.payments)} payments; at 1,000,000 by the slope ≈ ${at1m.toFixed(0)} MB (target ≤ ${AGGREGATOR_RSS_TARGET_MB_AT_1M})`,
   );

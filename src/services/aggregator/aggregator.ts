@@ -112,7 +112,7 @@ export class Aggregator {
   readonly #open = new Set<string>();
   readonly #byContention = new Map<string, Set<string>>();
   /** QCs by hash, of open and recent payments: a child citing an older parent brings the parent's QC itself. */
-  readonly #qcByHash = new LruMap<string, QuorumCertificate>(10_000);
+  readonly #qcByHash = new LruMap<string, QuorumCertificate>(2_000);
   /** Certificates refused already (tx hash and signature), so a board read again does not count them again. */
   readonly #refused = new LruMap<string, true>(10_000);
   /** One sidecar-proxy actor per validator: follows payments' SubmitFastPayStreams for their settlement stages. */
@@ -327,7 +327,7 @@ export class Aggregator {
   payment(txHash: string): PaymentNode | undefined {
     const view = this.#o.registry.get(txHash);
     const record = this.#o.records.get(txHash);
-    return view && record && paymentNode(this.committee, view, record, this.certificates(txHash));
+    return view && record && paymentNode(this.committee, view, record, this.#certsOf(record, view));
   }
 
   /** A page of payments, newest first, from the store's index (finished ones read back from the store). */
@@ -341,7 +341,15 @@ export class Aggregator {
 
   async #nodeOf(view: PaymentView): Promise<PaymentNode | undefined> {
     const record = await this.#o.records.read(view.txHash);
-    return record && paymentNode(this.committee, view, record, this.certificates(view.txHash));
+    return record && paymentNode(this.committee, view, record, this.#certsOf(record, view));
+  }
+
+  /** The payment's verified certificates: from the board, or rebuilt from its snapshot once the board evicted them. */
+  #certsOf(record: PaymentRecord, view: PaymentView): ValidatorCertificate[] {
+    const held = this.certificates(view.txHash);
+    return held.length >= Object.keys(view.context.certificates).length
+      ? held
+      : this.#certsFromContext(record, view);
   }
 
   /**
