@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { keccak_256 } from '@noble/hashes/sha3.js';
 
 interface Secp256k1Native {
   ecdsaRecover(sig: Uint8Array, recid: number, msg32: Uint8Array, compressed: boolean): Uint8Array;
@@ -24,14 +23,14 @@ export function loadNativeSecp256k1(): Secp256k1Native {
   }
 }
 
-/** Address recovery through libsecp256k1 (~19k recoveries/s per core). */
-export function nativeRecoverAddress(binding: Secp256k1Native) {
+/** Address recovery through libsecp256k1 (~19k recoveries/s per core); the address is `keccak256(pub)[12..]`. */
+export function nativeRecoverAddress(binding: Secp256k1Native, keccak256: (data: Uint8Array) => Uint8Array) {
   return (hash: Uint8Array, signature: Uint8Array, recoveryId: number): Uint8Array | undefined => {
     if (hash.length !== 32 || signature.length !== 64 || (recoveryId !== 0 && recoveryId !== 1))
       return undefined;
     try {
       const pub = binding.ecdsaRecover(signature, recoveryId, hash, false);
-      return keccak_256(pub.subarray(1)).subarray(12);
+      return keccak256(pub.subarray(1)).subarray(12);
     } catch {
       return undefined;
     }

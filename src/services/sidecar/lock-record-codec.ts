@@ -169,10 +169,12 @@ class Writer {
   }
 
   #object(v: object): void {
-    const entries = Object.entries(v).filter(([, field]) => field !== undefined);
+    const record = v as Record<string, unknown>;
+    const names = Object.keys(record).filter((name) => record[name] !== undefined);
     this.byte(Tag.Object);
-    this.varint(entries.length);
-    for (const [name, field] of entries) {
+    this.varint(names.length);
+    for (const name of names) {
+      const field = record[name];
       const index = FIELD_INDEX.get(name);
       if (index === undefined) this.#tagged(INLINE_FIELD, encoder.encode(name));
       else this.byte(index);
@@ -263,13 +265,25 @@ class Reader {
   }
 }
 
-/** The big-endian bytes of a non-negative bigint, none for zero. */
+/** The big-endian bytes of a non-negative bigint, none for zero (number arithmetic below 2^53, the usual case). */
 function magnitude(v: bigint): Uint8Array {
-  if (v === 0n) return new Uint8Array();
+  if (v <= SAFE) {
+    let n = Number(v);
+    let length = 0;
+    for (let m = n; m > 0; m = Math.floor(m / 256)) length++;
+    const out = new Uint8Array(length);
+    for (let i = length - 1; i >= 0; i--) {
+      out[i] = n % 256;
+      n = Math.floor(n / 256);
+    }
+    return out;
+  }
   let hex = v.toString(16);
   if (hex.length % 2) hex = `0${hex}`;
   return Uint8Array.from(Buffer.from(hex, 'hex'));
 }
+
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 function fromMagnitude(bytes: Uint8Array): bigint {
   return bytes.length === 0 ? 0n : BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
