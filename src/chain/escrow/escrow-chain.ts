@@ -62,6 +62,12 @@ export interface EscrowChain {
   /** One above the highest settled sequence of the lane (0 when none). */
   nextSeq(payer: Uint8Array, lane: Uint8Array, blockNumber?: bigint): Promise<bigint>;
   isSettled(paymentId: Uint8Array, blockNumber?: bigint): Promise<boolean>;
+  /** The block whose `PaymentSettled` event settled `paymentId`, searched in [fromBlock, toBlock]. */
+  settledIn(
+    paymentId: Uint8Array,
+    fromBlock: bigint,
+    toBlock: bigint,
+  ): Promise<{ readonly blockNumber: bigint; readonly blockHash: Uint8Array } | undefined>;
   /** The contract's own payment id / payer digest (for parity checks with escrowPaymentDigest). */
   paymentDigest(payment: EscrowPayment): Promise<Uint8Array>;
   /** The contract's own settlement digest (for parity checks with escrowSettlementDigest). */
@@ -197,6 +203,20 @@ function escrowAt(node: EscrowNode, address: Uint8Array): EscrowChain {
       read('usedSeq', [toHex(payer), bytesToBigInt(lane), seq], blockNumber),
     nextSeq: (payer, lane, blockNumber) => read('nextSeq', [toHex(payer), bytesToBigInt(lane)], blockNumber),
     isSettled: (paymentId, blockNumber) => read('settled', [toHex(paymentId)], blockNumber),
+    async settledIn(paymentId, fromBlock, toBlock) {
+      const logs = await client.getContractEvents({
+        address: to,
+        abi: ALLEGRO_ESCROW_ABI,
+        eventName: 'PaymentSettled',
+        args: { id: toHex(paymentId) },
+        fromBlock,
+        toBlock,
+      });
+      const [log] = logs;
+      return log?.blockHash && log.blockNumber !== null
+        ? { blockNumber: log.blockNumber, blockHash: fromHex(log.blockHash, 32) }
+        : undefined;
+    },
     paymentDigest: async (payment) => fromHex(await read<Hex>('paymentDigest', [paymentArg(payment)]), 32),
     settlementDigest: async (payment, epoch) =>
       fromHex(await read<Hex>('settlementDigest', [paymentArg(payment), epoch]), 32),

@@ -14,7 +14,7 @@ import type { ChainAdvance } from './chain-follower.ts';
 import type { LifecycleHub } from './lifecycle-hub.ts';
 
 export interface EscrowSettlementOptions {
-  readonly escrow: Pick<EscrowChain, 'domain' | 'isSettled' | 'settle' | 'settleChain'>;
+  readonly escrow: Pick<EscrowChain, 'domain' | 'isSettled' | 'settledIn' | 'settle' | 'settleChain'>;
   /**
    * The account that sends `settle`: the validator's settlement key. It pays the Tempo fee of every settlement
    * it sends (in pathUSD), so it must hold fee tokens; payers pay no fee for escrow payments.
@@ -37,13 +37,17 @@ interface Item {
   sending: boolean;
 }
 
+/** How far back a released payment's settlement event is searched for. */
+const SETTLED_LOOKBACK = 4_096n;
+
 /**
  * Settles certified escrow payments (ARCHITECTURE.md "What a QC guarantees": ESCROWED). Once a payment's
  * settlement signatures reach the escrow committee's threshold (this validator's plus gossiped ones), it sends
  * `settle`, or `settleChain` with the parent when the parent is not settled at B yet (the contract never settles
  * a child first). Every sidecar may try: `settle` is simulated before it is sent, so a payment another sidecar
  * settled is skipped. The fate is read at B when the follower releases the lock (the escrow's nextSeq passed it,
- * or its deadline): settled → INCLUDED and FINALIZED (one Tempo block is final); deadline passed → EXPIRED;
+ * or its deadline): settled → INCLUDED and FINALIZED in the block of its `PaymentSettled` event (one Tempo block
+ * is final, and every sidecar names the same block, so observers see f+1 agree); deadline passed → EXPIRED;
  * otherwise FAILED.
  */
 export class EscrowSettlement {
@@ -86,9 +90,13 @@ export class EscrowSettlement {
     this.#items.delete(byteKey(txHash));
     if (!paymentId) return;
     const at = { txHash, unixMillis: head.timestampMs, blockHeight: head.height, blockHash: head.hash };
-    if (await this.options.escrow.isSettled(paymentId, head.height)) {
-      this.options.lifecycle.publish({ ...at, stage: WireStage.INCLUDED });
-      this.options.lifecycle.publish({ ...at, stage: WireStage.FINALIZED });
+    const { escrow } = this.options;
+    if (await escrow.isSettled(paymentId, head.height)) {
+      const from = head.height > SETTLED_LOOKBACK ? head.height - SETTLED_LOOKBACK : 0n;
+      const block = await escrow.settledIn(paymentId, from, head.height);
+      const inclusion = block ? { ...at, blockHeight: block.blockNumber, blockHash: block.blockHash } : at;
+      this.options.lifecycle.publish({ ...inclusion, stage: WireStage.INCLUDED });
+      this.options.lifecycle.publish({ ...inclusion, stage: WireStage.FINALIZED });
     } else if (inclusionDeadlineMs !== undefined && head.timestampMs >= inclusionDeadlineMs) {
       this.options.lifecycle.publish({ ...at, stage: WireStage.EXPIRED });
     } else {
@@ -111,6 +119,7 @@ export class EscrowSettlement {
     if (!own) return;
     const { escrow, sender, logger } = this.options;
     const parentId = item.args.payment.parent;
+    if (await escrow.isSettled(item.paymentId, head.height)) return;
     item.sending = true;
     this.options.lifecycle.publish({
       txHash: item.record.delta.txHash,
