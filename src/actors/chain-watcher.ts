@@ -1,6 +1,7 @@
 import { type ActorRefFrom, fromCallback } from 'xstate';
 import type { ChainHead, ChainPort } from '../chain/chain-port.ts';
 import { fromHex, toHex } from '../protocol/bytes.ts';
+import { latestWins } from '../util/latest-wins.ts';
 import type { PaymentEvent } from './payment-events.ts';
 import type { PaymentView } from './payment-registry.ts';
 
@@ -37,45 +38,32 @@ export function chainWatcherLogic(deps: ChainWatcherDeps) {
   return fromCallback<ChainWatcherEvent>(({ receive }) => {
     const watched = new Set<string>();
     let latest: ChainHead | undefined;
-    let checking = false;
-    let again = false;
 
-    const check = async (head: ChainHead) => {
-      for (const txHash of watched) {
-        const view = deps.get(txHash);
-        if (!view) {
-          watched.delete(txHash);
-          continue;
+    const checks = latestWins<ChainHead>(
+      async (head) => {
+        for (const txHash of watched) {
+          const view = deps.get(txHash);
+          if (!view) {
+            watched.delete(txHash);
+            continue;
+          }
+          const event = await settlementEvent(deps, view, head);
+          if (event) deps.deliver(txHash, event);
         }
-        const event = await settlementEvent(deps, view, head);
-        if (event) deps.deliver(txHash, event);
-      }
-    };
-    const run = () => {
-      if (checking || !latest) {
-        again = true;
-        return;
-      }
-      checking = true;
-      again = false;
-      void check(latest)
-        .catch((error: unknown) => deps.onError(error as Error))
-        .finally(() => {
-          checking = false;
-          if (again) run();
-        });
-    };
+      },
+      (error) => deps.onError(error as Error),
+    );
     const stop = deps.chain.watchHeads((head) => {
       latest = head;
       deps.onHead(head);
-      run();
+      checks.offer(head);
     }, deps.onError);
 
     receive((event) => {
       if (event.type === 'UNWATCH') watched.delete(event.txHash);
       else {
         watched.add(event.txHash);
-        run();
+        if (latest) checks.offer(latest);
       }
     });
     return stop;

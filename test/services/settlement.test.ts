@@ -272,6 +272,25 @@ describe('Settlement', () => {
     await eventually(() => expect(h.node.sends(child)).toBe(1));
   });
 
+  it("keeps settling after the node failed a parent lane's nonce read: the child goes out once the node is back", async () => {
+    const h = harness();
+    const parent: ParentRef = {
+      qcHash: repeatByte(0xcd, 32),
+      txHash: repeatByte(0xef, 32),
+      sender: BOB,
+      nonceKey: KEY,
+      seq: 4n,
+    };
+    h.node.down = true;
+    const child = h.certify(payment(0n, { parent }));
+    h.advance(2n);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(h.node.sends(child)).toBe(0);
+    h.node.nonces.set(laneKey(BOB, KEY), 5n);
+    h.node.down = false;
+    await eventually(() => expect(h.node.sends(child)).toBe(1));
+  });
+
   it('takes ALREADY_KNOWN as forwarded but not as included: inclusion comes from B only', async () => {
     const h = harness();
     const delta = payment(0n);

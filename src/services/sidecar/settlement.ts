@@ -13,6 +13,7 @@ import type { Ledger, LockRecord } from '../../protocol/ledger/ledger.ts';
 import { LruMap } from '../../protocol/lru-map.ts';
 import { type Reject, RejectCode, reject } from '../../protocol/reject.ts';
 import { WireStage } from '../../protocol/stage.ts';
+import { latestWins } from '../../util/latest-wins.ts';
 import { Backoff, type BackoffOptions, backoffDelay } from '../backoff.ts';
 import type { Logger } from '../logger.ts';
 import type { ChainAdvance } from './chain-follower.ts';
@@ -92,8 +93,11 @@ export class Settlement {
   readonly #now: () => number;
   #head: ChainHead | undefined;
   #nodeRetryAt = 0;
-  #running: Promise<void> | undefined;
-  #again = false;
+  /** Passes at B, one at a time; a kick while one runs asks for one more after it. */
+  readonly #passes = latestWins<void>(
+    () => this.#pass(),
+    (err) => this.options.logger.error({ err }, 'settlement pass failed'),
+  );
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
 
@@ -198,7 +202,7 @@ export class Settlement {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    await this.#running;
+    await this.#passes.idle();
     for (const actor of this.#actors.values()) actor.stop();
   }
 
@@ -293,21 +297,7 @@ export class Settlement {
   }
 
   #kick(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = this.#run();
-  }
-
-  /** Passes until nothing changed meanwhile; while the node is down, a timer wakes it when the backoff expires. */
-  async #run(): Promise<void> {
-    do {
-      this.#again = false;
-      await this.#pass();
-    } while (this.#again && !this.#stopped);
-    this.#running = undefined;
+    if (!this.#stopped) this.#passes.offer();
   }
 
   /** One pass at B: finality, fate reads that failed, and the next send of every lane. */
@@ -330,8 +320,8 @@ export class Settlement {
     try {
       await this.#forward(head);
     } catch (err) {
-      this.#nodeDown(err);
-      this.#again = true;
+      this.#pause(err);
+      this.#kick();
     }
   }
 
@@ -445,13 +435,18 @@ export class Settlement {
     }
   }
 
-  /** The node is unreachable: nothing is sent or read until the shared backoff expires. Throws `err`. */
-  #nodeDown(err: unknown): never {
+  /** The node is unreachable: nothing is sent or read until the shared backoff expires. */
+  #pause(err: unknown): void {
     this.#nodeRetryAt = this.#now() + this.#nodeBackoff.next();
     this.options.logger.warn(
       { err: (err as Error).message },
       'settlement paused (chain node unavailable?); backing off',
     );
+  }
+
+  /** `#pause`, then throws `err`: the failure of an invoked chain call. */
+  #nodeDown(err: unknown): never {
+    this.#pause(err);
     throw err;
   }
 
