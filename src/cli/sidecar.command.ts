@@ -75,6 +75,7 @@ export function sidecarConfigFromFlags(values: OptionValues): SidecarConfig {
     maxRequestCache: intOption(values, 'max-request-cache')!,
     maxBulletinBoardResponse: intOption(values, 'max-bulletin-board-response')!,
     maxCallsPerPeer: positive(values, 'max-calls-per-peer'),
+    maxCoolingSenders: positive(values, 'max-cooling-senders'),
     demoBalances: values['demo-balances'] === true,
     demoAsset: hexOption(values, 'demo-asset', 20) ?? ALPHA_USD,
     peers: (stringOption(values, 'peers') ?? '')
@@ -172,6 +173,12 @@ export const sidecarCommand: Command = {
       value: 'N',
       help: 'most certificates per board response',
       default: '1000',
+    },
+    'max-cooling-senders': {
+      type: 'string',
+      value: 'N',
+      help: 'senders remembered in cool-off at once (LRU)',
+      default: '65536',
     },
     'max-calls-per-peer': {
       type: 'string',

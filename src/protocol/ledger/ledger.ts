@@ -26,6 +26,16 @@ export interface LedgerLimits {
   readonly maxCoolingSenders?: number;
 }
 
+/** Entries held by a ledger: live locks and credits (bounded by the pending quotas and deadlines) and its LRUs. */
+export interface LedgerSizes {
+  readonly liveLocks: number;
+  readonly liveCredits: number;
+  readonly requestCache: { readonly size: number; readonly capacity: number };
+  readonly settledCerts: { readonly size: number; readonly capacity: number };
+  readonly knownQcs: { readonly size: number; readonly capacity: number };
+  readonly coolingSenders: { readonly size: number; readonly capacity: number };
+}
+
 /** How a restored lock fitted: new, already there, or in conflict with another lock of its contention key. */
 export type RestoreResult = 'restored' | 'duplicate' | 'conflict';
 
@@ -80,6 +90,19 @@ export class Ledger implements LedgerView {
 
   coolingOffUntil(sender: Uint8Array): bigint | undefined {
     return this.#coolOff.get(byteKey(sender));
+  }
+
+  /** How full each in-memory structure is, for the sidecar's gauges: live state, and the LRUs with their bounds. */
+  sizes(): LedgerSizes {
+    const lru = (m: LruMap<string, unknown>) => ({ size: m.size, capacity: m.capacity });
+    return {
+      liveLocks: this.#byTx.size,
+      liveCredits: this.#creditParents.size,
+      requestCache: lru(this.#responses),
+      settledCerts: lru(this.#settledCerts),
+      knownQcs: lru(this.#knownParents),
+      coolingSenders: lru(this.#coolOff),
+    };
   }
 
   knownParent(qcHash: Uint8Array): Credit | undefined {

@@ -6,7 +6,8 @@ type Listener = (update: LifecycleUpdate) => void;
 
 /**
  * Fan-out of payment stages to streaming subscribers, with a bounded history per payment so a subscriber that
- * arrives late still sees every stage so far.
+ * arrives late still sees every stage so far. The history keeps the `maxPayments` payments published last (LRU);
+ * subscribers live as long as their streams.
  */
 export class LifecycleHub {
   readonly #history: LruMap<string, LifecycleUpdate[]>;
@@ -14,6 +15,18 @@ export class LifecycleHub {
 
   constructor(maxPayments: number) {
     this.#history = new LruMap(maxPayments);
+  }
+
+  /** Payments whose stages are kept, and their bound. */
+  get payments(): { readonly size: number; readonly capacity: number } {
+    return { size: this.#history.size, capacity: this.#history.capacity };
+  }
+
+  /** Listeners of streams in progress. */
+  get subscribers(): number {
+    let n = 0;
+    for (const set of this.#listeners.values()) n += set.size;
+    return n;
   }
 
   publish(update: LifecycleUpdate): void {

@@ -55,6 +55,8 @@ export interface SidecarConfig {
   readonly maxBulletinBoardResponse: number;
   /** Calls one peer host may have in progress (`--max-calls-per-peer`); more get RESOURCE_EXHAUSTED. */
   readonly maxCallsPerPeer?: number;
+  /** Senders remembered in cool-off at once (`--max-cooling-senders`, LRU). */
+  readonly maxCoolingSenders?: number;
   /** Seed the standalone chain view with the demo balances of `demoAsset`. */
   readonly demoBalances: boolean;
   readonly demoAsset: Uint8Array;

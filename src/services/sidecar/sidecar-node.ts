@@ -144,6 +144,7 @@ async function startNode(
     maxRequestCache: config.maxRequestCache,
     maxSettledCerts: config.maxTotalCerts,
     maxKnownQcs: config.maxKnownQcs,
+    ...(config.maxCoolingSenders ? { maxCoolingSenders: config.maxCoolingSenders } : {}),
   });
   const journal = new SafetyJournal(store);
   const restored = await journal.restore(ledger);
@@ -216,7 +217,22 @@ async function startNode(
     escrow?.signer,
   );
   const metrics = new Metrics();
-  const recordOutcome = sidecarMetrics(metrics, { board, head: () => chain.head() });
+  const recordOutcome = sidecarMetrics(metrics, {
+    board,
+    head: () => chain.head(),
+    ledger,
+    lifecycle,
+    ...(onChain
+      ? {
+          settlement: {
+            get size() {
+              return onChain.settlement.size;
+            },
+            capacity: config.settlement.maxPending,
+          },
+        }
+      : {}),
+  });
   core.timings = recordOutcome.timings;
   const stopSweeper = onChain
     ? () => {}
