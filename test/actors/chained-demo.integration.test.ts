@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActorSystem } from '../../src/actors/actor-system.ts';
 import type { ChainPort } from '../../src/chain/chain-port.ts';
 import { DEMO_ACCOUNTS } from '../../src/chain/demo-accounts.ts';
+import { connectEscrow, type EscrowChain } from '../../src/chain/escrow/escrow-chain.ts';
+import { ALPHA_USD } from '../../src/chain/tempo-tokens.ts';
 import { createViemChain } from '../../src/chain/viem-chain.ts';
 import { trackedClient } from '../../src/client/tracked-client.ts';
 import { fromHex, toHex } from '../../src/protocol/bytes.ts';
@@ -96,4 +98,69 @@ describe('the chained demo on a devnet with Dave and Edgar settling (anvil --net
       await second.close();
     }
   }, 60_000);
+});
+
+describe('the chained demo in escrow mode (AllegroEscrow on the devnet, Dave and Edgar settling)', () => {
+  let escrowNetwork: DemoNetwork;
+  let escrowNode: ChainPort;
+  let escrow: EscrowChain;
+
+  beforeAll(async () => {
+    escrowNetwork = await startDemoNetwork({
+      validators: 2,
+      blockTime: 5,
+      chainId: 1337n,
+      epoch: 1n,
+      escrow: true,
+    });
+    const { devnet } = escrowNetwork;
+    escrowNode = createViemChain({ rpcUrl: devnet.rpcUrl, wsUrl: devnet.wsUrl });
+    escrow = await connectEscrow({ rpcUrl: devnet.rpcUrl, escrow: devnet.escrow!.address });
+  }, 120_000);
+
+  afterAll(async () => {
+    await escrow?.close();
+    await escrowNode?.close();
+    const pids = [
+      escrowNetwork?.devnet.pid,
+      ...[...(escrowNetwork?.sidecars.processes.values() ?? [])].map((p) => p.pid),
+    ];
+    await escrowNetwork?.stop();
+    for (const pid of pids) if (pid) expect(pidAlive(pid)).toBe(false);
+  });
+
+  it('forms both QCs in one block, every escape of Alice fails, both settle: escrow balances 5 / 5 / 15', async () => {
+    const system = await ActorSystem.start({
+      committee: escrowNetwork.sidecars.committee,
+      store: new MemoryStore(),
+      chain: escrowNode,
+    });
+    const lines: string[] = [];
+    try {
+      const report = await runChainedDemo({
+        system,
+        chain: escrowNode,
+        print: (line) => lines.push(line),
+        escrow: { chain: escrow, node: escrowNode },
+      });
+      const [parent, child] = report.payments.map((p) => p.context);
+      const qc1 = BigInt(parent!.blockAtQc!);
+      expect(child!.blockAtQc).toBe(String(qc1));
+      const included = [parent!, child!].map((c) => BigInt(c.inclusion!.blockNumber));
+      expect(included[0]).toBeGreaterThan(qc1);
+      expect(included[1]).toBeGreaterThanOrEqual(included[0]!);
+      const text = lines.join('\n');
+      expect(text).toMatch(/escape 1: .*\(BelowThreshold\)/);
+      expect(text).toMatch(/escape 2: .*sidecars: EQUIVOCATION, EQUIVOCATION/);
+      expect(text).toMatch(/escape 3: .*\(WithdrawalNotReady\)/);
+      expect(text).toMatch(/escape 4: /);
+      expect(report.escrow).toBe(true);
+      expect(report.balances?.byName).toEqual({ Alice: 5_000000n, Bob: 5_000000n, Carol: 15_000000n });
+      const at = report.balances!.atBlock;
+      expect(await escrow.announcedOf(ALICE!.address, ALPHA_USD, at)).toBe(5_000000n);
+      expect(await escrowNode.balanceOf(ALPHA_USD, ALICE!.address, at)).toBe(0n);
+    } finally {
+      await system.stop();
+    }
+  }, 120_000);
 });
