@@ -60,4 +60,15 @@ describe('sidecar settlement flags', () => {
     expect(() => config('--evict-after-refusals', '0')).toThrow(/--evict-after-refusals must be at least 1/);
     expect(() => config('--ws-url', 'ws://127.0.0.1:8545')).toThrow(/--ws-url needs --rpc-url/);
   });
+
+  it('takes --inspect ws://… for the settlement machines, only with --rpc-url and only as a WebSocket URL', () => {
+    expect(config('--rpc-url', 'http://127.0.0.1:8545', '--inspect', 'ws://127.0.0.1:8081').inspect).toBe(
+      'ws://127.0.0.1:8081',
+    );
+    expect(config('--rpc-url', 'http://127.0.0.1:8545').inspect).toBeUndefined();
+    expect(() => config('--inspect', 'ws://127.0.0.1:8081')).toThrow(/--inspect needs --rpc-url/);
+    expect(() => config('--rpc-url', 'http://127.0.0.1:8545', '--inspect', 'http://127.0.0.1:8081')).toThrow(
+      /--inspect must be a URL \(ws:\/\/ or wss:\/\/\)/,
+    );
+  });
 });
