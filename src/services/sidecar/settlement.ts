@@ -1,11 +1,4 @@
-import {
-  type Actor,
-  createActor,
-  fromPromise,
-  type InspectionEvent,
-  type Observer,
-  type Snapshot,
-} from 'xstate';
+import { type Actor, createActor, fromPromise, type InspectionEvent, type Observer } from 'xstate';
 import { ChainError, type ChainHead, type ChainPort } from '../../chain/chain-port.ts';
 import { byteKey, bytesEqual, toHex } from '../../protocol/bytes.ts';
 import { laneKey } from '../../protocol/ledger/keys.ts';
@@ -146,7 +139,8 @@ export class Settlement {
 
   /**
    * After a restart, once the follower processed its first head (which released every lock whose deadline or
-   * nonce passed meanwhile): each persisted machine of a live lock comes back in its state (an evicted one
+   * nonce passed meanwhile): each persisted machine of a live lock comes back in its state, under the current
+   * finality depth and eviction limit (an evicted one
    * reports its FAILED stage again and stays unsent), an included one comes back to be finalized, every other
    * live lock is queued, and snapshots of released payments are forgotten. Returns the payments put back to settle.
    */
@@ -163,8 +157,9 @@ export class Settlement {
         stale.push(txHash);
         continue;
       }
-      const actor = this.#start(key, snapshot.context, snapshot);
-      const context = actor.getSnapshot().context;
+      const { finalityDepth, evictAfterRefusals } = this.options;
+      const context = { ...snapshot.context, finalityDepth, evictAfterRefusals };
+      this.#start(key, context, { ...snapshot, context });
       if (value === 'evicted') {
         this.#failedParents.set(key, context.givenUp ?? '');
         this.#publish(context, {
@@ -219,7 +214,7 @@ export class Settlement {
   }
 
   /** Creates, wires and starts one payment's machine, fresh or restored from its persisted `snapshot`. */
-  #start(key: string, input: SettlementInput, snapshot?: Snapshot<unknown>): SettlementActor {
+  #start(key: string, input: SettlementInput, snapshot?: object): SettlementActor {
     const actor = createActor(this.#machine, {
       id: `settlement ${toHex(input.record.delta.txHash).slice(0, 10)}`,
       input,
