@@ -1,4 +1,5 @@
-import { bytesEqual } from '../protocol/bytes.ts';
+import type { EscrowChain } from '../chain/escrow/escrow-chain.ts';
+import { bytesEqual, toHex } from '../protocol/bytes.ts';
 import type { Committee } from '../protocol/committee.ts';
 import type { CryptoSuite } from '../protocol/crypto/suite.ts';
 import { type Guarantee, guaranteeOf } from '../protocol/guarantee.ts';
@@ -23,6 +24,21 @@ export interface PaymentCheckInput {
   readonly parentTx?: FastPayTx;
   /** Without it, landability is not judged. */
   readonly chain?: PayeeChainReader;
+  /**
+   * The escrow an ESCROWED payment draws on: then the answer carries the payer's escrow state, and landability
+   * reads the escrow's nextSeq (and whether it is settled) instead of the account's nonce.
+   */
+  readonly escrow?: Pick<EscrowChain, 'address' | 'balanceOf' | 'announcedOf' | 'nextSeq' | 'isSettled'>;
+}
+
+/** An ESCROWED payment's escrow side, read at the head. */
+export interface EscrowCheck {
+  readonly address: Uint8Array;
+  /** The payment id the settlement signatures sign. */
+  readonly paymentId: Uint8Array;
+  readonly settled: boolean;
+  /** The payer's escrow balance of the token and its announced withdrawals (spent for the sidecars). */
+  readonly payer: { readonly balance: bigint; readonly announced: bigint };
 }
 
 /** Whether the payment can still land at a head: its deadline is ahead and its lane nonce has not passed it. */
@@ -46,13 +62,16 @@ export type PaymentCheck =
       /** The payment this one spends from: it depends on that parent landing first. */
       readonly parent?: { readonly qcHash: Uint8Array; readonly tx?: FastPayTx };
       readonly landability?: Landability;
+      /** ESCROWED payments, given `escrow`. */
+      readonly escrow?: EscrowCheck;
     };
 
 /**
  * What a payee gets from a payment and its QC (ARCHITECTURE.md "What a QC guarantees: two modes"): the QC must
  * verify against the pinned committee (verifyQuorumCertificate) and certify exactly this signed tx and its
  * effects. The answer says what the QC is worth (LOCKED or ESCROWED, by the tx's format), the deadline, the parent
- * it depends on, and, given a chain reader, whether it can still land at the current head.
+ * it depends on, and, given a chain reader, whether it can still land at the current head; for an ESCROWED payment
+ * given its escrow, the payment id, whether it is settled and the payer's escrow balance and announced withdrawals.
  */
 export async function checkPayment(input: PaymentCheckInput): Promise<PaymentCheck> {
   const { suite, committee, tx, qc } = input;
@@ -90,7 +109,16 @@ export async function checkPayment(input: PaymentCheckInput): Promise<PaymentChe
     tx.parentQcHash.length > 0
       ? { qcHash: tx.parentQcHash, ...(input.parentTx ? { tx: input.parentTx } : {}) }
       : undefined;
-  const landability = input.chain && (await landabilityAt(input.chain, effects, deadlineMs));
+  if (d.escrow && input.escrow && !bytesEqual(d.escrow, input.escrow.address))
+    return fail(`the payment draws on escrow ${toHex(d.escrow)}, not ${toHex(input.escrow.address)}`);
+  const escrow = d.kind === 'escrow' ? input.escrow : undefined;
+  const laneNonce = escrow
+    ? (account: Uint8Array, lane: Uint8Array, block: bigint) => escrow.nextSeq(account, lane, block)
+    : input.chain &&
+      ((account: Uint8Array, key: Uint8Array, block: bigint) => input.chain!.nonce(account, key, block));
+  const landability =
+    input.chain && laneNonce && (await landabilityAt(input.chain, laneNonce, effects, deadlineMs));
+  const escrowCheck = escrow && (await escrowCheckOf(escrow, d.signingHash, effects));
   return {
     ok: true,
     guarantee: guaranteeOf(tx.format),
@@ -99,11 +127,26 @@ export async function checkPayment(input: PaymentCheckInput): Promise<PaymentChe
     ...(deadlineMs !== undefined ? { deadlineMs } : {}),
     ...(parent ? { parent } : {}),
     ...(landability ? { landability } : {}),
+    ...(escrowCheck ? { escrow: escrowCheck } : {}),
   };
+}
+
+async function escrowCheckOf(
+  escrow: NonNullable<PaymentCheckInput['escrow']>,
+  paymentId: Uint8Array,
+  effects: Effects,
+): Promise<EscrowCheck> {
+  const [settled, balance, announced] = await Promise.all([
+    escrow.isSettled(paymentId),
+    escrow.balanceOf(effects.sender, effects.asset),
+    escrow.announcedOf(effects.sender, effects.asset),
+  ]);
+  return { address: escrow.address, paymentId, settled, payer: { balance, announced } };
 }
 
 async function landabilityAt(
   chain: PayeeChainReader,
+  nonceOf: (account: Uint8Array, nonceKey: Uint8Array, blockNumber: bigint) => Promise<bigint>,
   effects: Effects,
   deadlineMs: bigint | undefined,
 ): Promise<Landability> {
@@ -112,7 +155,7 @@ async function landabilityAt(
   if (deadlineMs !== undefined && head.timestampMs >= deadlineMs) {
     return { height: head.height, landable: false, reason: 'its validBefore has passed at the head' };
   }
-  const laneNonce = await chain.nonce(sender, nonce.nonceKey, head.height);
+  const laneNonce = await nonceOf(sender, nonce.nonceKey, head.height);
   if (laneNonce > nonce.seq) {
     return {
       height: head.height,

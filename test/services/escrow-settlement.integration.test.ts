@@ -4,6 +4,8 @@ import { FastPaySidecar } from '../../gen/tempo/fastpay/v1/sidecar_pb.ts';
 import { type Devnet, startDevnet } from '../../src/chain/devnet.ts';
 import { connectEscrow, type EscrowChain } from '../../src/chain/escrow/escrow-chain.ts';
 import { EscrowRevertError } from '../../src/chain/escrow/escrow-revert-error.ts';
+import { PATH_USD } from '../../src/chain/tempo-tokens.ts';
+import { AllegroClient, checkPayment } from '../../src/client/allegro-client.ts';
 import { fromHex, repeatByte, toHex } from '../../src/protocol/bytes.ts';
 import type { EscrowDomain } from '../../src/protocol/escrow/escrow-eip712.ts';
 import { escrowSettlementDigest } from '../../src/protocol/escrow/escrow-payment.ts';
@@ -11,7 +13,9 @@ import { recoverEscrowSigner } from '../../src/protocol/escrow/escrow-signature.
 import { RejectCode } from '../../src/protocol/reject.ts';
 import { WireStage } from '../../src/protocol/stage.ts';
 import type { FastPayTx, QuorumCertificate } from '../../src/protocol/types.ts';
+import { MemoryStore } from '../../src/store/memory-store.ts';
 import { createClient } from '../../src/wire/grpc-client.ts';
+import { grpcTransport } from '../../src/wire/grpc-transport.ts';
 import {
   ALICE,
   ALICE_KEY,
@@ -24,13 +28,9 @@ import {
   EDGAR,
 } from '../support/demo-keys.ts';
 import { escrowPayment } from '../support/escrow-fixtures.ts';
+import { eventually } from '../support/eventually.ts';
 import { pidAlive } from '../support/pid-alive.ts';
-import {
-  type Answer,
-  certifyAll,
-  followStages,
-  type SidecarClient,
-} from '../support/sidecar-calls.ts';
+import { type Answer, certifyAll, followStages, type SidecarClient } from '../support/sidecar-calls.ts';
 import { SidecarPair } from '../support/sidecar-pair.ts';
 import { committeeOf, suite } from '../support/validator-harness.ts';
 
@@ -171,4 +171,39 @@ describe('escrow mode on a real Tempo node (Dave and Edgar with --escrow and --s
       EscrowRevertError,
     );
   }, 60_000);
+
+  it('lets the payer client deposit, pay ESCROWED (checkPayment says so, with its escrow state) and announce a withdrawal', async () => {
+    const transports = ['Dave', 'Edgar'].map((name) => grpcTransport(pair.url(name)));
+    const alice = new AllegroClient({
+      committee,
+      transports,
+      account: ALICE_KEY,
+      store: new MemoryStore(),
+      escrow: { address: escrow.address, chain: escrow },
+    });
+    try {
+      await alice.deposit(PATH_USD, 2_000000n);
+      expect(await alice.escrowState(PATH_USD)).toEqual({ balance: 2_000000n, announced: 0n });
+      const paid = await alice.sendPayment({ to: BOB, amount: 1_500000n, asset: PATH_USD });
+      expect(paid.tx.format).toBe(3);
+      const check = await checkPayment({ suite, committee, tx: paid.tx, qc: paid.qc, escrow });
+      if (!check.ok) throw new Error(check.problem);
+      expect(check.guarantee).toBe('ESCROWED');
+      expect(check.deadlineMs).toBe((paid.tx.expiry as { value: bigint }).value);
+      expect(check.escrow?.paymentId).toEqual(paid.paymentId);
+      expect(check.escrow?.payer.balance).toBeLessThanOrEqual(2_000000n);
+      await eventually(async () => expect(await escrow.isSettled(paid.paymentId!)).toBe(true), 30_000);
+      expect(await alice.escrowState(PATH_USD)).toEqual({ balance: 500000n, announced: 0n });
+
+      const withdrawal = await alice.announceWithdrawal(PATH_USD, 500000n);
+      expect(await alice.escrowState(PATH_USD)).toEqual({ balance: 500000n, announced: 500000n });
+      await expect(alice.completeWithdrawal(withdrawal.id)).rejects.toBeInstanceOf(EscrowRevertError);
+      await expect(alice.sendPayment({ to: BOB, amount: 1n, asset: PATH_USD })).rejects.toThrow(
+        /insufficient escrow balance: available 0/,
+      );
+    } finally {
+      await alice.close();
+      for (const t of transports) t.close();
+    }
+  }, 90_000);
 });
