@@ -89,7 +89,6 @@ export async function runAggregatorRssBench(
     mirror: { intervalMs: 0, pageSize: 1_000 },
     metrics: aggregatorMetrics(new Metrics(), () => new Map()),
     logger: createLogger('aggregator-rss-bench', 'silent'),
-    verifiesChain: true,
   });
   await aggregator.start();
   const samples: { payments: number; rssMb: number; anonMb?: number }[] = [];

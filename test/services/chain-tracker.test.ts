@@ -137,7 +137,6 @@ async function start(store = new MemoryStore()) {
     mirror: { intervalMs: 0, pageSize: 100 },
     metrics: aggregatorMetrics(new Metrics(), () => new Map()),
     logger,
-    verifiesChain: true,
   });
   await aggregator.start();
   const chain = new FakeChain();

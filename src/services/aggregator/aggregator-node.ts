@@ -139,7 +139,6 @@ export async function startAggregator(
       mirror: { intervalMs: config.mirrorIntervalMs, pageSize: MIRROR_PAGE_SIZE },
       metrics: aggMetrics,
       logger,
-      verifiesChain: config.rpcUrl !== undefined,
     });
     http.starting('mirroring the sidecars');
     await aggregator.start();

@@ -83,11 +83,6 @@ export interface AggregatorOptions {
   readonly mirror: { readonly intervalMs: number; readonly pageSize: number };
   readonly metrics: AggregatorMetrics;
   readonly logger: Logger;
-  /**
-   * True when the aggregator reads on-chain stages from its own Tempo node (`--rpc-url`): sidecars then only tell
-   * QUEUED_ONCHAIN. Any stage a sidecar tells counts once f+1 sidecars report it alike (at least one of them honest).
-   */
-  readonly verifiesChain: boolean;
   readonly now?: () => number;
 }
 
@@ -588,11 +583,11 @@ export class Aggregator {
 
   /**
    * A sidecar's settlement stage, passed on as that validator's vote: the payment's machine moves only once f+1
-   * validators report the same stage at the same block height and hash. With its own chain reads the aggregator
-   * takes only QUEUED_ONCHAIN from the sidecars (the chain does not show queueing); later stages are its own.
+   * validators report the same stage at the same block height and hash (ARCHITECTURE.md "Actors"), also when the
+   * aggregator reads the chain itself: an escrow payment lands in the sidecars' settle transaction, which its own
+   * block scan (by the payer's contention key) cannot recognise.
    */
   #onSidecarStage(key: string, event: PaymentEvent): void {
-    if (this.#o.verifiesChain && event.type !== 'QUEUED_ONCHAIN') return;
     void this.advance(key, event);
   }
 
