@@ -4,6 +4,7 @@ import { byteKey } from '../../protocol/bytes.ts';
 import { holdingKey, laneKey, type Pool } from '../../protocol/ledger/keys.ts';
 import type { Ledger, LockRecord } from '../../protocol/ledger/ledger.ts';
 import type { ChainRead, ChainView } from '../../protocol/validation/chain-view.ts';
+import { latestWins } from '../../util/latest-wins.ts';
 import type { Logger } from '../logger.ts';
 import type { ChainSource, HeadInfo } from './chain-source.ts';
 import type { SafetyJournal } from './safety-journal.ts';
@@ -44,8 +45,15 @@ export class ChainFollower implements ChainSource {
   #usable = new Map<string, boolean>();
   /** Set while B moves: decisions wait for it (M1: no decision interleaves with the advance's closing step). */
   #moving: Promise<void> | undefined;
-  #queue: Promise<void> = Promise.resolve();
-  #pendingHead: ChainHead | undefined;
+  /** Heads arrive faster than they may be processed: only the newest waiting one is processed next. */
+  readonly #heads = latestWins<ChainHead>(
+    (head) => this.#advance(head),
+    (err, head) =>
+      this.options.logger.warn(
+        { err: (err as Error).message, height: String(head.height) },
+        'could not process head; will retry',
+      ),
+  );
   #unwatch: (() => void) | undefined;
 
   private constructor(
@@ -61,7 +69,7 @@ export class ChainFollower implements ChainSource {
     const follower = new ChainFollower(options, { ...head, height: head.height - 1n });
     await follower.#advance(head);
     follower.#unwatch = options.port.watchHeads(
-      (h) => follower.#enqueue(h),
+      (h) => follower.#heads.offer(h),
       (err) => options.logger.warn({ err: err.message }, 'chain head watch error; reconnecting'),
     );
     return follower;
@@ -176,26 +184,7 @@ export class ChainFollower implements ChainSource {
   /** Stops following heads; pending work finishes. */
   async stop(): Promise<void> {
     this.#unwatch?.();
-    await this.#queue;
-  }
-
-  /** Heads arrive faster than they may be processed: keep only the newest waiting one. */
-  #enqueue(head: ChainHead): void {
-    const idle = this.#pendingHead === undefined;
-    this.#pendingHead = head;
-    if (!idle) return;
-    this.#queue = this.#queue.then(async () => {
-      const next = this.#pendingHead!;
-      this.#pendingHead = undefined;
-      try {
-        await this.#advance(next);
-      } catch (err) {
-        this.options.logger.warn(
-          { err: (err as Error).message, height: String(next.height) },
-          'could not process head; will retry',
-        );
-      }
-    });
+    await this.#heads.idle();
   }
 
   async #advance(head: ChainHead): Promise<void> {
