@@ -65,6 +65,7 @@ describe('allegro inspect', () => {
       pay: fromPromise(async () => payment(++paid)),
       settled: fromPromise<void, { readonly txHashes: readonly string[] }>(async () => undefined),
       balances: fromPromise(async () => ({ atBlock: 1n, byName: {} })),
+      escapes: fromPromise<void>(async () => undefined),
     });
     const actor = createActor(machine, {
       id: 'chained demo',
