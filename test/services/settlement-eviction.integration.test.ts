@@ -11,7 +11,7 @@ import { RejectCode } from '../../src/protocol/reject.ts';
 import { WireStage } from '../../src/protocol/stage.ts';
 import type { FastPayTx, QuorumCertificate } from '../../src/protocol/types.ts';
 import { createClient } from '../../src/wire/grpc-client.ts';
-import { ALPHA_USD, DAVE } from '../support/demo-keys.ts';
+import { ALPHA_USD, DAVE, EDGAR } from '../support/demo-keys.ts';
 import { type JsonRpcCall, JsonRpcRelay } from '../support/json-rpc-relay.ts';
 import { buildPayment } from '../support/payment-builder.ts';
 import { pidAlive } from '../support/pid-alive.ts';
@@ -31,6 +31,8 @@ const account = (name: string, byte: string): DemoAccount & { key: `0x${string}`
 };
 const HONEST = account('Honest', '61');
 const ATTACKER = account('Attacker', '62');
+const ATTACKER2 = account('Attacker2', '64');
+const HONEST2 = account('Honest2', '65');
 const SHOP = fromHex(privateKeyToAddress(`0x${'63'.repeat(32)}`));
 /** The sidecar's last-resort queue bound: the attacker fills it. */
 const MAX_PENDING = 4;
@@ -41,6 +43,10 @@ let chain: ChainPort;
 let relay: JsonRpcRelay;
 let pair: SidecarPair;
 let dave: SidecarClient;
+/** A second sidecar with the default (large) queue bound and a small per-sender quota. */
+let quotaPair: SidecarPair;
+let edgar: SidecarClient;
+const QUOTA = 3;
 
 /** Raw txs (hex) the node refuses; their sends are held until `releaseRefusals` so the queue stays full meanwhile. */
 const refused = new Set<string>();
@@ -50,8 +56,20 @@ const refusalsReleased = new Promise<void>((resolve) => {
 });
 let refusals = 0;
 
+/** Raw txs the node refuses without end (the quota attack): they stay pending while the test runs. */
+const stalled = new Set<string>();
+let releaseStalled: () => void = () => {};
+const stalledReleased = new Promise<void>((resolve) => {
+  releaseStalled = resolve;
+});
+
 async function refuseAttackerTxs(call: JsonRpcCall): Promise<object | undefined> {
-  if (call.method !== 'eth_sendRawTransaction' || !refused.has(String(call.params?.[0]))) return undefined;
+  if (call.method !== 'eth_sendRawTransaction') return undefined;
+  if (stalled.has(String(call.params?.[0]))) {
+    await stalledReleased;
+    return { jsonrpc: '2.0', id: call.id, error: { code: -32003, message: 'fee token not accepted' } };
+  }
+  if (!refused.has(String(call.params?.[0]))) return undefined;
   await refusalsReleased;
   refusals++;
   return { jsonrpc: '2.0', id: call.id, error: { code: -32003, message: 'fee token not accepted' } };
@@ -67,7 +85,7 @@ beforeAll(async () => {
     port: 0,
     blockTime: 1,
     chainId: 1337n,
-    accounts: [...DEMO_ACCOUNTS, HONEST, ATTACKER],
+    accounts: [...DEMO_ACCOUNTS, HONEST, ATTACKER, HONEST2, ATTACKER2],
   });
   chain = createViemChain({ rpcUrl: devnet.rpcUrl });
   relay = new JsonRpcRelay(devnet.rpcUrl);
@@ -82,13 +100,23 @@ beforeAll(async () => {
     [DAVE],
   );
   dave = createClient(FastPaySidecar, pair.url('Dave'));
+  quotaPair = await SidecarPair.start(
+    [...['--rpc-url', relayUrl, '--ws-url', devnet.wsUrl], ...['--max-pending-per-sender', String(QUOTA)]],
+    [EDGAR],
+  );
+  edgar = createClient(FastPaySidecar, quotaPair.url('Edgar'));
 }, 120_000);
 
 afterAll(async () => {
   releaseRefusals();
+  releaseStalled();
   dave?.close();
-  const pids = [...(pair?.processes.values() ?? [])].map((p) => p.pid);
+  edgar?.close();
+  const pids = [...(pair?.processes.values() ?? []), ...(quotaPair?.processes.values() ?? [])].map(
+    (p) => p.pid,
+  );
   await pair?.stop();
+  await quotaPair?.stop();
   await relay?.close();
   await chain?.close();
   await devnet?.stop();
@@ -136,5 +164,29 @@ describe('settlement under a queue-filling attack (anvil --network tempo, a side
     expect(await chain.nonce(ATTACKER.address, numberToBytes(LANE, { size: 32 }), receipt!.blockNumber)).toBe(
       0n,
     );
+  }, 120_000);
+});
+
+describe('a per-sender quota under the same attack (default queue bound)', () => {
+  it('the attacker fills only its own quota (RATE_LIMITED) while an honest payer is served and settles', async () => {
+    const edgarCommittee = committeeOf([EDGAR]);
+    const qcs: QuorumCertificate[] = [];
+    const previous = (seq: number) => (seq === 0 ? [] : [qcs[seq - 1]!]);
+    for (let seq = 0; seq < QUOTA; seq++) {
+      const tx = await pays(ATTACKER2, BigInt(seq));
+      stalled.add(toHex(tx.tempoTx!));
+      const { qc } = await certifyAll([edgar], edgarCommittee, tx, previous(seq));
+      expect(qc).toBeDefined();
+      qcs.push(qc!);
+    }
+    const over = await submitTo(edgar, await pays(ATTACKER2, BigInt(QUOTA)), previous(QUOTA), 1);
+    expect(over).toMatchObject({ reject: { code: RejectCode.RATE_LIMITED } });
+    expect('reject' in over && over.reject.message).toMatch(/quota full: 3 pending/);
+
+    const honest = await pays(HONEST2, 0n);
+    expect(await submitTo(edgar, honest, [], 1)).toHaveProperty('cert');
+    const stages = await followStages(edgar, honest);
+    expect(stages.map((u) => u.stage as number)).toContain(WireStage.INCLUDED);
+    expect(await chain.receipt(suite.keccak256(honest.tempoTx!))).toMatchObject({ success: true });
   }, 120_000);
 });
