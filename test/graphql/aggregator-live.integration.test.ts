@@ -395,14 +395,21 @@ describe('several instances and restarts', () => {
     const flags = aggregatorFlags(env, 'restart');
     const first = await startAggregator(flags);
     started.push(first);
-    const payments = [alicePays(nextLane++), alicePays(nextLane++)];
-    const before = await Promise.all(
-      payments.map((p) =>
-        gql<{ submitPayment: { payment: { stage: string; qcHash: string } } }>(first.graphqlUrl, SUBMIT, {
-          input: { signedTx: p.signedTx },
-        }),
-      ),
-    );
+    // One lane, seq 0 then 1: a sender has one live lane at a time, and seq 1 needs seq 0's QC (attached by the aggregator).
+    const lane = nextLane++;
+    const payments = [alicePays(lane), alicePays(lane, 100_000n, 1n)];
+    const before = [];
+    for (const p of payments) {
+      before.push(
+        await gql<{ submitPayment: { payment: { stage: string; qcHash: string } } }>(
+          first.graphqlUrl,
+          SUBMIT,
+          {
+            input: { signedTx: p.signedTx },
+          },
+        ),
+      );
+    }
     for (const res of before) expect(res.data?.submitPayment.payment.stage).toBe('QC_FORMED');
     await first.kill();
     expect(pidAlive(first.pid)).toBe(false);
