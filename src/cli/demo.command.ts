@@ -51,8 +51,9 @@ export const demoCommand: Command = {
     'A demo committee is smaller than the 4 validators a safe one needs; its sidecars run with',
     '--allow-small-committee.',
     '',
-    '--inspect sends every actor (payments, sidecar proxies, chain watcher, the script) to a Stately inspector',
-    'WebSocket server, with key material and signed transaction bytes redacted.',
+    '--inspect sends every actor (payments, sidecar proxies, chain watcher, the script; with --direct also the',
+    "sidecars' settlement machines) to a Stately inspector WebSocket server, with key material and signed",
+    'transaction bytes redacted.',
   ].join('\n'),
   subcommands: { grpc: demoGrpcCommand },
   options: {
@@ -105,6 +106,7 @@ async function runOnDevnet(
     epoch,
     progress,
     escrow: escrowMode,
+    ...(values.inspect ? { inspect: stringOption(values, 'inspect', true) } : {}),
   });
   const { devnet, sidecars } = network;
   const chain = createViemChain({ rpcUrl: devnet.rpcUrl, wsUrl: devnet.wsUrl });

@@ -20,6 +20,8 @@ export interface DemoNetworkOptions {
    * moves every account's AlphaUSD into it; each sidecar certifies and settles escrow payments.
    */
   readonly escrow?: boolean;
+  /** Stately inspector WebSocket URL: every sidecar reports its settlement machines to it (`--inspect`). */
+  readonly inspect?: string;
 }
 
 /** The demo escrow's withdrawal delay W: an hour, far beyond the demo, so no announced withdrawal completes. */
@@ -67,7 +69,10 @@ export async function startDemoNetwork(options: DemoNetworkOptions): Promise<Dem
       chainId: options.chainId,
       epoch: options.epoch,
       dir,
-      flags: ['--rpc-url', devnet.rpcUrl, '--ws-url', devnet.wsUrl, '--gossip-interval-ms', '500'],
+      flags: [
+        ...['--rpc-url', devnet.rpcUrl, '--ws-url', devnet.wsUrl, '--gossip-interval-ms', '500'],
+        ...(options.inspect ? ['--inspect', options.inspect] : []),
+      ],
       ...(escrow
         ? {
             flagsOf: (v) => ['--escrow', toHex(escrow.address), '--settlement-key', toHex(v.settlementKey)],
