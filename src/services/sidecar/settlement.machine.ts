@@ -69,7 +69,8 @@ const refusedOutcome = (output: SendOutcome) => (output.kind === 'refused' ? out
  * `forwarded`, where a resend is due every `resendGap` blocks (doubling) while not included. A refusal backs off
  * (`backingOff`, full-jitter delay `retry`); the `evictAfterRefusals`-th in a row, or a failed parent (GIVE_UP),
  * ends in `evicted`: FAILED, never sent again, its lock kept. When the chain releases the lock at B (RELEASED) the
- * `fate` actor reads the receipt: `included` (FINALIZED `finalityDepth` blocks later), `failed`, `expired`; an
+ * `fate` actor reads the receipt and the lane nonce at B: `included` (FINALIZED once a HEAD is `finalityDepth`
+ * blocks past its block), `failed`, `expired`; a read the node failed waits in `awaitingFate` for READ_FATE. An
  * evicted payment that landed after all is INCLUDED, otherwise it ends silently (`released`). Chain calls are
  * invoked actors and stages are emitted events, so the machine itself has no effects and its snapshot restores.
  */
