@@ -398,17 +398,12 @@ describe('several instances and restarts', () => {
     // One lane, seq 0 then 1: a sender has one live lane at a time, and seq 1 needs seq 0's QC (attached by the aggregator).
     const lane = nextLane++;
     const payments = [alicePays(lane), alicePays(lane, 100_000n, 1n)];
-    const before = [];
+    type Submitted = Awaited<
+      ReturnType<typeof gql<{ submitPayment: { payment: { stage: string; qcHash: string } } }>>
+    >;
+    const before: Submitted[] = [];
     for (const p of payments) {
-      before.push(
-        await gql<{ submitPayment: { payment: { stage: string; qcHash: string } } }>(
-          first.graphqlUrl,
-          SUBMIT,
-          {
-            input: { signedTx: p.signedTx },
-          },
-        ),
-      );
+      before.push(await gql(first.graphqlUrl, SUBMIT, { input: { signedTx: p.signedTx } }));
     }
     for (const res of before) expect(res.data?.submitPayment.payment.stage).toBe('QC_FORMED');
     await first.kill();
