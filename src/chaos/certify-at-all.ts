@@ -22,15 +22,18 @@ export async function submitRetrying(
   }
 }
 
-/** Submits to every sidecar in parallel: every answer, the certificates counted, and the QC when 2f+1 match. */
+/** Submits to every sidecar in parallel (each attempt within `timeoutMs`): every answer, the certificates counted, and the QC when 2f+1 match. */
 export async function certifyAtAll(
   transports: readonly SidecarTransport[],
   committee: Committee,
   tx: FastPayTx,
   parentQcs: readonly QuorumCertificate[] = [],
   parentTxs: readonly FastPayTx[] = [],
+  timeoutMs = 15_000,
 ): Promise<{ answers: (SubmitAnswer | undefined)[]; certs: number; qc?: QuorumCertificate }> {
-  const answers = await Promise.all(transports.map((t) => submitRetrying(t, { tx, parentQcs, parentTxs })));
+  const answers = await Promise.all(
+    transports.map((t) => submitRetrying(t, { tx, parentQcs, parentTxs }, 50, timeoutMs)),
+  );
   const certs = answers.flatMap((a) => (a && 'cert' in a ? [a.cert] : []));
   const qc = assembleQuorumCertificate(suite, committee, certs);
   return { answers, certs: certs.length, ...(qc ? { qc } : {}) };

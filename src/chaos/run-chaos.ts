@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectPath } from '../services/project-root.ts';
+import { byzantineScenario } from './byzantine.scenario.ts';
 import type { ChaosResult, ChaosScenario } from './chaos-scenario.ts';
 import { conservationScenario } from './conservation.scenario.ts';
 import { fuzzSubmitScenario } from './fuzz-submit.scenario.ts';
@@ -13,6 +14,7 @@ const SCENARIOS: readonly ChaosScenario[] = [
   killRestartScenario('redis'),
   fuzzSubmitScenario,
   redisOutageScenario,
+  byzantineScenario,
   conservationScenario,
 ];
 
