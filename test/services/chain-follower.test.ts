@@ -199,3 +199,24 @@ describe('SafetyJournal credits (audit L3)', () => {
     });
   });
 });
+
+describe('ChainFollower on a chain that goes back', () => {
+  it('follows a lower head with another hash (a devnet restarted from genesis) instead of waiting to pass the old height', async () => {
+    const chain = slowChain(new Map());
+    const ledger = new Ledger({ maxRequestCache: 4, maxSettledCerts: 4 });
+    const follower = await ChainFollower.start({
+      port: chain.port,
+      ledger,
+      journal: new SafetyJournal(new MemoryStore()),
+      logger: pino({ level: 'silent' }),
+    });
+    chain.push(head(9n));
+    await until(() => follower.head().height === 9n);
+    chain.push({ ...head(2n), hash: repeatByte(0xee, 32) });
+    await until(() => follower.head().height === 2n);
+    chain.push({ ...head(2n), hash: repeatByte(0xee, 32) });
+    chain.push(head(3n));
+    await until(() => follower.head().height === 3n);
+    await follower.stop();
+  });
+});

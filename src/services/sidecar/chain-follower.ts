@@ -1,6 +1,6 @@
 import type { ChainHead, ChainPort } from '../../chain/chain-port.ts';
 import type { EscrowChain } from '../../chain/escrow/escrow-chain.ts';
-import { byteKey } from '../../protocol/bytes.ts';
+import { byteKey, bytesEqual } from '../../protocol/bytes.ts';
 import { holdingKey, laneKey, type Pool } from '../../protocol/ledger/keys.ts';
 import type { Ledger, LockRecord } from '../../protocol/ledger/ledger.ts';
 import type { ChainRead, ChainView } from '../../protocol/validation/chain-view.ts';
@@ -187,8 +187,20 @@ export class ChainFollower implements ChainSource {
     await this.#heads.idle();
   }
 
+  /**
+   * Moves B to `head`: a higher head, or any head that is not B (a reorg at the same height, or a chain that went
+   * back: a devnet restarted from genesis), so the view follows the chain the node serves instead of refusing every
+   * submission until the new chain passes the old height.
+   */
   async #advance(head: ChainHead): Promise<void> {
-    if (head.height <= this.#b.height) return;
+    const b = this.#b;
+    if (head.height === b.height && bytesEqual(head.hash, b.hash)) return;
+    if (head.height <= b.height) {
+      this.options.logger.warn(
+        { from: String(b.height), to: String(head.height) },
+        'the chain went back (a reorg or a reset): following it',
+      );
+    }
     const { ledger, journal } = this.options;
     const lanes = ledger.lanes();
     const nonces = new Map<string, bigint>();
