@@ -1,11 +1,12 @@
 import { type Hex, numberToBytes } from 'viem';
 import { privateKeyToAddress } from 'viem/accounts';
-import type { ChainPort, ChainReceipt } from '../chain/chain-port.ts';
+import type { ChainPort } from '../chain/chain-port.ts';
 import { ALPHA_USD } from '../chain/tempo-tokens.ts';
 import { buildPayment } from '../client/build-payment.ts';
 import { fromHex } from '../protocol/bytes.ts';
 import { createNodeCryptoSuite } from '../protocol/crypto/node-suite.ts';
 import type { FastPayTx, QuorumCertificate } from '../protocol/types.ts';
+import { awaitReceipts } from './await-receipts.ts';
 import { seededRandom } from './seeded-random.ts';
 
 /** What certifying one payment at every sidecar gave: how many certificates, and the QC when 2f+1 matched. */
@@ -199,7 +200,7 @@ export async function runConservation(
   const certifiedMs = Date.now() - started;
   const qcd = payments.filter((p) => p.qc);
   const certified = payments.filter((p) => p.certs > 0);
-  const receipts = await receiptsOf(chain, certified, settleTimeoutMs, (tx) => suite.keccak256(tx));
+  const receipts = await awaitReceipts(chain, certified, settleTimeoutMs);
   const settledMs = Date.now() - started;
 
   const violations: string[] = [];
@@ -264,24 +265,4 @@ export async function runConservation(
       `${count('overspend', qcd)} overspend QCs, token total ${total === expected ? 'conserved' : 'CHANGED'}; ` +
       `certified in ${certifiedMs} ms, all included after ${settledMs} ms`,
   };
-}
-
-/** Receipts of `payments` as they land, polling until all are in or `timeoutMs` passed. */
-async function receiptsOf(
-  chain: ChainPort,
-  payments: readonly ConservationPayment[],
-  timeoutMs: number,
-  hashOf: (tempoTx: Uint8Array) => Uint8Array,
-): Promise<Map<ConservationPayment, ChainReceipt>> {
-  const receipts = new Map<ConservationPayment, ChainReceipt>();
-  const deadline = Date.now() + timeoutMs;
-  while (receipts.size < payments.length && Date.now() < deadline) {
-    for (const p of payments) {
-      if (receipts.has(p)) continue;
-      const receipt = await chain.receipt(hashOf(p.tx.tempoTx!));
-      if (receipt) receipts.set(p, receipt);
-    }
-    if (receipts.size < payments.length) await new Promise((r) => setTimeout(r, 500));
-  }
-  return receipts;
 }

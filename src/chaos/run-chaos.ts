@@ -7,6 +7,7 @@ import type { ChaosResult, ChaosScenario } from './chaos-scenario.ts';
 import { conservationScenario } from './conservation.scenario.ts';
 import { fuzzSubmitScenario } from './fuzz-submit.scenario.ts';
 import { killRestartScenario } from './kill-restart.scenario.ts';
+import { nodeRestartScenario } from './node-restart.scenario.ts';
 import { redisOutageScenario } from './redis-outage.scenario.ts';
 
 const SCENARIOS: readonly ChaosScenario[] = [
@@ -15,6 +16,7 @@ const SCENARIOS: readonly ChaosScenario[] = [
   fuzzSubmitScenario,
   redisOutageScenario,
   byzantineScenario,
+  nodeRestartScenario,
   conservationScenario,
 ];
 
