@@ -8,6 +8,7 @@ import { conservationScenario } from './conservation.scenario.ts';
 import { fuzzSubmitScenario } from './fuzz-submit.scenario.ts';
 import { killRestartScenario } from './kill-restart.scenario.ts';
 import { nodeRestartScenario } from './node-restart.scenario.ts';
+import { partitionScenario } from './partition.scenario.ts';
 import { redisOutageScenario } from './redis-outage.scenario.ts';
 
 const SCENARIOS: readonly ChaosScenario[] = [
@@ -17,6 +18,7 @@ const SCENARIOS: readonly ChaosScenario[] = [
   redisOutageScenario,
   byzantineScenario,
   nodeRestartScenario,
+  partitionScenario,
   conservationScenario,
 ];
 
