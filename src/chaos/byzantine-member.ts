@@ -2,8 +2,9 @@ import { toHex } from '../protocol/bytes.ts';
 import { signCertificate } from '../protocol/certificate.ts';
 import type { Committee } from '../protocol/committee.ts';
 import type { CryptoSuite } from '../protocol/crypto/suite.ts';
+import { effectsFromSummary } from '../protocol/effects-from-summary.ts';
 import { effectsHash } from '../protocol/hashing.ts';
-import type { Effects, ValidatorCertificate } from '../protocol/types.ts';
+import type { Effects, EffectsSummary, ValidatorCertificate } from '../protocol/types.ts';
 import type { SidecarTransport, SubmitAnswer } from '../wire/sidecar-transport.ts';
 import { TransportError } from '../wire/transport-error.ts';
 
@@ -21,7 +22,7 @@ export interface ByzantineIdentity {
 
 /**
  * An in-process member of the committee that misbehaves as `kind`. It learns what an honest sidecar would sign
- * by asking `honest` (or, for a tx the honest refuse, from `effectsOf`, the payer's own effects) and then:
+ * by asking `honest` (or, for a tx the honest refuse, from `effectsOf` by its 0x-hex signed tx) and then:
  * `forges` signs with a key the committee does not pin; `wrong-effects` signs validly over other effects;
  * `equivocates` signs validly whatever it is asked, conflicting payments too; `silent` never answers; `slow`
  * answers validly after `slowMs`.
@@ -32,7 +33,9 @@ export function byzantineMember(
   committee: Committee,
   me: ByzantineIdentity,
   honest: SidecarTransport,
-  effectsOf: (txHash: string) => { readonly effects: Effects; readonly txHash: Uint8Array } | undefined,
+  effectsOf: (
+    tempoTx: string,
+  ) => { readonly effects?: EffectsSummary; readonly txHash: Uint8Array } | undefined,
   slowMs = 1_500,
 ): SidecarTransport {
   const ctx = { chainId: committee.chainId, epoch: committee.epoch };
@@ -73,8 +76,8 @@ export function byzantineMember(
       const answer = await honest.submit(request, options);
       const known =
         'cert' in answer ? answer.cert : effectsOf(toHex(request.tx?.tempoTx ?? new Uint8Array()));
-      if (!known?.effects) return answer;
-      const effects = known.effects as Effects;
+      const effects = known?.effects && effectsFromSummary(known.effects);
+      if (!known || !effects) return answer;
       if (kind === 'forges') return { cert: sign(effects, known.txHash, wrongKey) };
       if (kind === 'wrong-effects')
         return { cert: sign({ ...effects, amount: effects.amount + 1n }, known.txHash) };

@@ -11,7 +11,7 @@ import { fromHex, toHex } from '../protocol/bytes.ts';
 import { createNodeCryptoSuite } from '../protocol/crypto/node-suite.ts';
 import type { CryptoSuite } from '../protocol/crypto/suite.ts';
 import { quorumCertificateHash, verifyQuorumCertificate } from '../protocol/quorum.ts';
-import type { Effects, QuorumCertificate } from '../protocol/types.ts';
+import type { EffectsSummary, QuorumCertificate } from '../protocol/types.ts';
 import { demoValidators } from '../services/demo/demo-validators.ts';
 import { startSidecarCommittee } from '../services/demo/sidecar-committee.ts';
 import { MemoryStore } from '../store/memory-store.ts';
@@ -62,7 +62,7 @@ export const byzantineScenario: ChaosScenario = {
     });
     const committee = sidecars.committee;
     const honest = committee.members.slice(0, 3).map((m) => grpcTransport(m.url!));
-    const known = new Map<string, { effects: Effects; txHash: Uint8Array }>();
+    const known = new Map<string, { effects?: EffectsSummary; txHash: Uint8Array }>();
     const counts = {
       payments: 0,
       qcs: 0,
@@ -113,7 +113,7 @@ export const byzantineScenario: ChaosScenario = {
             validBefore: BigInt(Math.floor(Date.now() / 1000) + 60),
           });
           known.set(toHex(rival.tx.tempoTx!), {
-            effects: { ...paid.qc.certs[0]!.effects!, recipient: RIVAL, amount: 1n } as Effects,
+            effects: { ...paid.qc.certs[0]!.effects!, recipient: RIVAL, amount: 1n },
             txHash: rival.txHash,
           });
           if ((await certifyAtAll(transports, committee, rival.tx, [], [], 2_000)).qc)
