@@ -24,7 +24,7 @@ describe('allegro devnet', () => {
     const progress = lines.filter((l) => l.startsWith('… '));
     expect(progress).toEqual([
       '… starting anvil --network tempo',
-      '… funding Alice, Bob, Carol with AlphaUSD and pathUSD (one block)',
+      '… funding Alice, Bob, Carol with AlphaUSD and pathUSD',
       "… setting each account's fee token to pathUSD (one block)",
     ]);
     const anvilPid = Number(/anvil --network tempo \(pid (\d+)\)/.exec(lines.join('\n'))?.[1]);
