@@ -7,6 +7,7 @@ import { PIPELINE_TARGET_RATIO, protocolBenchFigures } from '../bench/protocol-b
 import { writeReadmeSections } from '../bench/readme-sections.ts';
 import { DEFAULT_SIZES, FIGURES, type FigureId, RESULTS_DIR, runAllBenchmarks } from '../bench/run-all.ts';
 import { SIDECAR_TARGET_PER_CORE, sidecarBenchFigures } from '../bench/sidecar-bench.ts';
+import { mib, sidecarRssFigures } from '../bench/sidecar-rss-bench.ts';
 import { type Command, intOption, type OptionValues, UsageError } from './command.ts';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -94,9 +95,28 @@ async function benchAggregatorRss(values: OptionValues): Promise<number> {
   return 0;
 }
 
+async function benchSidecarRss(values: OptionValues): Promise<number> {
+  const seconds = intOption(values, 'seconds')!;
+  if (seconds < 1) throw new UsageError('--seconds must be at least 1');
+  console.log(
+    `sidecar-rss bench: ${seconds} s of payments through one standalone sidecar (LMDB store), each valid for 4 s`,
+  );
+  const f = await sidecarRssFigures(seconds, {}, progress);
+  console.log(`payments: ${f.payments} in ${f.seconds.toFixed(0)} s (${f.certified} certified)`);
+  console.log(`slope:    ${mib(f.slopeBytesPer10k)} of RSS per 10,000 payments (second half of the run)`);
+  console.log(
+    `1,000,000 payments: RSS ≈ ${mib(f.extrapolatedMillionBytes)} (target ≤ ${mib(f.targetBytes)}) ${f.met ? 'MET' : 'NOT MET'}`,
+  );
+  const last = f.samples.at(-1);
+  if (last)
+    console.log(`store on disk: ${mib(last.storeBytes)} at the end (live locks only: expired ones leave)`);
+  return 0;
+}
+
 const SUITES: Record<string, (values: OptionValues) => Promise<number>> = {
   protocol: benchProtocol,
   sidecar: benchSidecar,
+  'sidecar-rss': benchSidecarRss,
   'aggregator-rss': benchAggregatorRss,
 };
 
@@ -121,7 +141,11 @@ export const benchCommand: Command = {
       default: '64',
     },
     profile: { type: 'boolean', help: 'sidecar: profile the sidecar and split its CPU by component' },
-    seconds: { type: 'string', help: 'aggregator-rss: how long to run payments', default: '180' },
+    seconds: {
+      type: 'string',
+      help: 'aggregator-rss, sidecar-rss: how long to run payments',
+      default: '180',
+    },
     subscribers: { type: 'string', value: 'N', help: 'p4: graphql-ws subscribers', default: '1000' },
     readme: { type: 'boolean', help: 'write the README sections from bench-results/ and stop' },
   },

@@ -11,11 +11,15 @@ const HEX = /^[0-9a-fA-F]*$/;
 
 const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/** `0x`-prefixed lowercase hex of `bytes` (pure JS: this module runs in browsers too). */
+/**
+ * `0x`-prefixed lowercase hex of `bytes` (pure JS: this module runs in browsers too). Joined, not appended: `+=`
+ * leaves a rope of one node per byte, which a long-lived map key keeps (about 1 KB for a 32-byte hash).
+ */
 export function toHex(bytes: Uint8Array): `0x${string}` {
-  let out = '0x';
-  for (let i = 0; i < bytes.length; i++) out += HEX_BYTE[bytes[i]!];
-  return out as `0x${string}`;
+  const parts = new Array<string>(bytes.length + 1);
+  parts[0] = '0x';
+  for (let i = 0; i < bytes.length; i++) parts[i + 1] = HEX_BYTE[bytes[i]!]!;
+  return parts.join('') as `0x${string}`;
 }
 
 /**

@@ -24,7 +24,10 @@ export class SeqQueue<T extends Sequenced> {
     this.#items.push(item);
   }
 
-  /** Removes and returns the oldest item. */
+  /**
+   * Removes and returns the oldest item. Once half the array is removed items it is compacted, whatever its size:
+   * a small queue that never empties (a sender's index on the bulletin board) must not keep what it removed.
+   */
   shift(): T | undefined {
     const item = this.#items[this.#head];
     if (item === undefined) return undefined;
@@ -32,7 +35,7 @@ export class SeqQueue<T extends Sequenced> {
     if (this.#head === this.#items.length) {
       this.#items = [];
       this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+    } else if (this.#head * 2 >= this.#items.length) {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
     }
