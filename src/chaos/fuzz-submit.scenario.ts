@@ -183,7 +183,7 @@ export const fuzzSubmitScenario: ChaosScenario = {
         scenario: 'fuzz SubmitFastPay',
         fault: `${total.toLocaleString('en-US')} malformed requests (protobuf and RLP mutations)`,
         ok,
-        figures: `${crashed ? 'CRASHED' : '0 crashes'}, ${counts.hang} hangs, ${counts.reject + counts['grpc-error']} rejects (${counts['grpc-error']} by gRPC), ${counts.cert} answers re-certified one of the ${originals.size} valid originals, ${[...certified].filter((h) => !originals.has(h)).length} other certificates, RSS +${growth.toFixed(1)} MiB over the second half`,
+        figures: `${crashed ? 'CRASHED' : '0 crashes'}, ${counts.hang} hangs, ${counts.reject + counts['grpc-error']} rejects (${counts['grpc-error']} by gRPC), ${counts.cert} answers re-certified one of the ${originals.size} valid originals, ${[...certified].filter((h) => !originals.has(h)).length} other certificates, RSS ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MiB over the second half`,
         details: { total, counts, rss },
       };
     } finally {
