@@ -84,9 +84,9 @@ export interface Fixture {
 
 const RECIPIENT = fromHex('0x1563915e194d8cfba1943570603f7606a3115508');
 
-/** A chain where every account holds plenty of every token and pays fees in pathUSD: every payment is fundable. */
+/** A chain at the wall clock's time where every account holds plenty of every token and pays fees in pathUSD. */
 const richChain: ChainView = {
-  head: { height: 1n, timestampMs: 1_700_000_000_000n },
+  head: { height: 1n, timestampMs: BigInt(Date.now()) },
   chargesFees: true,
   balanceOf: () => 1_000_000_000_000n,
   nonceOf: () => 0n,
