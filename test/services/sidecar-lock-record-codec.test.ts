@@ -106,6 +106,13 @@ describe('binary safety records', () => {
     );
   });
 
+  it('reads a field named __proto__ as a field, never as the prototype', () => {
+    const value = JSON.parse('{"__proto__":[1]}') as object;
+    const decoded = decodeSafetyRecord<object>(encodeSafetyRecord(value), 'k');
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
+    expect(decoded).toEqual(value);
+  });
+
   it('drops undefined fields as JSON did', () => {
     expect(decodeSafetyRecord(encodeSafetyRecord({ a: 1n, b: undefined }), 'k')).toEqual({ a: 1n });
   });

@@ -248,7 +248,10 @@ class Reader {
           const index = this.#byte();
           const name = index === INLINE_FIELD ? decoder.decode(this.#raw()) : FIELD_NAMES[index];
           if (name === undefined) throw new Error(`unknown field index ${index}`);
-          out[name] = this.value();
+          const value = this.value();
+          if (name === '__proto__') {
+            Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+          } else out[name] = value;
         }
         return out;
       }
