@@ -9,7 +9,7 @@ import type { CryptoSuite } from '../protocol/crypto/suite.ts';
 import { txHash } from '../protocol/hashing.ts';
 import { TERMINAL_STAGES } from '../protocol/stage.ts';
 import { decodeTagged, encodeTagged } from '../protocol/tagged-json.ts';
-import type { SubmitRequest } from '../protocol/types.ts';
+import { type SubmitRequest, TempoTxFormat } from '../protocol/types.ts';
 import type { Store } from '../store/store.ts';
 import { createClient, type ServiceClient } from '../wire/grpc-client.ts';
 import { grpcAddress } from '../wire/grpc-transport.ts';
@@ -204,7 +204,11 @@ export class ActorSystem {
       asset: toHex(intent.asset),
       amount: intent.amount.toString(),
       ...(parentQcHash.length > 0 ? { parentQcHash: toHex(parentQcHash) } : {}),
-      chainTxHash: toHex(this.#suite.keccak256(tempoTx)),
+      // An escrow payment lands inside a sidecar's settle transaction, not as its own: no receipt to read, so its
+      // on-chain stages come from f+1 sidecars alike.
+      ...(tx.format === TempoTxFormat.ALLEGRO_ESCROW_V1
+        ? {}
+        : { chainTxHash: toHex(this.#suite.keccak256(tempoTx)) }),
       threshold: quorumThreshold(this.committee),
       faultTolerance: faultTolerance(this.committee),
       blockAtSubmit: (this.#head?.height ?? 0n).toString(),
