@@ -77,6 +77,7 @@ export function sidecarConfigFromFlags(values: OptionValues): SidecarConfig {
     maxCallsPerPeer: positive(values, 'max-calls-per-peer'),
     maxCoolingSenders: positive(values, 'max-cooling-senders'),
     demoBalances: values['demo-balances'] === true,
+    referenceDemoBalances: values['reference-demo-balances'] === true,
     demoAsset: hexOption(values, 'demo-asset', 20) ?? ALPHA_USD,
     peers: (stringOption(values, 'peers') ?? '')
       .split(',')
@@ -189,6 +190,10 @@ export const sidecarCommand: Command = {
     'demo-balances': {
       type: 'boolean',
       help: 'standalone: Alice 15, Bob 5, Carol 5 dollars of the demo asset',
+    },
+    'reference-demo-balances': {
+      type: 'boolean',
+      help: "standalone: the reference sidecar's demo balances as it has them: 15 / 5 / 5 base units of 0x20c0…aaaa",
     },
     balances: {
       type: 'string',

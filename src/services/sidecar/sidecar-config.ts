@@ -60,6 +60,8 @@ export interface SidecarConfig {
   /** Seed the standalone chain view with the demo balances of `demoAsset`. */
   readonly demoBalances: boolean;
   readonly demoAsset: Uint8Array;
+  /** Seed the reference sidecar's demo balances instead: 15/5/5 base units of its asset 0x20c0…aaaa. */
+  readonly referenceDemoBalances?: boolean;
   /** Standalone: extra fixed balances (account, asset, amount in base units), e.g. for load tests. */
   readonly balances?: readonly { account: Uint8Array; asset: Uint8Array; amount: bigint }[];
   readonly peers: readonly string[];

@@ -24,7 +24,7 @@ import { type ChainSource, standaloneChainSource } from './chain-source.ts';
 import { resolveCommittee } from './committee-source.ts';
 import { connectChain } from './connect-chain.ts';
 import { decisionRules } from './decision-rules-config.ts';
-import { demoBalances } from './demo-balances.ts';
+import { demoBalances, referenceDemoBalances } from './demo-balances.ts';
 import { connectEscrowSettlement } from './escrow-connection.ts';
 import { startExpirySweeper } from './expiry-sweeper.ts';
 import { startGossip } from './gossip.ts';
@@ -201,7 +201,11 @@ async function startNode(
     onChain?.follower ??
     standaloneChainSource({
       height: config.blockHeight,
-      balances: [...(config.demoBalances ? demoBalances(config.demoAsset) : []), ...(config.balances ?? [])],
+      balances: [
+        ...(config.demoBalances ? demoBalances(config.demoAsset) : []),
+        ...(config.referenceDemoBalances ? referenceDemoBalances() : []),
+        ...(config.balances ?? []),
+      ],
       now: wallClock,
     });
   const core = new ValidatorCore(
