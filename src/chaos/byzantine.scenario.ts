@@ -172,7 +172,7 @@ export const byzantineScenario: ChaosScenario = {
         `${counts.qcs}/${counts.payments} payments QC'd, ${counts.invalidQcs} invalid QCs accepted by the client, ` +
         `${counts.conflictingQcs} conflicting QCs, ${counts.forgedChildren} certificates for children citing a forged QC ` +
         `(${counts.realChildren} children citing the real QC certified)`,
-      details: { ...counts, failures: failures.length },
+      details: { ...counts, failures: failures.slice(0, 5) },
     };
   },
 };
