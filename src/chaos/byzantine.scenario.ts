@@ -86,6 +86,8 @@ export const byzantineScenario: ChaosScenario = {
             transports,
             account: payer,
             store: new MemoryStore(),
+            // The three honest members must all answer: on a loaded machine give them time, not a failed payment.
+            retry: { deadlineMs: 30_000, attemptTimeoutMs: 10_000 },
           });
           counts.payments++;
           const paid = await client
