@@ -15,8 +15,8 @@ import { Aggregator } from '../services/aggregator/aggregator.ts';
 import { aggregatorMetrics } from '../services/aggregator/aggregator-metrics.ts';
 import { PaymentRecords } from '../services/aggregator/payment-records.ts';
 import { Metrics } from '../services/http/metrics.ts';
-import { createLogger } from '../services/logger.ts';
-import { BulletinBoard } from '../services/sidecar/bulletin-board.ts';
+import { createLogger } from '../util/logger.ts';
+import { BulletinBoard } from '../services/shared/bulletin-board.ts';
 import { openStore } from '../store/open-store.ts';
 import { slope } from './percentile.ts';
 

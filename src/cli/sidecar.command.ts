@@ -1,6 +1,6 @@
 import { ALPHA_USD } from '../chain/tempo-tokens.ts';
 import { ByteFormatError, fromHex } from '../protocol/bytes.ts';
-import { createLogger } from '../services/logger.ts';
+import { createLogger } from '../util/logger.ts';
 import { SETTLEMENT_LANES, type SettlementLane } from '../services/sidecar/settlement-route.ts';
 import type { SidecarConfig } from '../services/sidecar/sidecar-config.ts';
 import { startSidecar } from '../services/sidecar/sidecar-node.ts';

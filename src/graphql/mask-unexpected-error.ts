@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import type { Logger } from '../services/logger.ts';
+import type { Logger } from '../util/logger.ts';
 import { currentRequestId } from './request-id.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { GraphQLError, parse, type Source } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Logger } from '../services/logger.ts';
+import type { Logger } from '../util/logger.ts';
 import { apiError } from './api-error.ts';
 import { currentRequestId } from './request-id.ts';
 

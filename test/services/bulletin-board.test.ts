@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ValidatorCertificate } from '../../src/protocol/types.ts';
-import { BulletinBoard, type BulletinBoardQuery } from '../../src/services/sidecar/bulletin-board.ts';
+import { BulletinBoard, type BulletinBoardQuery } from '../../src/services/shared/bulletin-board.ts';
 import { boardCert, txHashOf } from '../support/board-certs.ts';
 import { ALICE, BOB, CAROL, DAVE, EDGAR } from '../support/demo-keys.ts';
 

@@ -5,14 +5,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { repeatByte, toHex } from '../../src/protocol/bytes.ts';
 import type { CommitteeMember } from '../../src/protocol/committee.ts';
 import { freePort } from '../../src/services/free-port.ts';
-import { createLogger } from '../../src/services/logger.ts';
+import { createLogger } from '../../src/util/logger.ts';
 import { ServiceError } from '../../src/services/service-error.ts';
 import {
   type CommitteeSourceOptions,
   loadCommitteeFile,
   PINNED_COMMITTEE_KEY,
   resolveCommittee,
-} from '../../src/services/sidecar/committee-source.ts';
+} from '../../src/services/shared/committee-source.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { type BoardPeer, Running } from '../support/board-peer.ts';
 import { capturedLogger } from '../support/captured-logger.ts';

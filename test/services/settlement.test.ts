@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChainError, type ChainHead, type ChainReceipt } from '../../src/chain/chain-port.ts';
 import { repeatByte, toHex } from '../../src/protocol/bytes.ts';
-import { laneKey } from '../../src/protocol/ledger/keys.ts';
+import { laneKey } from '../../src/protocol/keys.ts';
 import { Ledger, type LockRecord } from '../../src/protocol/ledger/ledger.ts';
 import { RejectCode } from '../../src/protocol/reject.ts';
 import { WireStage } from '../../src/protocol/stage.ts';

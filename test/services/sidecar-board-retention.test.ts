@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { repeatByte, toHex } from '../../src/protocol/bytes.ts';
-import { BulletinBoard } from '../../src/services/sidecar/bulletin-board.ts';
+import { BulletinBoard } from '../../src/services/shared/bulletin-board.ts';
 import { boardCert } from '../support/board-certs.ts';
 import { BOB, DAVE } from '../support/demo-keys.ts';
 

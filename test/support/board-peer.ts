@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { FastPaySidecar } from '../../gen/tempo/fastpay/v1/sidecar_pb.ts';
-import { BulletinBoard } from '../../src/services/sidecar/bulletin-board.ts';
+import { BulletinBoard } from '../../src/services/shared/bulletin-board.ts';
 import { LifecycleHub } from '../../src/services/sidecar/lifecycle-hub.ts';
 import { sidecarService } from '../../src/services/sidecar/sidecar-service.ts';
 import { addService, listen } from '../../src/wire/grpc-server.ts';

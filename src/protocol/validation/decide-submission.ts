@@ -2,7 +2,7 @@ import { bytesEqual, toHex } from '../bytes.ts';
 import type { Committee } from '../committee.ts';
 import type { CryptoSuite } from '../crypto/suite.ts';
 import { certDigest } from '../hashing.ts';
-import { holdingKey, liveLaneKey, type Pool } from '../ledger/keys.ts';
+import { holdingKey, liveLaneKey, type Pool } from '../keys.ts';
 import { verifyQuorumCertificate } from '../quorum.ts';
 import { isTransientReject, type Reject, RejectCode, reject } from '../reject.ts';
 import type { Expiry, SubmitRequest } from '../types.ts';

@@ -1,4 +1,4 @@
-import type { Pool } from '../ledger/keys.ts';
+import type { Pool } from '../keys.ts';
 import type { Reject } from '../reject.ts';
 import type { DecodedTempoTx } from '../tempo/decode-tempo-tx.ts';
 import type { Effects, Expiry, ValidatorCertificate } from '../types.ts';

@@ -1,4 +1,4 @@
-import type { Pool } from '../ledger/keys.ts';
+import type { Pool } from '../keys.ts';
 import type { Reject } from '../reject.ts';
 import type { ValidatorCertificate } from '../types.ts';
 import type { Credit, LedgerDelta } from './decision.ts';

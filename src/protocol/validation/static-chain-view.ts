@@ -1,4 +1,4 @@
-import { holdingKey, laneKey } from '../ledger/keys.ts';
+import { holdingKey, laneKey } from '../keys.ts';
 import type { ChainView } from './chain-view.ts';
 
 export interface StaticChainState {

@@ -6,7 +6,7 @@ import { corsPolicy, DEFAULT_CORS_ORIGINS } from '../http/cors.ts';
 import { closeServer, type HealthReport, serveHealthMetrics, splitHostPort } from '../http/health-metrics.ts';
 import { sendJsonError } from '../http/json-error.ts';
 import type { Metrics } from '../http/metrics.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../util/logger.ts';
 
 /** A request handler: answers and returns true, or returns false to let the next one try. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;

@@ -11,7 +11,7 @@ import { rejectToProto } from '../../wire/convert-reject.ts';
 import { submitRequestFromProto } from '../../wire/convert-request.ts';
 import type { ServiceImpl } from '../../wire/grpc-server.ts';
 import { WireError } from '../../wire/wire-error.ts';
-import { boardQueryOf } from '../sidecar/board-query.ts';
+import { boardQueryOf } from '../shared/board-query.ts';
 import type { Aggregator } from './aggregator.ts';
 import type { AggregatorMetrics } from './aggregator-metrics.ts';
 

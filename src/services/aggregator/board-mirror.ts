@@ -4,9 +4,9 @@ import type { GetBulletinBoardRequestSchema } from '../../../gen/tempo/fastpay/v
 import type { ValidatorCertificate } from '../../protocol/types.ts';
 import { validatorCertificateFromProto } from '../../wire/convert-certificate.ts';
 import { WireError } from '../../wire/wire-error.ts';
-import { pause } from '../backoff.ts';
-import type { Logger } from '../logger.ts';
-import type { SidecarLink } from './sidecar-links.ts';
+import { pause } from '../../util/backoff.ts';
+import type { Logger } from '../../util/logger.ts';
+import type { SidecarLink } from '../shared/sidecar-links.ts';
 
 type BoardRequest = MessageInitShape<typeof GetBulletinBoardRequestSchema>;
 

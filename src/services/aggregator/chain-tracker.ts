@@ -7,10 +7,10 @@ import { faultTolerance } from '../../protocol/committee.ts';
 import { parseTip20Transfer } from '../../protocol/tempo/tip20-transfer.ts';
 import type { Effects } from '../../protocol/types.ts';
 import type { Store } from '../../store/store.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../util/logger.ts';
 import type { Aggregator } from './aggregator.ts';
 import type { PaymentRecord } from './payment-records.ts';
-import type { SidecarLink } from './sidecar-links.ts';
+import type { SidecarLink } from '../shared/sidecar-links.ts';
 
 export interface ChainTrackerOptions {
   readonly aggregator: Aggregator;

@@ -1,11 +1,11 @@
 import type { ChainHead, ChainPort } from '../../chain/chain-port.ts';
 import type { EscrowChain } from '../../chain/escrow/escrow-chain.ts';
 import { byteKey, bytesEqual } from '../../protocol/bytes.ts';
-import { holdingKey, laneKey, type Pool } from '../../protocol/ledger/keys.ts';
+import { holdingKey, laneKey, type Pool } from '../../protocol/keys.ts';
 import type { Ledger, LockRecord } from '../../protocol/ledger/ledger.ts';
 import type { ChainRead, ChainView } from '../../protocol/validation/chain-view.ts';
 import { latestWins } from '../../util/latest-wins.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../util/logger.ts';
 import type { ChainSource, HeadInfo } from './chain-source.ts';
 import type { SafetyJournal } from './safety-journal.ts';
 

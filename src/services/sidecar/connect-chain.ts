@@ -1,7 +1,7 @@
 import type { InspectionEvent, Observer } from 'xstate';
 import { createViemChain } from '../../chain/viem-chain.ts';
 import type { Ledger } from '../../protocol/ledger/ledger.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../util/logger.ts';
 import { type ChainAdvance, ChainFollower, type ChainFollowerOptions } from './chain-follower.ts';
 import type { LifecycleHub } from './lifecycle-hub.ts';
 import type { SafetyJournal } from './safety-journal.ts';

@@ -3,7 +3,7 @@ import { connectEscrow, type EscrowChain } from '../../chain/escrow/escrow-chain
 import { byteKey, fromHex, toHex } from '../../protocol/bytes.ts';
 import type { CryptoSuite } from '../../protocol/crypto/suite.ts';
 import type { Ledger } from '../../protocol/ledger/ledger.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../util/logger.ts';
 import { EscrowSettlement } from './escrow-settlement.ts';
 import type { LifecycleHub } from './lifecycle-hub.ts';
 import type { SidecarEscrowConfig } from './sidecar-config.ts';

@@ -9,7 +9,7 @@ import { escrowSettlementDigest, NO_PARENT } from '../../protocol/escrow/escrow-
 import { type EscrowCommitteeKeys, settlementQuorum } from '../../protocol/escrow/settlement-quorum.ts';
 import type { LockRecord } from '../../protocol/ledger/ledger.ts';
 import { WireStage } from '../../protocol/stage.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../util/logger.ts';
 import type { ChainAdvance } from './chain-follower.ts';
 import type { LifecycleHub } from './lifecycle-hub.ts';
 

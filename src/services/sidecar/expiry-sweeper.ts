@@ -1,5 +1,5 @@
 import type { Ledger, LockRecord } from '../../protocol/ledger/ledger.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../util/logger.ts';
 import type { SafetyJournal } from './safety-journal.ts';
 
 /**

@@ -8,10 +8,10 @@ import type { CryptoSuite } from '../../protocol/crypto/suite.ts';
 import { validatorCertificateFromProto } from '../../wire/convert-certificate.ts';
 import { createClient, type ServiceClient } from '../../wire/grpc-client.ts';
 import { WireError } from '../../wire/wire-error.ts';
-import { Backoff, type BackoffOptions, pause } from '../backoff.ts';
-import type { Logger } from '../logger.ts';
-import type { BulletinBoard } from './bulletin-board.ts';
-import { peerAddress } from './peer-address.ts';
+import { Backoff, type BackoffOptions, pause } from '../../util/backoff.ts';
+import type { Logger } from '../../util/logger.ts';
+import type { BulletinBoard } from '../shared/bulletin-board.ts';
+import { peerAddress } from '../shared/peer-address.ts';
 
 /** A peer sidecar to pull from: `url` is `host:port` or `http://host:port`. */
 export interface GossipPeer {

@@ -1,14 +1,14 @@
 import { type Actor, createActor, fromPromise, type InspectionEvent, type Observer } from 'xstate';
 import { ChainError, type ChainHead, type ChainPort } from '../../chain/chain-port.ts';
 import { byteKey, bytesEqual, toHex } from '../../protocol/bytes.ts';
-import { laneKey } from '../../protocol/ledger/keys.ts';
+import { laneKey } from '../../protocol/keys.ts';
 import type { Ledger, LockRecord } from '../../protocol/ledger/ledger.ts';
 import { LruMap } from '../../protocol/lru-map.ts';
 import { type Reject, RejectCode, reject } from '../../protocol/reject.ts';
 import { WireStage } from '../../protocol/stage.ts';
 import { latestWins } from '../../util/latest-wins.ts';
-import { Backoff, type BackoffOptions, backoffDelay } from '../backoff.ts';
-import type { Logger } from '../logger.ts';
+import { Backoff, type BackoffOptions, backoffDelay } from '../../util/backoff.ts';
+import type { Logger } from '../../util/logger.ts';
 import type { ChainAdvance } from './chain-follower.ts';
 import type { LifecycleHub } from './lifecycle-hub.ts';
 import {
@@ -18,7 +18,7 @@ import {
   type SettlementEmitted,
   type SettlementInput,
   settlementMachine,
-} from './settlement.machine.ts';
+} from '../../actors/settlement.machine.ts';
 import type { SettlementSnapshots } from './settlement-snapshots.ts';
 
 export interface SettlementOptions {

@@ -1,7 +1,7 @@
 import type { LedgerSizes } from '../../protocol/ledger/ledger.ts';
 import { rejectCodeName } from '../../protocol/reject.ts';
 import type { Histogram, Metrics } from '../http/metrics.ts';
-import type { BulletinBoard } from './bulletin-board.ts';
+import type { BulletinBoard } from '../shared/bulletin-board.ts';
 import type { LifecycleHub } from './lifecycle-hub.ts';
 import type { SubmitOutcome } from './validator-core.ts';
 

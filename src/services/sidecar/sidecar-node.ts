@@ -18,10 +18,10 @@ import {
 } from '../../wire/grpc-server.ts';
 import { startHealthMetricsServer } from '../http/health-metrics.ts';
 import { Metrics } from '../http/metrics.ts';
-import type { Logger } from '../logger.ts';
-import { BulletinBoard } from './bulletin-board.ts';
+import type { Logger } from '../../util/logger.ts';
+import { BulletinBoard } from '../shared/bulletin-board.ts';
 import { type ChainSource, standaloneChainSource } from './chain-source.ts';
-import { resolveCommittee } from './committee-source.ts';
+import { resolveCommittee } from '../shared/committee-source.ts';
 import { connectChain } from './connect-chain.ts';
 import { decisionRules } from './decision-rules-config.ts';
 import { demoBalances, referenceDemoBalances } from './demo-balances.ts';

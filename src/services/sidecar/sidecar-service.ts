@@ -16,8 +16,8 @@ import { submitRequestFromProto } from '../../wire/convert-request.ts';
 import { MAX_SUBMISSIONS_PER_BATCH } from '../../wire/grpc-limits.ts';
 import type { CallContext, ServiceImpl } from '../../wire/grpc-server.ts';
 import { WireError } from '../../wire/wire-error.ts';
-import { boardQueryOf } from './board-query.ts';
-import type { BulletinBoard } from './bulletin-board.ts';
+import { boardQueryOf } from '../shared/board-query.ts';
+import type { BulletinBoard } from '../shared/bulletin-board.ts';
 import type { LifecycleHub } from './lifecycle-hub.ts';
 import type { SubmitOutcome } from './validator-core.ts';
 

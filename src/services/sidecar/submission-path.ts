@@ -3,8 +3,8 @@ import type { LockRecord } from '../../protocol/ledger/ledger.ts';
 import { type Reject, RejectCode } from '../../protocol/reject.ts';
 import { WireStage } from '../../protocol/stage.ts';
 import type { SubmitRequest } from '../../protocol/types.ts';
-import type { Logger } from '../logger.ts';
-import type { BulletinBoard } from './bulletin-board.ts';
+import type { Logger } from '../../util/logger.ts';
+import type { BulletinBoard } from '../shared/bulletin-board.ts';
 import type { LifecycleHub } from './lifecycle-hub.ts';
 import type { SubmitOutcome, ValidatorCore } from './validator-core.ts';
 

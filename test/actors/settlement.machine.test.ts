@@ -9,7 +9,7 @@ import {
   type SendOutcome,
   type SettlementEmitted,
   settlementMachine,
-} from '../../src/services/sidecar/settlement.machine.ts';
+} from '../../src/actors/settlement.machine.ts';
 import { ALICE, ALPHA_USD, CAROL } from '../support/demo-keys.ts';
 
 const record: LockRecord = {

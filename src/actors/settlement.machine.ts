@@ -1,7 +1,7 @@
 import { assign, emit, enqueueActions, fromPromise, setup } from 'xstate';
-import type { ChainHead, ChainReceipt } from '../../chain/chain-port.ts';
-import type { LockRecord } from '../../protocol/ledger/ledger.ts';
-import { WireStage } from '../../protocol/stage.ts';
+import type { ChainHead, ChainReceipt } from '../chain/chain-port.ts';
+import type { LockRecord } from '../protocol/ledger/ledger.ts';
+import { WireStage } from '../protocol/stage.ts';
 
 /** A forwarded tx not included after this many blocks is broadcast again (the node may have lost it); doubles. */
 const FIRST_RESEND_GAP = 2n;

@@ -4,7 +4,7 @@ import { createClient, type ServiceClient } from '../../wire/grpc-client.ts';
 import { clientTransport } from '../../wire/grpc-transport.ts';
 import type { SidecarTransport } from '../../wire/sidecar-transport.ts';
 import { ServiceError } from '../service-error.ts';
-import { peerAddress } from '../sidecar/peer-address.ts';
+import { peerAddress } from './peer-address.ts';
 
 /** One committee member's sidecar as the aggregator reaches it. */
 export interface SidecarLink {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { startHealthMetricsServer } from '../../src/services/http/health-metrics.ts';
-import { Metrics } from '../../src/services/http/metrics.ts';
+import { startHealthMetricsServer } from '../../../src/services/http/health-metrics.ts';
+import { Metrics } from '../../../src/services/http/metrics.ts';
 
 describe('Prometheus metrics and health', () => {
   it('renders counters with escaped labels, cumulative histogram buckets and scrape-time gauges', async () => {

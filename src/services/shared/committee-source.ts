@@ -8,8 +8,8 @@ import {
 } from '../../protocol/committee.ts';
 import { decodeTagged, encodeTagged } from '../../protocol/tagged-json.ts';
 import type { Store } from '../../store/store.ts';
-import type { BackoffOptions } from '../backoff.ts';
-import type { Logger } from '../logger.ts';
+import type { BackoffOptions } from '../../util/backoff.ts';
+import type { Logger } from '../../util/logger.ts';
 import { ServiceError } from '../service-error.ts';
 import { peerAddress } from './peer-address.ts';
 import { askPeerIdentities } from './peer-identities.ts';

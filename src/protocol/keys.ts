@@ -1,4 +1,4 @@
-import { byteKey } from '../bytes.ts';
+import { byteKey } from './bytes.ts';
 
 /**
  * Where funds are held: the payer's own wallet (undefined) or its balance in the AllegroEscrow contract

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { prettyLogLine } from '../../src/services/pretty-log-line.ts';
+import { prettyLogLine } from '../../src/util/pretty-log-line.ts';
 
 describe('prettyLogLine', () => {
   it('shows time of day, level, component and message, then the other fields as key=value', () => {
