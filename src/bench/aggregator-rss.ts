@@ -15,9 +15,9 @@ import { Aggregator } from '../services/aggregator/aggregator.ts';
 import { aggregatorMetrics } from '../services/aggregator/aggregator-metrics.ts';
 import { PaymentRecords } from '../services/aggregator/payment-records.ts';
 import { Metrics } from '../services/http/metrics.ts';
-import { createLogger } from '../util/logger.ts';
 import { BulletinBoard } from '../services/shared/bulletin-board.ts';
 import { openStore } from '../store/open-store.ts';
+import { createLogger } from '../util/logger.ts';
 import { slope } from './percentile.ts';
 
 /** Targets (issue: bounded memory in the aggregator): steady-state growth, and RSS after a million payments. */

@@ -7,8 +7,8 @@ import { startAggregator } from '../services/aggregator/aggregator-node.ts';
 import { DEFAULT_CORS_ORIGINS } from '../services/http/cors.ts';
 import { sendJson } from '../services/http/json-body.ts';
 import { staticFiles } from '../services/http/static-files.ts';
-import { createLogger } from '../util/logger.ts';
 import { projectPath } from '../services/project-root.ts';
+import { createLogger } from '../util/logger.ts';
 import { DEFAULT_MAX_CALLS_PER_PEER } from '../wire/grpc-limits.ts';
 import {
   bigintOption,

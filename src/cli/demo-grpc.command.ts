@@ -1,7 +1,7 @@
 import { ActorSystem } from '../actors/actor-system.ts';
 import { runChainedDemo } from '../services/demo/demo-script.ts';
-import { createLogger } from '../util/logger.ts';
 import { MemoryStore } from '../store/memory-store.ts';
+import { createLogger } from '../util/logger.ts';
 import { bigintOption, type Command, stringOption } from './command.ts';
 import { abortable, runInterruptible } from './interruptible.ts';
 import { learnCommittee } from './learn-committee.ts';

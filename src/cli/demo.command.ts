@@ -11,8 +11,8 @@ import { type AggregatorProcess, startAggregatorProcess } from '../services/aggr
 import { type DemoNetwork, startDemoNetwork } from '../services/demo/demo-network.ts';
 import { type ChainedDemoReport, runChainedDemo } from '../services/demo/demo-script.ts';
 import { MAX_DEMO_VALIDATORS } from '../services/demo/demo-validators.ts';
-import { createLogger } from '../util/logger.ts';
 import { MemoryStore } from '../store/memory-store.ts';
+import { createLogger } from '../util/logger.ts';
 import { type AggregatorFeed, followAggregator } from './aggregator-feed.ts';
 import {
   bigintOption,

@@ -1,9 +1,9 @@
 import { ALPHA_USD } from '../chain/tempo-tokens.ts';
 import { ByteFormatError, fromHex } from '../protocol/bytes.ts';
-import { createLogger } from '../util/logger.ts';
 import { SETTLEMENT_LANES, type SettlementLane } from '../services/sidecar/settlement-route.ts';
 import type { SidecarConfig } from '../services/sidecar/sidecar-config.ts';
 import { startSidecar } from '../services/sidecar/sidecar-node.ts';
+import { createLogger } from '../util/logger.ts';
 import { DEFAULT_MAX_CALLS_PER_PEER } from '../wire/grpc-limits.ts';
 import { readBalancesFile } from './balances-file.ts';
 import {

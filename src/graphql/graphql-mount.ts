@@ -13,8 +13,8 @@ import type { AggregatorMetrics } from '../services/aggregator/aggregator-metric
 import type { HttpMount } from '../services/aggregator/aggregator-node.ts';
 import { sendJson } from '../services/http/json-body.ts';
 import type { Metrics } from '../services/http/metrics.ts';
-import type { Logger } from '../util/logger.ts';
 import { projectPath } from '../services/project-root.ts';
+import type { Logger } from '../util/logger.ts';
 import { answerSizeLimitPlugin } from './answer-size-limit.ts';
 import type { EventBus } from './event-bus.ts';
 import { maskUnexpectedError } from './mask-unexpected-error.ts';

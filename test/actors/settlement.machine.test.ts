@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, waitFor } from 'xstate';
-import type { ChainReceipt } from '../../src/chain/chain-port.ts';
-import { repeatByte } from '../../src/protocol/bytes.ts';
-import type { LockRecord } from '../../src/protocol/ledger/ledger.ts';
-import { WireStage } from '../../src/protocol/stage.ts';
 import {
   type Fate,
   type SendOutcome,
   type SettlementEmitted,
   settlementMachine,
 } from '../../src/actors/settlement.machine.ts';
+import type { ChainReceipt } from '../../src/chain/chain-port.ts';
+import { repeatByte } from '../../src/protocol/bytes.ts';
+import type { LockRecord } from '../../src/protocol/ledger/ledger.ts';
+import { WireStage } from '../../src/protocol/stage.ts';
 import { ALICE, ALPHA_USD, CAROL } from '../support/demo-keys.ts';
 
 const record: LockRecord = {

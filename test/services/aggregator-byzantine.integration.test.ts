@@ -18,10 +18,10 @@ import { prepareSubmission } from '../../src/protocol/validation/prepare-submiss
 import { aggregatorMetrics } from '../../src/services/aggregator/aggregator-metrics.ts';
 import { type RunningAggregator, startAggregator } from '../../src/services/aggregator/aggregator-node.ts';
 import { Metrics } from '../../src/services/http/metrics.ts';
-import { createLogger } from '../../src/util/logger.ts';
 import { BulletinBoard } from '../../src/services/shared/bulletin-board.ts';
 import { LifecycleHub } from '../../src/services/sidecar/lifecycle-hub.ts';
 import { sidecarService } from '../../src/services/sidecar/sidecar-service.ts';
+import { createLogger } from '../../src/util/logger.ts';
 import { addService, listen } from '../../src/wire/grpc-server.ts';
 import { ALICE_KEY, ALPHA_USD, BOB, DAVE, EDGAR } from '../support/demo-keys.ts';
 import { eventually } from '../support/eventually.ts';

@@ -14,9 +14,9 @@ import { aggregatorMetrics } from '../../src/services/aggregator/aggregator-metr
 import { ChainTracker } from '../../src/services/aggregator/chain-tracker.ts';
 import { PaymentRecords } from '../../src/services/aggregator/payment-records.ts';
 import { Metrics } from '../../src/services/http/metrics.ts';
-import { createLogger } from '../../src/util/logger.ts';
 import { BulletinBoard } from '../../src/services/shared/bulletin-board.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
+import { createLogger } from '../../src/util/logger.ts';
 import { BOB, DAVE, EDGAR } from '../support/demo-keys.ts';
 import { eventually } from '../support/eventually.ts';
 import { committeeOf, suite } from '../support/validator-harness.ts';

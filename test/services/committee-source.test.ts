@@ -5,7 +5,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { repeatByte, toHex } from '../../src/protocol/bytes.ts';
 import type { CommitteeMember } from '../../src/protocol/committee.ts';
 import { freePort } from '../../src/services/free-port.ts';
-import { createLogger } from '../../src/util/logger.ts';
 import { ServiceError } from '../../src/services/service-error.ts';
 import {
   type CommitteeSourceOptions,
@@ -14,6 +13,7 @@ import {
   resolveCommittee,
 } from '../../src/services/shared/committee-source.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
+import { createLogger } from '../../src/util/logger.ts';
 import { type BoardPeer, Running } from '../support/board-peer.ts';
 import { capturedLogger } from '../support/captured-logger.ts';
 import { DAVE, EDGAR } from '../support/demo-keys.ts';

@@ -1,10 +1,10 @@
 import { byteKey, bytesEqual, toHex } from '../bytes.ts';
 import { DeadlineHeap } from '../deadline-heap.ts';
+import { holdingKey, laneKey, liveLaneKey, type Pool } from '../keys.ts';
 import { LruMap } from '../lru-map.ts';
 import type { ValidatorCertificate } from '../types.ts';
 import type { Credit, LedgerDelta } from '../validation/decision.ts';
 import type { CachedResponse, LedgerView, LiveLock } from '../validation/ledger-view.ts';
-import { holdingKey, laneKey, liveLaneKey, type Pool } from '../keys.ts';
 
 /** A payment this validator certified that has not landed and can still land: it holds its lock and debits. */
 export interface LockRecord {

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from '../../util/logger.ts';
 import { corsPolicy, DEFAULT_CORS_ORIGINS } from '../http/cors.ts';
 import { closeServer, type HealthReport, serveHealthMetrics, splitHostPort } from '../http/health-metrics.ts';
 import { sendJsonError } from '../http/json-error.ts';
 import type { Metrics } from '../http/metrics.ts';
-import type { Logger } from '../../util/logger.ts';
 
 /** A request handler: answers and returns true, or returns false to let the next one try. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;

@@ -12,15 +12,16 @@ import { quorumThreshold } from '../../protocol/committee.ts';
 import { createNodeCryptoSuite } from '../../protocol/crypto/node-suite.ts';
 import type { CryptoSuite } from '../../protocol/crypto/suite.ts';
 import { openStore } from '../../store/open-store.ts';
+import type { Logger } from '../../util/logger.ts';
 import { connectivityOf } from '../../wire/grpc-client.ts';
 import { grpcServerOptions } from '../../wire/grpc-limits.ts';
 import { addService, listen, shutdownServer } from '../../wire/grpc-server.ts';
 import { splitHostPort } from '../http/health-metrics.ts';
 import { Metrics } from '../http/metrics.ts';
-import type { Logger } from '../../util/logger.ts';
 import { ServiceError } from '../service-error.ts';
 import { BulletinBoard } from '../shared/bulletin-board.ts';
 import { resolveCommittee } from '../shared/committee-source.ts';
+import { closeSidecarLinks, openSidecarLinks } from '../shared/sidecar-links.ts';
 import { Aggregator } from './aggregator.ts';
 import type { AggregatorConfig } from './aggregator-config.ts';
 import { startAggregatorHttp } from './aggregator-http.ts';
@@ -29,7 +30,6 @@ import { aggregatorService } from './aggregator-service.ts';
 import { ChainTracker } from './chain-tracker.ts';
 import { PaymentRecords } from './payment-records.ts';
 import { restApi } from './rest-api.ts';
-import { closeSidecarLinks, openSidecarLinks } from '../shared/sidecar-links.ts';
 
 /** A part of the aggregator's HTTP server contributed from above (GraphQL, the web page). */
 export interface HttpMount {

@@ -32,11 +32,11 @@ import type {
 import { prepareSubmission } from '../../protocol/validation/prepare-submission.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { BulletinBoard, BulletinBoardPage, BulletinBoardQuery } from '../shared/bulletin-board.ts';
+import type { SidecarLink } from '../shared/sidecar-links.ts';
 import type { AggregatorMetrics } from './aggregator-metrics.ts';
 import { type ChainHeadNode, chainHeadNode, type PaymentNode, paymentNode } from './api-nodes.ts';
 import { BoardMirror } from './board-mirror.ts';
 import type { PaymentRecord, PaymentRecords } from './payment-records.ts';
-import type { SidecarLink } from '../shared/sidecar-links.ts';
 
 /** What subscribers hear: JSON-native, so it can travel through Redis pubsub unchanged. */
 export type AggregatorEvent =

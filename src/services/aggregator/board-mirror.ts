@@ -2,10 +2,10 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import { status } from '@grpc/grpc-js';
 import type { GetBulletinBoardRequestSchema } from '../../../gen/tempo/fastpay/v1/sidecar_pb.ts';
 import type { ValidatorCertificate } from '../../protocol/types.ts';
-import { validatorCertificateFromProto } from '../../wire/convert-certificate.ts';
-import { WireError } from '../../wire/wire-error.ts';
 import { pause } from '../../util/backoff.ts';
 import type { Logger } from '../../util/logger.ts';
+import { validatorCertificateFromProto } from '../../wire/convert-certificate.ts';
+import { WireError } from '../../wire/wire-error.ts';
 import type { SidecarLink } from '../shared/sidecar-links.ts';
 
 type BoardRequest = MessageInitShape<typeof GetBulletinBoardRequestSchema>;

@@ -8,9 +8,9 @@ import { parseTip20Transfer } from '../../protocol/tempo/tip20-transfer.ts';
 import type { Effects } from '../../protocol/types.ts';
 import type { Store } from '../../store/store.ts';
 import type { Logger } from '../../util/logger.ts';
+import type { SidecarLink } from '../shared/sidecar-links.ts';
 import type { Aggregator } from './aggregator.ts';
 import type { PaymentRecord } from './payment-records.ts';
-import type { SidecarLink } from '../shared/sidecar-links.ts';
 
 export interface ChainTrackerOptions {
   readonly aggregator: Aggregator;

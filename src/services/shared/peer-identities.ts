@@ -1,8 +1,8 @@
 import { FastPaySidecar } from '../../../gen/tempo/fastpay/v1/sidecar_pb.ts';
 import type { CommitteeMember } from '../../protocol/committee.ts';
-import { createClient } from '../../wire/grpc-client.ts';
 import { Backoff, type BackoffOptions, pause } from '../../util/backoff.ts';
 import type { Logger } from '../../util/logger.ts';
+import { createClient } from '../../wire/grpc-client.ts';
 import { ServiceError } from '../service-error.ts';
 
 export interface AskOptions {

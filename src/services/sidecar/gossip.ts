@@ -5,11 +5,11 @@ import { toHex } from '../../protocol/bytes.ts';
 import { verifyCertificate } from '../../protocol/certificate.ts';
 import type { Committee } from '../../protocol/committee.ts';
 import type { CryptoSuite } from '../../protocol/crypto/suite.ts';
+import { Backoff, type BackoffOptions, pause } from '../../util/backoff.ts';
+import type { Logger } from '../../util/logger.ts';
 import { validatorCertificateFromProto } from '../../wire/convert-certificate.ts';
 import { createClient, type ServiceClient } from '../../wire/grpc-client.ts';
 import { WireError } from '../../wire/wire-error.ts';
-import { Backoff, type BackoffOptions, pause } from '../../util/backoff.ts';
-import type { Logger } from '../../util/logger.ts';
 import type { BulletinBoard } from '../shared/bulletin-board.ts';
 import { peerAddress } from '../shared/peer-address.ts';
 

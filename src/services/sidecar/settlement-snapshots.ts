@@ -1,8 +1,8 @@
 import type { Snapshot } from 'xstate';
+import type { SettlementContext } from '../../actors/settlement.machine.ts';
 import { fromHex, toHex } from '../../protocol/bytes.ts';
 import { decodeTagged, encodeTagged } from '../../protocol/tagged-json.ts';
 import type { Store } from '../../store/store.ts';
-import type { SettlementContext } from '../../actors/settlement.machine.ts';
 
 /** A settlement machine's persisted snapshot (the parts read before restoring it). */
 export type PersistedSettlement = Snapshot<unknown> & {

@@ -1,16 +1,4 @@
 import { type Actor, createActor, fromPromise, type InspectionEvent, type Observer } from 'xstate';
-import { ChainError, type ChainHead, type ChainPort } from '../../chain/chain-port.ts';
-import { byteKey, bytesEqual, toHex } from '../../protocol/bytes.ts';
-import { laneKey } from '../../protocol/keys.ts';
-import type { Ledger, LockRecord } from '../../protocol/ledger/ledger.ts';
-import { LruMap } from '../../protocol/lru-map.ts';
-import { type Reject, RejectCode, reject } from '../../protocol/reject.ts';
-import { WireStage } from '../../protocol/stage.ts';
-import { latestWins } from '../../util/latest-wins.ts';
-import { Backoff, type BackoffOptions, backoffDelay } from '../../util/backoff.ts';
-import type { Logger } from '../../util/logger.ts';
-import type { ChainAdvance } from './chain-follower.ts';
-import type { LifecycleHub } from './lifecycle-hub.ts';
 import {
   type Fate,
   type SendOutcome,
@@ -19,6 +7,18 @@ import {
   type SettlementInput,
   settlementMachine,
 } from '../../actors/settlement.machine.ts';
+import { ChainError, type ChainHead, type ChainPort } from '../../chain/chain-port.ts';
+import { byteKey, bytesEqual, toHex } from '../../protocol/bytes.ts';
+import { laneKey } from '../../protocol/keys.ts';
+import type { Ledger, LockRecord } from '../../protocol/ledger/ledger.ts';
+import { LruMap } from '../../protocol/lru-map.ts';
+import { type Reject, RejectCode, reject } from '../../protocol/reject.ts';
+import { WireStage } from '../../protocol/stage.ts';
+import { Backoff, type BackoffOptions, backoffDelay } from '../../util/backoff.ts';
+import { latestWins } from '../../util/latest-wins.ts';
+import type { Logger } from '../../util/logger.ts';
+import type { ChainAdvance } from './chain-follower.ts';
+import type { LifecycleHub } from './lifecycle-hub.ts';
 import type { SettlementSnapshots } from './settlement-snapshots.ts';
 
 export interface SettlementOptions {

@@ -8,6 +8,7 @@ import { Ledger } from '../../protocol/ledger/ledger.ts';
 import { WireStage } from '../../protocol/stage.ts';
 import { openStore } from '../../store/open-store.ts';
 import type { Store } from '../../store/store.ts';
+import type { Logger } from '../../util/logger.ts';
 import { grpcServerOptions } from '../../wire/grpc-limits.ts';
 import {
   addService,
@@ -18,10 +19,9 @@ import {
 } from '../../wire/grpc-server.ts';
 import { startHealthMetricsServer } from '../http/health-metrics.ts';
 import { Metrics } from '../http/metrics.ts';
-import type { Logger } from '../../util/logger.ts';
 import { BulletinBoard } from '../shared/bulletin-board.ts';
-import { type ChainSource, standaloneChainSource } from './chain-source.ts';
 import { resolveCommittee } from '../shared/committee-source.ts';
+import { type ChainSource, standaloneChainSource } from './chain-source.ts';
 import { connectChain } from './connect-chain.ts';
 import { decisionRules } from './decision-rules-config.ts';
 import { demoBalances, referenceDemoBalances } from './demo-balances.ts';
