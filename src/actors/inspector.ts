@@ -1,12 +1,13 @@
 import { createInspector, type StatelyInspectionEvent } from '@statelyai/inspect';
 import WebSocket from 'ws';
 import type { InspectionEvent, Observer } from 'xstate';
+import { Backoff, type BackoffOptions } from '../util/backoff.ts';
 import { sanitizeForInspection } from './sanitize-for-inspection.ts';
 
 /** Inspection events held while the socket is not open; the oldest are dropped beyond it. */
 const MAX_QUEUED = 1000;
-const RETRY_MIN_MS = 250;
-const RETRY_MAX_MS = 5000;
+/** Reconnect backoff of the inspector's socket (full jitter). */
+const RETRY: BackoffOptions = { initialMs: 250, maxMs: 5000 };
 /** How long `stop` waits for a connecting socket to take the last events, and for the close. */
 const STOP_WAIT_MS = 2000;
 
@@ -28,7 +29,7 @@ export function createWebSocketInspector(options: { url: string }): WebSocketIns
   const queue: string[] = [];
   let socket: WebSocket | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
-  let retryMs = RETRY_MIN_MS;
+  const retry = new Backoff(RETRY);
   let stopped = false;
 
   const flush = () => {
@@ -38,15 +39,14 @@ export function createWebSocketInspector(options: { url: string }): WebSocketIns
     const ws = new WebSocket(options.url);
     socket = ws;
     ws.on('open', () => {
-      retryMs = RETRY_MIN_MS;
+      retry.reset();
       flush();
     });
     ws.on('error', () => undefined);
     ws.on('close', () => {
       if (stopped || socket !== ws) return;
-      retryTimer = setTimeout(connect, retryMs);
+      retryTimer = setTimeout(connect, retry.next());
       retryTimer.unref();
-      retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
     });
   };
 

@@ -4,6 +4,7 @@ import type { FastPaySidecar } from '../../gen/tempo/fastpay/v1/sidecar_pb.ts';
 import { toHex } from '../protocol/bytes.ts';
 import { isTerminalStage } from '../protocol/stage.ts';
 import type { SubmitRequest } from '../protocol/types.ts';
+import { Backoff, type BackoffOptions } from '../util/backoff.ts';
 import { validatorCertificateFromProto } from '../wire/convert-certificate.ts';
 import { lifecycleFromProto } from '../wire/convert-lifecycle.ts';
 import { rejectFromProto } from '../wire/convert-reject.ts';
@@ -40,11 +41,11 @@ export interface SidecarProxyDeps {
   /** A settlement stage the sidecar reported for the payment `txHash` (0x-hex). */
   readonly deliver: (txHash: string, event: PaymentEvent) => void;
   readonly now: () => number;
-  /** Reconnect delays of a followed stream that failed; default 250 ms doubling to 10 s. */
-  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** Reconnect delays of a followed stream that failed (full jitter); default caps 250 ms doubling to 10 s. */
+  readonly backoff?: BackoffOptions;
 }
 
-const DEFAULT_BACKOFF = { initialMs: 250, maxMs: 10_000 };
+const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 10_000 };
 
 /**
  * One validator's sidecar as an actor: submits over SubmitFastPayStream (one stream per payment on the proxy's
@@ -92,7 +93,7 @@ class SidecarProxy {
   readonly #following = new Map<string, AbortController>();
   /** Every stream still open, to cancel on stop. */
   readonly #open = new Set<AbortController>();
-  readonly #backoff: { readonly initialMs: number; readonly maxMs: number };
+  readonly #backoff: BackoffOptions;
   #stopped = false;
 
   constructor(private readonly deps: SidecarProxyDeps) {
@@ -183,11 +184,10 @@ class SidecarProxy {
 
   /** Reopens the payment's stream after a failure, with backoff, until it ends or `controller` aborts. */
   async #follow(txHash: string, request: SubmitRequest, controller: AbortController, pauseFirst = true) {
-    let delayMs = this.#backoff.initialMs;
+    const backoff = new Backoff(this.#backoff);
     for (let first = true; !controller.signal.aborted; first = false) {
       if (pauseFirst || !first) {
-        await sleep(delayMs, undefined, { signal: controller.signal }).catch(() => undefined);
-        delayMs = Math.min(delayMs * 2, this.#backoff.maxMs);
+        await sleep(backoff.next(), undefined, { signal: controller.signal }).catch(() => undefined);
         if (controller.signal.aborted) break;
       }
       try {

@@ -1,15 +1,11 @@
 import WebSocket from 'ws';
+import { Backoff, type BackoffOptions } from '../util/backoff.ts';
 import type { ChainHead } from './chain-port.ts';
 import { ChainError } from './chain-port.ts';
 import { headFromRpc, type RpcHeader } from './head-from-rpc.ts';
 
-/** Reconnect backoff: doubles from `baseMs` up to `maxMs`, back to `baseMs` once subscribed (reference §8). */
-export interface ReconnectBackoff {
-  readonly baseMs: number;
-  readonly maxMs: number;
-}
-
-export const DEFAULT_BACKOFF: ReconnectBackoff = { baseMs: 500, maxMs: 30_000 };
+/** Reconnect backoff (reference §8): full jitter under a cap doubling from 500 ms to 30 s, reset once subscribed. */
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000 };
 
 const SUBSCRIBE_ID = 1;
 
@@ -21,10 +17,10 @@ export function subscribeNewHeads(
   wsUrl: string,
   onHead: (head: ChainHead) => void,
   onError: (error: Error) => void,
-  backoff: ReconnectBackoff = DEFAULT_BACKOFF,
+  backoffOptions: BackoffOptions = DEFAULT_BACKOFF,
 ): () => void {
+  const backoff = new Backoff(backoffOptions);
   let stopped = false;
-  let delayMs = backoff.baseMs;
   let socket: WebSocket | undefined;
   let timer: NodeJS.Timeout | undefined;
 
@@ -49,7 +45,7 @@ export function subscribeNewHeads(
         if (msg.id === SUBSCRIBE_ID && msg.error) {
           onError(new ChainError('REJECTED', `eth_subscribe newHeads: ${msg.error.message}`));
         } else if (msg.id === SUBSCRIBE_ID) {
-          delayMs = backoff.baseMs;
+          backoff.reset();
         } else if (msg.method === 'eth_subscription' && msg.params?.result) {
           onHead(headFromRpc(msg.params.result));
         }
@@ -65,8 +61,7 @@ export function subscribeNewHeads(
       onError(
         new ChainError('UNAVAILABLE', `newHeads socket ${wsUrl} closed${failure ? `: ${failure}` : ''}`),
       );
-      timer = setTimeout(connect, delayMs);
-      delayMs = Math.min(delayMs * 2, backoff.maxMs);
+      timer = setTimeout(connect, backoff.next());
     });
   };
 

@@ -2,11 +2,12 @@ import { bytesToBigInt, ContractFunctionExecutionError, createPublicClient, http
 import { Abis, Addresses } from 'viem/tempo';
 import { bytesEqual, fromHex, toHex } from '../protocol/bytes.ts';
 import { isTip20Address } from '../protocol/tempo/tip20-transfer.ts';
+import type { BackoffOptions } from '../util/backoff.ts';
 import type { ChainHead, ChainPort, ChainReceipt } from './chain-port.ts';
 import { headFromRpc, type RpcHeader } from './head-from-rpc.ts';
 import { pollHeads } from './poll-heads.ts';
 import { createPooledFetch } from './pooled-fetch.ts';
-import { DEFAULT_BACKOFF, type ReconnectBackoff, subscribeNewHeads } from './subscribe-new-heads.ts';
+import { DEFAULT_BACKOFF, subscribeNewHeads } from './subscribe-new-heads.ts';
 import { toChainError } from './to-chain-error.ts';
 
 export interface ViemChainOptions {
@@ -18,8 +19,8 @@ export interface ViemChainOptions {
   readonly pollIntervalMs?: number;
   /** Per-request timeout. Default 10 s. */
   readonly timeoutMs?: number;
-  /** WebSocket reconnect backoff. Default 500 ms doubling to 30 s. */
-  readonly backoff?: ReconnectBackoff;
+  /** WebSocket reconnect backoff (full jitter). Default caps 500 ms doubling to 30 s. */
+  readonly backoff?: BackoffOptions;
   /** Kept-alive HTTP connections to the node at most; further requests queue. Default 16. */
   readonly maxConnections?: number;
 }

@@ -56,7 +56,7 @@ const gaps = (times: number[]) => times.slice(1).map((t, i) => t - times[i]!);
 
 describe('subscribeNewHeads reconnect backoff (reference §8)', () => {
   it('defaults to 500 ms doubling up to 30 s', () => {
-    expect(DEFAULT_BACKOFF).toEqual({ baseMs: 500, maxMs: 30_000 });
+    expect(DEFAULT_BACKOFF).toEqual({ initialMs: 500, maxMs: 30_000 });
   });
 
   it('doubles the delay after each failed connection up to the cap, and resets it once subscribed', async () => {
@@ -67,7 +67,7 @@ describe('subscribeNewHeads reconnect backoff (reference §8)', () => {
       node.url,
       (h) => heads.push(h),
       (e) => errors.push(e),
-      { baseMs: 40, maxMs: 160 },
+      { initialMs: 40, maxMs: 160, random: () => 1 },
     );
     await eventually(() => expect(node.connects.length).toBeGreaterThanOrEqual(6), 5_000);
     const failing = gaps(node.connects.slice(0, 6));
