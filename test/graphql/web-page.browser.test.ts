@@ -60,7 +60,7 @@ async function openPage(): Promise<{ page: Page; urls: string[]; errors: string[
   page.on('websocket', (ws) => urls.push(ws.url()));
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(agg.httpUrl);
-  await page.getByTestId('connection').getByText('live').waitFor({ timeout: 10_000 });
+  await page.getByTestId('connection').getByText('live').waitFor({ timeout: 30_000 });
   return { page, urls, errors };
 }
 
@@ -157,7 +157,7 @@ describe('the web page (Vite + React, GraphQL only) in a real browser on a devne
     await page.screenshot({ path: join(ARTIFACTS, 'web-page-desktop.png'), fullPage: true });
 
     await page.reload();
-    await page.getByTestId('connection').getByText('live').waitFor({ timeout: 10_000 });
+    await page.getByTestId('connection').getByText('live').waitFor({ timeout: 30_000 });
     await expect(
       page.locator(`[data-testid="payment-row"][data-tx-hash="${single}"]`).textContent({ timeout: 10_000 }),
     ).resolves.toMatch(/Alice → Bob1 AlphaUSD(INCLUDED|FINALIZED)/);

@@ -74,7 +74,8 @@ export function App() {
     )
       .then(setSetup)
       .catch((error: Error) => setSetupError(error.message));
-    const client = liveConnection(setConnected);
+    let mounted = true;
+    const client = liveConnection((up) => mounted && setConnected(up));
     const stops = [
       subscribeData<{ blockHeight: { height: string; timestampMs: string } }>(
         client,
@@ -112,6 +113,7 @@ export function App() {
       .catch((error: Error) => setSetupError(error.message))
       .finally(() => setHistoryLoaded(true));
     return () => {
+      mounted = false;
       for (const stop of stops) stop();
       void client.dispose();
       demoActor.current?.stop();
