@@ -70,7 +70,7 @@ async function openPage(): Promise<{ page: Page; urls: string[]; errors: string[
  */
 async function qcLine(page: Page, txHash: string) {
   const qc = page.locator(`[data-testid="qc-event"][data-tx-hash="${txHash}"]`);
-  await qc.getByTestId('before-next-block').waitFor({ timeout: 15_000 });
+  await qc.getByTestId('before-next-block').waitFor({ timeout: 30_000 });
   const shown = (await qc.textContent())!;
   console.log(`page: ${shown}`);
   const [, atBlock, qcAt, nextBlock, nextAt] = /at block (\d+) (\S+) UTC · block (\d+) at (\S+) UTC/.exec(
@@ -111,20 +111,20 @@ describe('the web page (Vite + React, GraphQL only) in a real browser on a devne
   it('pays Alice → Bob and runs the chained demo from the page (signed in the browser), shows both QCs before the next block and their inclusion, keeps the history over a reload, draws the machines, fits 360 px and talks only to the aggregator', async () => {
     const { page, urls, errors } = await openPage();
     const alice = page.locator('[data-testid="account"][data-name="Alice"]');
-    await alice.getByText('15 AlphaUSD').waitFor({ timeout: 10_000 });
+    await alice.getByText('15 AlphaUSD').waitFor({ timeout: 30_000 });
     await expect(page.getByTestId('no-payments').textContent()).resolves.toMatch(/No payments yet/);
 
     await page.getByTestId('pay-from').selectOption({ label: 'Alice' });
     await page.getByTestId('pay-to').selectOption({ label: 'Bob' });
     await page.getByTestId('pay-amount').fill('1');
     await page.getByTestId('pay').click();
-    await expect(page.getByTestId('pay-outcome').textContent({ timeout: 15_000 })).resolves.toMatch(
+    await expect(page.getByTestId('pay-outcome').textContent({ timeout: 30_000 })).resolves.toMatch(
       /1 AlphaUSD: (QC_FORMED|QUEUED_ONCHAIN)/,
     );
     const detail = page.getByTestId('payment-detail');
-    await detail.waitFor({ timeout: 10_000 });
+    await detail.waitFor({ timeout: 30_000 });
     const single = (await detail.getAttribute('data-tx-hash'))!;
-    await expect(detail.getByTestId('qc-verified').textContent({ timeout: 10_000 })).resolves.toBe(
+    await expect(detail.getByTestId('qc-verified').textContent({ timeout: 30_000 })).resolves.toBe(
       'verified in this browser: Dave, Edgar (2 of 2, quorum 2)',
     );
     await expect(detail.getByTestId('detail-guarantee').textContent()).resolves.toMatch(/^LOCKED/);
@@ -149,7 +149,7 @@ describe('the web page (Vite + React, GraphQL only) in a real browser on a devne
     for (const tx of [first2!, second!]) await waitOnChain(page, tx);
     await rows.nth(0).getByRole('button').click();
     await expect(
-      page.getByTestId('payment-detail').getByTestId('qc-verified').textContent({ timeout: 10_000 }),
+      page.getByTestId('payment-detail').getByTestId('qc-verified').textContent({ timeout: 30_000 }),
     ).resolves.toMatch(/^verified in this browser: (Dave, Edgar|Edgar, Dave)/);
     await expect(page.getByTestId('block-proof').textContent()).resolves.toMatch(
       new RegExp(`QC at block ${qc2.atBlock}, included in block \\d+\\.`),
@@ -159,7 +159,7 @@ describe('the web page (Vite + React, GraphQL only) in a real browser on a devne
     await page.reload();
     await page.getByTestId('connection').getByText('live').waitFor({ timeout: 30_000 });
     await expect(
-      page.locator(`[data-testid="payment-row"][data-tx-hash="${single}"]`).textContent({ timeout: 10_000 }),
+      page.locator(`[data-testid="payment-row"][data-tx-hash="${single}"]`).textContent({ timeout: 30_000 }),
     ).resolves.toMatch(/Alice → Bob1 AlphaUSD(INCLUDED|FINALIZED)/);
     await expect(page.getByTestId('payment-row').count()).resolves.toBe(3);
     await page.locator(`[data-testid="payment-row"][data-tx-hash="${second}"]`).getByRole('button').click();
@@ -179,7 +179,7 @@ describe('the web page (Vite + React, GraphQL only) in a real browser on a devne
     expect(await overflow(page)).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(ARTIFACTS, 'web-page-machines-360.png'), fullPage: true });
     await page.getByTestId('tab-payments').click();
-    await page.getByTestId('payment-detail').waitFor({ timeout: 10_000 });
+    await page.getByTestId('payment-detail').waitFor({ timeout: 30_000 });
     expect(await overflow(page)).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(ARTIFACTS, 'web-page-360.png'), fullPage: true });
 
