@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PaymentSystem } from '../actors/payment-system.ts';
+import { SIDECAR_HEAD_SOURCE } from '../chain/head-source.ts';
 import { DEFAULT_RETRY_POLICY } from '../client/retry-policy.ts';
 import { toHex } from '../protocol/bytes.ts';
 import { signCertificate } from '../protocol/certificate.ts';
@@ -89,6 +90,7 @@ export async function runAggregatorRssBench(
     mirror: { intervalMs: 0, pageSize: 1_000 },
     metrics: aggregatorMetrics(new Metrics(), () => new Map()),
     logger: createLogger('aggregator-rss-bench', 'silent'),
+    headSource: SIDECAR_HEAD_SOURCE,
   });
   await aggregator.start();
   const samples: { payments: number; rssMb: number; anonMb?: number }[] = [];

@@ -49,7 +49,7 @@ export function followAggregator(
       `subscription { qcFormed { ${FIELDS} } }`,
       ({ qcFormed: p }) =>
         onLine(
-          `qcFormed: ${who(p)}, ${p.certificates.length} verified certificates, at block ${p.blockAtQc}`,
+          `qcFormed: ${who(p)}, ${p.certificates.length} verified certificates, at block ${p.blockAtQc} (its chain head)`,
         ),
     ),
     subscribeData<{ paymentUpdated: { payment: FeedPayment } }>(

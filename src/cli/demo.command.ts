@@ -3,6 +3,7 @@ import { ActorSystem } from '../actors/actor-system.ts';
 import type { WebSocketInspector } from '../actors/inspector.ts';
 import { DEMO_ACCOUNTS } from '../chain/demo-accounts.ts';
 import { connectEscrow, type EscrowChain } from '../chain/escrow/escrow-chain.ts';
+import { nodeHeadSource } from '../chain/head-source.ts';
 import { TIP20_DECIMALS } from '../chain/tempo-tokens.ts';
 import { createViemChain } from '../chain/viem-chain.ts';
 import { toHex } from '../protocol/bytes.ts';
@@ -157,6 +158,10 @@ async function runOnDevnet(
       ...(inspector ? { inspect: inspector.inspect } : {}),
       logger: createLogger('demo', process.env.ALLEGRO_LOG_LEVEL ?? 'error'),
     });
+    const heads = nodeHeadSource({ rpcUrl: devnet.rpcUrl, wsUrl: devnet.wsUrl });
+    console.log(
+      `Block heights: the demo's chain head, from ${heads}; the [aggregator] lines state its own head, from the same node.`,
+    );
     console.log('\nTimeline (time since the first payment)');
     const report = await abortable(
       runChainedDemo({
@@ -229,7 +234,7 @@ function judge(report: ChainedDemoReport): { ok: boolean; lines: string[] } {
   const included = report.payments.map((p) => BigInt(p.context.inclusion?.blockNumber ?? -1));
   const lines = [
     qc1 === qc2
-      ? `QC1 and QC2 both formed at block ${qc1}, before block ${qc1! + 1n} was produced.`
+      ? `QC1 and QC2 both formed at block ${qc1} (the demo's chain head), before block ${qc1! + 1n} was produced.`
       : `QC1 formed at block ${qc1} and QC2 at block ${qc2}: a block boundary fell between them (a slow machine?).`,
     `Both payments were included afterwards, in blocks ${included.join(' and ')}.`,
   ];

@@ -62,7 +62,7 @@ export function resolvers({ aggregator, bus, suite, metrics, chain, devnet = fal
       chainHead: () => {
         counted('chainHead');
         const head = aggregator.head();
-        return head ? chainHeadNode(head) : null;
+        return head ? chainHeadNode(head, aggregator.headSource) : null;
       },
       committee: () => {
         counted('committee');
@@ -216,7 +216,7 @@ export function resolvers({ aggregator, bus, suite, metrics, chain, devnet = fal
           const head = aggregator.head();
           let last = -1n;
           return deduplicated(
-            startingWith(head && chainHeadNode(head), bus.subscribe('blockHeight')),
+            startingWith(head && chainHeadNode(head, aggregator.headSource), bus.subscribe('blockHeight')),
             (h) => {
               if (BigInt(h.height) <= last) return undefined;
               last = BigInt(h.height);

@@ -50,10 +50,17 @@ describe('allegro demo (one command: devnet, sidecar processes, payments)', () =
       expect(output).toContain(`QC2 formed at block ${qc1} (the height has not moved)`);
       expect(output).toMatch(/Alice → Bob: included in block \d+/);
       expect(output).toMatch(/Bob → Carol: included in block \d+/);
-      expect(output).toContain(`QC1 and QC2 both formed at block ${qc1}, before block ${BigInt(qc1!) + 1n}`);
+      expect(output).toContain(
+        `QC1 and QC2 both formed at block ${qc1} (the demo's chain head), before block ${BigInt(qc1!) + 1n}`,
+      );
+      expect(output).toMatch(
+        /Block heights: the demo's chain head, from the Tempo node's newHeads at ws:\/\/127\.0\.0\.1:\d+; the \[aggregator\] lines state its own head, from the same node\./,
+      );
       expect(output).toContain('Final escrow balances: Alice 5, Bob 5, Carol 15 AlphaUSD, as expected.');
       expect(output).toMatch(/aggregator pid \d+ {2}GraphQL http:\/\/127\.0\.0\.1:\d+\/graphql/);
-      expect(output).toMatch(/\[aggregator\] qcFormed: Alice → Bob, 3 verified certificates, at block \d+/);
+      expect(output).toMatch(
+        /\[aggregator\] qcFormed: Alice → Bob, 3 verified certificates, at block \d+ \(its chain head\)/,
+      );
       expect(output).toMatch(/\[aggregator\] qcFormed: Bob → Carol, 3 verified certificates, at block \d+/);
       const pids = [...output.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
       expect(new Set(pids).size).toBe(6);

@@ -384,11 +384,12 @@ describe('several instances and restarts', () => {
       expect(['INCLUDED', 'FINALIZED']).toContain(now.data?.payment.stage);
       expect(now.data?.payment.inclusion).not.toBeNull();
     }, 30_000);
-    const head = await gql<{ chainHead: { height: string } }>(
+    const head = await gql<{ chainHead: { height: string; source: string } }>(
       observer.graphqlUrl,
-      '{ chainHead { height } }',
+      '{ chainHead { height source } }',
     );
     expect(BigInt(head.data!.chainHead.height)).toBeGreaterThan(1n);
+    expect(head.data!.chainHead.source).toBe('the (f+1)-th highest head the sidecars report');
   }, 45_000);
 
   it('an aggregator killed mid-flight restores its payments from Redis snapshots and they reach INCLUDED', async () => {

@@ -129,6 +129,9 @@ describe('the web page (Vite + React, GraphQL only) in a real browser on a devne
     );
     await expect(detail.getByTestId('detail-guarantee').textContent()).resolves.toMatch(/^LOCKED/);
     expectQcBeforeNextBlock(await qcLine(page, single));
+    await expect(page.getByTestId('head-source').textContent()).resolves.toMatch(
+      /aggregator's chain head: the Tempo node's newHeads at ws:\/\/127\.0\.0\.1:\d+/,
+    );
     await waitOnChain(page, single);
 
     await page.getByTestId('run-demo').click();
@@ -172,6 +175,11 @@ describe('the web page (Vite + React, GraphQL only) in a real browser on a devne
     );
     await expect(page.getByTestId('payment-events').textContent()).resolves.toMatch(
       /CERTIFICATE .*QC_FORMED at block \d+.*INCLUDED/,
+    );
+    const settlement = page.getByTestId('machine-settlement');
+    await expect(settlement.locator('[data-state]').count()).resolves.toBe(12);
+    await expect(settlement.locator('[data-current="true"]').getAttribute('data-state')).resolves.toMatch(
+      /^(included|finalized)$/,
     );
     await expect(page.getByTestId('machine-chainedDemo').locator('[data-state]').count()).resolves.toBe(9);
 

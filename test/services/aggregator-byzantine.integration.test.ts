@@ -202,10 +202,11 @@ describe('aggregator without its own chain node, one Byzantine sidecar among fou
     honest = { height: 20n, timestampMs: T0 + 120_000n };
     // The honest heads are 20, 21, 22 and the liar's 2^64 − 1: the (f+1)-th highest is 22, at T0 + 120 s.
     const head = await eventually(async () => {
-      const { chainHead } = await gql<{ chainHead: { height: string; timestampMs: string } }>(
-        '{ chainHead { height timestampMs } }',
+      const { chainHead } = await gql<{ chainHead: { height: string; timestampMs: string; source: string } }>(
+        '{ chainHead { height timestampMs source } }',
       );
       expect(chainHead.height).toBe('22');
+      expect(chainHead.source).toBe('the (f+1)-th highest head the sidecars report');
       return chainHead;
     });
     expect(head.timestampMs).toBe((T0 + 120_000n).toString());

@@ -70,6 +70,7 @@ describe('aggregator on a real Tempo node restarted from genesis', () => {
       mirror: { intervalMs: 0, pageSize: 100 },
       metrics: aggregatorMetrics(new Metrics(), () => new Map()),
       logger,
+      headSource: 'the test devnet',
     });
     await aggregator.start();
     cleanup.push(() => aggregator.close());

@@ -137,6 +137,7 @@ async function start(store = new MemoryStore()) {
     mirror: { intervalMs: 0, pageSize: 100 },
     metrics: aggregatorMetrics(new Metrics(), () => new Map()),
     logger,
+    headSource: 'the test chain',
   });
   await aggregator.start();
   const chain = new FakeChain();

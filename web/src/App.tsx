@@ -47,6 +47,7 @@ export function App() {
   const [timeline, dispatch] = useReducer(nextTimeline, EMPTY_TIMELINE);
   const [historyLoaded, setHistoryLoaded] = useState(false);
   const [connected, setConnected] = useState(false);
+  const [headSource, setHeadSource] = useState<string>();
   const [watched, setWatched] = useState<NamedAccount[]>(loadWatched);
   const [balances, setBalances] = useState<Record<string, AccountBalance>>({});
   const [chainReadable, setChainReadable] = useState(true);
@@ -77,11 +78,12 @@ export function App() {
     let mounted = true;
     const client = liveConnection((up) => mounted && setConnected(up));
     const stops = [
-      subscribeData<{ blockHeight: { height: string; timestampMs: string } }>(
+      subscribeData<{ blockHeight: { height: string; timestampMs: string; source: string } }>(
         client,
-        'subscription { blockHeight { height timestampMs } }',
+        'subscription { blockHeight { height timestampMs source } }',
         (d) => {
-          dispatch({ type: 'block', ...d.blockHeight });
+          setHeadSource(d.blockHeight.source);
+          dispatch({ type: 'block', height: d.blockHeight.height, timestampMs: d.blockHeight.timestampMs });
           for (const listener of blockListeners.current) listener();
         },
       ),
@@ -329,6 +331,11 @@ export function App() {
             )}
             <section className="panel">
               <h2>Timeline</h2>
+              {headSource && (
+                <p className="hint" data-testid="head-source">
+                  Block heights, here and at each QC, are the aggregator's chain head: {headSource}.
+                </p>
+              )}
               <TimelineList entries={timeline.entries} accounts={accounts} />
             </section>
           </div>

@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { paymentMachine, STAGE_OF_STATE } from '../../src/actors/payment.machine.ts';
+import { settlementMachine } from '../../src/actors/settlement.machine.ts';
 import { formatTime } from './format.ts';
 import { MachineDiagram } from './MachineDiagram.tsx';
 import { machineGraph } from './machine-graph.ts';
@@ -25,12 +26,28 @@ interface Props {
 const STATE_OF_STAGE = new Map(Object.entries(STAGE_OF_STATE).map(([state, stage]) => [stage, state]));
 
 /**
+ * The settlement state a payment's stage says its sidecars reached: each sidecar runs its own settlement machine,
+ * and the stage the observer accepted is the one they reported (f+1 agreeing, or its own chain reads).
+ */
+const SETTLEMENT_STATE_OF_STAGE: Readonly<Record<string, string>> = {
+  QC_FORMED: 'queued',
+  QUEUED_ONCHAIN: 'forwarded',
+  INCLUDED: 'included',
+  FINALIZED: 'finalized',
+  FAILED: 'failed',
+  EXPIRED: 'expired',
+};
+
+/**
  * The machines drawn from their definitions, bundled with the page (no request): the payment machine every
- * observer runs, with the selected payment's state and events, and the chained demo with the page's own run. The
- * sidecar's settlement has no machine of its own yet, so it is not drawn.
+ * observer runs, with the selected payment's state and events; the settlement machine each sidecar runs per
+ * certified payment, with the state the payment's stage says its sidecars reached; and the chained demo with the
+ * page's own run.
  */
 export function MachinesView({ payment, demoGraph, demoState, demoEvents }: Props) {
   const paymentGraph = useMemo(() => machineGraph(paymentMachine), []);
+  const settlementGraph = useMemo(() => machineGraph(settlementMachine), []);
+  const settlementState = payment && SETTLEMENT_STATE_OF_STAGE[payment.stage];
   return (
     <section className="machines" data-testid="machines-view">
       <div className="panel">
@@ -54,6 +71,15 @@ export function MachinesView({ payment, demoGraph, demoState, demoEvents }: Prop
             </ol>
           </>
         )}
+      </div>
+      <div className="panel">
+        <h2>Settlement machine (on each sidecar)</h2>
+        <p className="hint">
+          {settlementState
+            ? `Selected payment: its sidecars reported ${payment?.stage}, state ${settlementState}.`
+            : 'Each sidecar settles a payment once its QC formed; select one to see where it stands.'}
+        </p>
+        <MachineDiagram graph={settlementGraph} current={settlementState} />
       </div>
       <div className="panel">
         <h2>Chained demo machine</h2>

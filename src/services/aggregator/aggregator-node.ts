@@ -5,6 +5,7 @@ import { createWebSocketInspector } from '../../actors/inspector.ts';
 import { PaymentSystem } from '../../actors/payment-system.ts';
 import { createBlockReader } from '../../chain/block-transactions.ts';
 import type { ChainPort } from '../../chain/chain-port.ts';
+import { nodeHeadSource, SIDECAR_HEAD_SOURCE } from '../../chain/head-source.ts';
 import { createViemChain } from '../../chain/viem-chain.ts';
 import { DEFAULT_RETRY_POLICY } from '../../client/retry-policy.ts';
 import { toHex } from '../../protocol/bytes.ts';
@@ -139,6 +140,9 @@ export async function startAggregator(
       mirror: { intervalMs: config.mirrorIntervalMs, pageSize: MIRROR_PAGE_SIZE },
       metrics: aggMetrics,
       logger,
+      headSource: config.rpcUrl
+        ? nodeHeadSource({ rpcUrl: config.rpcUrl, ...(config.wsUrl ? { wsUrl: config.wsUrl } : {}) })
+        : SIDECAR_HEAD_SOURCE,
     });
     http.starting('mirroring the sidecars');
     await aggregator.start();

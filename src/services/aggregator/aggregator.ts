@@ -83,6 +83,8 @@ export interface AggregatorOptions {
   readonly mirror: { readonly intervalMs: number; readonly pageSize: number };
   readonly metrics: AggregatorMetrics;
   readonly logger: Logger;
+  /** Where its chain head comes from, stated with every height it reports (`nodeHeadSource`, `SIDECAR_HEAD_SOURCE`). */
+  readonly headSource: string;
   readonly now?: () => number;
 }
 
@@ -290,11 +292,16 @@ export class Aggregator {
   setHead(head: ChainHead): void {
     if (this.#head && head.height === this.#head.height && bytesEqual(head.hash, this.#head.hash)) return;
     this.#head = head;
-    this.#emit({ type: 'blockHeight', head: chainHeadNode(head) });
+    this.#emit({ type: 'blockHeight', head: chainHeadNode(head, this.#o.headSource) });
   }
 
   head(): ChainHead | undefined {
     return this.#head;
+  }
+
+  /** Where the head comes from: the block heights this aggregator reports (at submit, at QC) are read there. */
+  get headSource(): string {
+    return this.#o.headSource;
   }
 
   /** Delivers an on-chain event to the payment's actor (the chain tracker's findings). */

@@ -87,6 +87,8 @@ export interface ChainHeadNode {
   readonly height: string;
   readonly hash: string;
   readonly timestampMs: string;
+  /** Where the observer reads its head (the Tempo node it follows, or the sidecars' reports). */
+  readonly source: string;
 }
 
 export function validatorNode(member: CommitteeMember): ValidatorNode {
@@ -137,8 +139,14 @@ export function quorumCertificateNode(
   };
 }
 
-export function chainHeadNode(head: ChainHead): ChainHeadNode {
-  return { height: head.height.toString(), hash: toHex(head.hash), timestampMs: head.timestampMs.toString() };
+/** A head as the API shows it, with where the observer read it (`source`). */
+export function chainHeadNode(head: ChainHead, source: string): ChainHeadNode {
+  return {
+    height: head.height.toString(),
+    hash: toHex(head.hash),
+    timestampMs: head.timestampMs.toString(),
+    source,
+  };
 }
 
 const STAGE_ORDER: readonly ApiStage[] = [
