@@ -1,8 +1,8 @@
 import { pino } from 'pino';
-import { createActor, type InspectionEvent, type Observer } from 'xstate';
+import { type ActorRefFrom, createActor, type InspectionEvent, type Observer } from 'xstate';
 import { FastPaySidecar } from '../../gen/tempo/fastpay/v1/sidecar_pb.ts';
 import type { ChainHead, ChainPort } from '../chain/chain-port.ts';
-import { bytesEqual, toHex } from '../protocol/bytes.ts';
+import { bytesEqual, fromHex, toHex } from '../protocol/bytes.ts';
 import { type Committee, faultTolerance, quorumThreshold } from '../protocol/committee.ts';
 import { createNodeCryptoSuite } from '../protocol/crypto/node-suite.ts';
 import type { CryptoSuite } from '../protocol/crypto/suite.ts';
@@ -10,11 +10,18 @@ import { txHash } from '../protocol/hashing.ts';
 import { TERMINAL_STAGES } from '../protocol/stage.ts';
 import { decodeTagged, encodeTagged } from '../protocol/tagged-json.ts';
 import { type SubmitRequest, TempoTxFormat } from '../protocol/types.ts';
+import { prepareSubmission } from '../protocol/validation/prepare-submission.ts';
 import type { Store } from '../store/store.ts';
 import { createClient, type ServiceClient } from '../wire/grpc-client.ts';
 import { grpcAddress } from '../wire/grpc-transport.ts';
 import type { SidecarTransport } from '../wire/sidecar-transport.ts';
-import { type ChainWatcherRef, chainWatcherLogic } from './chain-watcher.ts';
+import { ChainWatcher, chainWatcherLogic } from './chain-watcher.ts';
+import {
+  type ChainFields,
+  chainFieldsOf,
+  type FollowedPayment,
+  type FollowedPayments,
+} from './followed-payments.ts';
 import type { PaymentInput } from './payment.machine.ts';
 import type { PaymentEvent } from './payment-events.ts';
 import type { PaymentView } from './payment-registry.ts';
@@ -25,7 +32,8 @@ import { proxyTransport, type SidecarProxyRef, sidecarProxyLogic } from './sidec
 /** Store key prefix of the submitted requests of unfinished payments, to follow them again after a restart. */
 export const REQUEST_KEY_PREFIX = 'payment-request/';
 
-const SETTLING_STAGES = new Set(['QC_FORMED', 'QUEUED_ONCHAIN', 'INCLUDED']);
+/** Store key of the chain watcher's last scanned block height. */
+const SCANNED_KEY = 'chain-watcher/scanned';
 
 export interface ActorSystemOptions {
   /** The pinned committee; every member needs the `url` of its sidecar. */
@@ -33,11 +41,11 @@ export interface ActorSystemOptions {
   /** Payment snapshots and the requests of unfinished payments. */
   readonly store: Store;
   /**
-   * The chain node (heads and receipts). Without it, the head is the (f+1)-th highest the sidecars report and
-   * settlement stages come from the sidecars only. Either way a sidecar's stage counts once f+1 sidecars report it
-   * at the same block (the payment machine's `trusted` guard).
+   * The chain node (heads, blocks, receipts, lane nonces) the chain watcher reads. Without it, the head is the
+   * (f+1)-th highest the sidecars report and settlement stages come from the sidecars only. Either way a sidecar's
+   * stage counts once f+1 sidecars report it at the same block (the payment machine's `trusted` guard).
    */
-  readonly chain?: Pick<ChainPort, 'head' | 'watchHeads' | 'receipt'>;
+  readonly chain?: Pick<ChainPort, 'head' | 'watchHeads' | 'block' | 'receipt' | 'nonce'>;
   /** Inspection observer attached to every actor (see inspector.ts). */
   readonly inspect?: Observer<InspectionEvent>;
   /** Blocks on top of the including block before FINALIZED; default 2 (the sidecars' default). */
@@ -49,11 +57,12 @@ export interface ActorSystemOptions {
 
 /**
  * The actor system (ARCHITECTURE.md "Actors"): one payment actor per payment (PaymentSystem, persisted), one
- * sidecar-proxy actor per validator (one gRPC channel each) and a chain-watcher actor, wired together. Payer
- * clients that submit through `transports()` are tracked from their first request; what they saw (certificates,
- * refusals, the QC: `deliver`), the sidecars' settlement stages and the chain's receipts all drive the payment's
- * machine. On start, unfinished payments are restored and followed again (sidecar streams reopened
- * with their stored request, receipts watched), so a payment queued on chain before a restart still settles.
+ * sidecar-proxy actor per validator (one gRPC channel each) and the chain-watcher actor (ChainWatcher, the same
+ * one the aggregator runs), wired together. Payer clients that submit through `transports()` are tracked from their
+ * first request; what they saw (certificates, refusals, the QC: `deliver`), the sidecars' settlement stages and the
+ * chain's blocks all drive the payment's machine. On start, unfinished payments are restored and followed again
+ * (sidecar streams reopened with their stored request, blocks scanned from where the last run stopped), so a
+ * payment queued on chain before a restart still settles.
  */
 export class ActorSystem {
   readonly payments: PaymentSystem;
@@ -66,8 +75,11 @@ export class ActorSystem {
   readonly #proxies = new Map<string, SidecarProxyRef>();
   /** Unfinished payments whose request this process has stored. */
   readonly #recorded = new Set<string>();
+  /** What the chain can show of the payments whose request this process knows (contention key, deadlines). */
+  readonly #chainFields = new Map<string, ChainFields>();
   readonly #headListeners = new Set<(head: ChainHead) => void>();
-  #watcher!: ChainWatcherRef;
+  #watcher!: ChainWatcher;
+  #watcherActor!: ActorRefFrom<ReturnType<typeof chainWatcherLogic>>;
   #head: ChainHead | undefined;
   #unsubscribe: () => void = () => undefined;
 
@@ -109,23 +121,21 @@ export class ActorSystem {
       });
       system.#proxies.set(toHex(member.id), proxy.start());
     }
-    const chain = options.chain ?? sidecarHeads(system.#channels, faultTolerance(committee));
-    await chain.head().then(
-      (head) => system.#onHead(head),
-      (error: unknown) => system.#warn(error, 'first head'),
-    );
-    const watcher = chainWatcherLogic({
-      chain,
-      onHead: (head) => system.#onHead(head),
-      get: (hash) => payments.get(hash),
-      deliver: (hash, event) => system.deliver(hash, event),
+    const { chain } = options;
+    system.#watcher = new ChainWatcher({
+      payments: system.#followedPayments(),
+      heads: chain ?? sidecarHeads(system.#channels, faultTolerance(committee)),
+      ...(chain ? { chain } : {}),
+      scanned: { store: options.store, key: SCANNED_KEY },
       finalityDepth: options.finalityDepth ?? 2,
       now: system.#now,
-      onError: (error) => system.#logger.warn({ err: error.message }, 'chain watcher'),
+      onError: (error, what) => system.#warn(error, `chain watcher: ${what}`),
     });
-    system.#watcher = createActor(watcher, { id: 'chain watcher', ...inspection }).start();
     system.#unsubscribe = payments.subscribe((view) => system.#onChange(view));
     await system.#resume();
+    const logic = chainWatcherLogic(system.#watcher, (error) => system.#warn(error, 'chain watcher'));
+    system.#watcherActor = createActor(logic, { id: 'chain watcher', ...inspection }).start();
+    await system.#watcher.start();
     return system;
   }
 
@@ -162,19 +172,20 @@ export class ActorSystem {
   async stop(): Promise<void> {
     this.#unsubscribe();
     for (const proxy of this.#proxies.values()) proxy.stop();
-    this.#watcher.stop();
+    this.#watcherActor.stop();
+    await this.#watcher.stop();
     await this.payments.close();
     for (const channel of this.#channels) channel.close();
   }
 
-  /** Follows the restored unfinished payments again: receipts, and the sidecar streams of stored requests. */
+  /** Follows the restored unfinished payments again: the sidecar streams and chain fields of stored requests. */
   async #resume(): Promise<void> {
     for (const view of this.payments.active()) {
-      this.#onChange(view);
       const bytes = await this.#store.get(REQUEST_KEY_PREFIX + view.txHash);
       if (!bytes) continue;
       this.#recorded.add(view.txHash);
       const request = decodeTagged<SubmitRequest>(bytes);
+      this.#learnChainFields(view.txHash, request);
       for (const proxy of this.#proxies.values()) proxy.send({ type: 'WATCH', txHash: view.txHash, request });
     }
   }
@@ -184,6 +195,7 @@ export class ActorSystem {
     const input = this.#inputOf(request);
     if (!input || this.#recorded.has(input.txHash)) return;
     this.#recorded.add(input.txHash);
+    this.#learnChainFields(input.txHash, request);
     this.payments.track(input).catch((error: unknown) => this.#warn(error, 'track', input.txHash));
     this.#store
       .put(REQUEST_KEY_PREFIX + input.txHash, encodeTagged(request))
@@ -216,6 +228,46 @@ export class ActorSystem {
     };
   }
 
+  /**
+   * What the chain can show of the payment: a direct payment's contention key, chain hash and deadlines; an escrow
+   * payment lands inside the sidecars' settle transaction, so only its wrapper expiry (its stages on chain come
+   * from f+1 sidecars). Nothing for a request the stateless checks refuse (the sidecars refuse it too).
+   */
+  #learnChainFields(hash: string, request: SubmitRequest): void {
+    const prepared = prepareSubmission(this.#suite, this.committee, request.tx);
+    if (!prepared.ok) return;
+    const fields = chainFieldsOf(this.#suite, prepared.value);
+    this.#chainFields.set(
+      hash,
+      request.tx?.format === TempoTxFormat.ALLEGRO_ESCROW_V1
+        ? { ...(fields.expiresAtMs !== undefined ? { expiresAtMs: fields.expiresAtMs } : {}) }
+        : fields,
+    );
+  }
+
+  /** The payments as the chain watcher follows them: the open ones, with their chain fields. */
+  #followedPayments(): FollowedPayments {
+    const followed = (view: PaymentView): FollowedPayment => {
+      const { chainTxHash } = view.context;
+      return {
+        key: view.txHash,
+        view,
+        ...(chainTxHash ? { chainTxHash: fromHex(chainTxHash, 32) } : {}),
+        ...this.#chainFields.get(view.txHash),
+      };
+    };
+    return {
+      setHead: (head) => this.#onHead(head),
+      openPayments: () => this.payments.active().map(followed),
+      openPayment: (key) => {
+        const view = this.payments.get(key);
+        return view && !TERMINAL_STAGES.has(view.stage) ? followed(view) : undefined;
+      },
+      advance: (key, event) =>
+        this.payments.send(key, event).catch((error: unknown) => this.#warn(error, event.type, key)),
+    };
+  }
+
   /** Every distinct head is the system's head, a lower one too: the chain reorganised or was reset. */
   #onHead(head: ChainHead): void {
     if (this.#head && head.height === this.#head.height && bytesEqual(head.hash, this.#head.hash)) return;
@@ -223,19 +275,16 @@ export class ActorSystem {
     for (const listener of this.#headListeners) listener(head);
   }
 
-  /** Starts or stops following a payment as its stage changes. */
+  /** Stops following a payment that reached a final stage and forgets its stored request. */
   #onChange(view: PaymentView): void {
     const { txHash: hash, stage } = view;
-    if (TERMINAL_STAGES.has(stage)) {
-      this.#watcher.send({ type: 'UNWATCH', txHash: hash });
-      for (const proxy of this.#proxies.values()) proxy.send({ type: 'UNWATCH', txHash: hash });
-      if (this.#recorded.delete(hash)) {
-        this.#store
-          .delete(REQUEST_KEY_PREFIX + hash)
-          .catch((error: unknown) => this.#warn(error, 'forget', hash));
-      }
-    } else if (SETTLING_STAGES.has(stage) && view.context.chainTxHash) {
-      this.#watcher.send({ type: 'WATCH', txHash: hash });
+    if (!TERMINAL_STAGES.has(stage)) return;
+    this.#chainFields.delete(hash);
+    for (const proxy of this.#proxies.values()) proxy.send({ type: 'UNWATCH', txHash: hash });
+    if (this.#recorded.delete(hash)) {
+      this.#store
+        .delete(REQUEST_KEY_PREFIX + hash)
+        .catch((error: unknown) => this.#warn(error, 'forget', hash));
     }
   }
 

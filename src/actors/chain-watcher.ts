@@ -1,114 +1,315 @@
-import { type ActorRefFrom, fromCallback } from 'xstate';
-import type { ChainHead, ChainPort } from '../chain/chain-port.ts';
-import { fromHex, toHex } from '../protocol/bytes.ts';
-import { latestWins } from '../util/latest-wins.ts';
+import { fromCallback } from 'xstate';
+import type { BlockTransaction, ChainBlock, ChainHead, ChainPort } from '../chain/chain-port.ts';
+import { bytesEqual, toHex } from '../protocol/bytes.ts';
+import { parseTip20Transfer } from '../protocol/tempo/tip20-transfer.ts';
+import type { Effects } from '../protocol/types.ts';
+import type { Store } from '../store/store.ts';
+import type { FollowedPayment, FollowedPayments } from './followed-payments.ts';
 import type { PaymentEvent } from './payment-events.ts';
-import type { PaymentView } from './payment-registry.ts';
 
-/**
- * What the chain watcher is told: follow a payment's receipt (again at once: its stage changed, e.g. it lost its
- * inclusion), or stop (it reached a final stage).
- */
-export type ChainWatcherEvent =
-  | { readonly type: 'WATCH'; readonly txHash: string }
-  | { readonly type: 'UNWATCH'; readonly txHash: string };
-
-export interface ChainWatcherDeps {
-  /** Heads; with `receipt`, the receipts of watched payments are read at every head. */
-  readonly chain: Pick<ChainPort, 'watchHeads'> & Partial<Pick<ChainPort, 'receipt'>>;
-  /** Every new head, first thing (the system stamps block heights with it). */
-  readonly onHead: (head: ChainHead) => void;
-  readonly get: (txHash: string) => PaymentView | undefined;
-  readonly deliver: (txHash: string, event: PaymentEvent) => void;
+export interface ChainWatcherOptions {
+  readonly payments: FollowedPayments;
+  /** The heads followed: the chain's own, or without a chain the (f+1)-th highest the sidecars report. */
+  readonly heads: Pick<ChainPort, 'head' | 'watchHeads'>;
+  /** The observer's own Tempo node; without it on-chain stages come from f+1 agreeing sidecars only. */
+  readonly chain?: Pick<ChainPort, 'block' | 'receipt' | 'nonce'>;
+  /** Where the last scanned block height is kept across restarts; without it a start scans from the head. */
+  readonly scanned?: { readonly store: Store; readonly key: string };
   /** Blocks on top of the including block before a payment is FINALIZED. */
   readonly finalityDepth: number;
-  readonly now: () => number;
-  readonly onError: (error: Error) => void;
+  /** Unix millis: the `at` of the events delivered. */
+  readonly now?: () => number;
+  /** A failed head read or chain scan; the watcher goes on at the next head. */
+  readonly onError: (error: Error, what: string) => void;
+}
+
+/** Blocks scanned after a restart at most; a payment included further back keeps its last stage. */
+const MAX_CATCH_UP = 1024n;
+
+/**
+ * The one chain watcher (ARCHITECTURE.md "Observe"): moves payments through their on-chain stages from what the
+ * observer reads itself (fixes reference §14: the backend never produced INCLUDED or FINALIZED). With a chain every
+ * block is scanned once, in order: a transaction holding an open payment's contention key (sender, nonce key,
+ * sequence) is that payment's INCLUDED (FAILED if it reverted) when it is the certified transaction (same chain
+ * hash, or for mirrored payments the same single TIP-20 transfer); any other transaction took the sequence, so the
+ * payment FAILED. A payment known by its chain hash only is INCLUDED by the transaction with that hash. INCLUDED
+ * becomes FINALIZED `finalityDepth` blocks later if the chain still has its block; else it goes back
+ * (INCLUSION_LOST) and the blocks above are scanned again. Every distinct head counts, a lower one too (a reset).
+ * Expiry is judged at the head's time: before its QC a payment expires at its wrapper expiry (or validBefore, when
+ * earlier); once QC'd only the signed tx's validBefore counts, and only with a chain: a payment past it is INCLUDED
+ * or FAILED when its lane nonce has passed (by our receipt or not), EXPIRED otherwise. Without a chain, and for an
+ * escrow payment (no contention key of its own on chain), a QC'd payment is followed until f+1 sidecars agree.
+ */
+export class ChainWatcher {
+  readonly #o: ChainWatcherOptions;
+  readonly #now: () => number;
+  readonly #stopping = new AbortController();
+  #stored: bigint | undefined;
+  #scanned: bigint | undefined;
+  #saved: bigint | undefined;
+  #target: ChainHead | undefined;
+  #running: Promise<void> | undefined;
+  #started: Promise<void> | undefined;
+  #stopWatch: (() => void) | undefined;
+
+  constructor(options: ChainWatcherOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Reads the stored scan position and the first head, then follows every head; idempotent. */
+  start(): Promise<void> {
+    this.#started ??= this.#start();
+    return this.#started;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping.abort();
+    this.#stopWatch?.();
+    this.#stopWatch = undefined;
+    await this.#running;
+  }
+
+  async #start(): Promise<void> {
+    const { heads, chain, scanned } = this.#o;
+    const stored = chain && scanned && (await scanned.store.get(scanned.key));
+    if (stored) this.#stored = BigInt(new TextDecoder().decode(stored));
+    await heads.head().then(
+      (head) => this.#onHead(head),
+      (error: unknown) => this.#o.onError(asError(error), 'first head'),
+    );
+    if (this.#stopping.signal.aborted) return;
+    this.#stopWatch = heads.watchHeads(
+      (head) => this.#onHead(head),
+      (error) => this.#o.onError(error, 'chain heads'),
+    );
+  }
+
+  /** Every distinct head is the target, a lower one too (a reset): blocks above it are scanned again as they come. */
+  #onHead(head: ChainHead): void {
+    this.#o.payments.setHead(head);
+    this.#target = head;
+    if (this.#o.chain) {
+      this.#scanned ??= this.#resumeAt(head.height);
+      if (head.height < this.#scanned) this.#rewind(head.height);
+    }
+    this.#running ??= this.#work().finally(() => {
+      this.#running = undefined;
+    });
+  }
+
+  /** Where scanning starts: after the stored position, at most MAX_CATCH_UP blocks back, else at the head. */
+  #resumeAt(height: bigint): bigint {
+    const from = this.#stored ?? height;
+    return height - from > MAX_CATCH_UP ? height - MAX_CATCH_UP : from;
+  }
+
+  async #work(): Promise<void> {
+    while (!this.#stopping.signal.aborted) {
+      const target = this.#target!;
+      try {
+        if (this.#o.chain) await this.#scanTo(target.height);
+        await this.#sweep(target);
+      } catch (error) {
+        this.#o.onError(asError(error), 'chain scan failed; retrying at the next head');
+        return;
+      }
+      if (this.#target === target) return;
+    }
+  }
+
+  async #scanTo(height: bigint): Promise<void> {
+    await this.#saveScanned();
+    if (this.#scanned! >= height) return;
+    const claims = claimsOf(this.#o.payments.openPayments());
+    while (this.#scanned! < height && !this.#stopping.signal.aborted) {
+      const next = this.#scanned! + 1n;
+      const block = await this.#o.chain!.block(next);
+      if (!block) return;
+      await this.#scanBlock(block, claims);
+      this.#scanned = next;
+      await this.#saveScanned();
+    }
+  }
+
+  /** Moves the scan position back to `height`, so the blocks above it are scanned again. */
+  #rewind(height: bigint): void {
+    if (this.#scanned !== undefined && height < this.#scanned) this.#scanned = height;
+  }
+
+  /** Keeps the scan position, so blocks mined while this process is down are scanned after its restart. */
+  async #saveScanned(): Promise<void> {
+    const { scanned } = this.#o;
+    if (!scanned || this.#saved === this.#scanned) return;
+    const height = this.#scanned!;
+    await scanned.store.put(scanned.key, new TextEncoder().encode(height.toString()));
+    this.#saved = height;
+  }
+
+  async #scanBlock(block: ChainBlock, claims: Claims): Promise<void> {
+    const { payments } = this.#o;
+    const at = this.#now();
+    const blockNumber = block.head.height.toString();
+    for (const tx of block.transactions) {
+      for (const key of claims.of(tx)) {
+        const open = payments.openPayment(key);
+        if (!open || open.view.stage === 'INCLUDED') continue;
+        const ours = open.chainTxHash
+          ? bytesEqual(open.chainTxHash, tx.hash)
+          : open.effects !== undefined && tx.calls.length === 1 && paysEffects(tx.calls[0]!, open.effects);
+        if (!ours) {
+          await payments.advance(key, {
+            type: 'FAILED',
+            at,
+            message: `sequence ${tx.nonce} was taken by transaction ${toHex(tx.hash)} in block ${blockNumber}`,
+          });
+          continue;
+        }
+        const receipt = await this.#o.chain!.receipt(tx.hash);
+        await payments.advance(
+          key,
+          receipt?.success === false
+            ? { type: 'FAILED', at, message: `reverted in block ${blockNumber}` }
+            : { type: 'INCLUDED', at, blockNumber, blockHash: toHex(block.head.hash) },
+        );
+      }
+    }
+  }
+
+  /**
+   * With a chain, an included payment whose block the chain no longer has (a reorg, or a reset to genesis) goes
+   * back (INCLUSION_LOST) and its blocks are scanned again; one whose block is `finalityDepth` deep is FINALIZED.
+   * Then the fate of payments past their deadline.
+   */
+  async #sweep(head: ChainHead): Promise<void> {
+    const { payments, chain } = this.#o;
+    const at = this.#now();
+    for (const payment of payments.openPayments()) {
+      const { key, view } = payment;
+      const inclusion = view.context.inclusion;
+      if (view.stage === 'INCLUDED' && inclusion && chain) {
+        const blockNumber = BigInt(inclusion.blockNumber);
+        const block = await chain.block(blockNumber);
+        if (!block || toHex(block.head.hash) !== inclusion.blockHash) {
+          await payments.advance(key, {
+            type: 'INCLUSION_LOST',
+            at,
+            message: `the chain no longer has block ${inclusion.blockNumber} ${inclusion.blockHash}`,
+          });
+          this.#rewind(blockNumber - 1n);
+        } else if (head.height >= blockNumber + BigInt(this.#o.finalityDepth)) {
+          await payments.advance(key, { type: 'FINALIZED', at, blockNumber: inclusion.blockNumber });
+        }
+      } else if (view.stage === 'SUBMITTED' || view.stage === 'CERTIFIED') {
+        const deadline = earliest(payment.expiresAtMs, payment.validBeforeMs);
+        if (deadline !== undefined && head.timestampMs >= deadline) {
+          await payments.advance(key, { type: 'EXPIRED', at });
+        }
+      } else if (
+        view.stage !== 'INCLUDED' &&
+        chain &&
+        payment.effects &&
+        payment.validBeforeMs !== undefined
+      ) {
+        if (head.timestampMs >= payment.validBeforeMs) {
+          await payments.advance(key, await this.#pastDeadline(payment, payment.effects, head, at));
+        }
+      }
+    }
+  }
+
+  /**
+   * The fate of a QC'd payment whose validBefore has passed at `head`: its lane nonce passed on chain with our tx
+   * (INCLUDED) or another one (FAILED), or it never will land (EXPIRED).
+   */
+  async #pastDeadline(
+    payment: FollowedPayment,
+    effects: Effects,
+    head: ChainHead,
+    at: number,
+  ): Promise<PaymentEvent> {
+    const chain = this.#o.chain!;
+    const { sender, nonce } = effects;
+    if ((await chain.nonce(sender, nonce.nonceKey, head.height)) <= nonce.seq) return { type: 'EXPIRED', at };
+    const receipt = payment.chainTxHash && (await chain.receipt(payment.chainTxHash));
+    if (!receipt) {
+      return {
+        type: 'FAILED',
+        at,
+        message: `sequence ${nonce.seq} of its lane was used by another transaction`,
+      };
+    }
+    return receipt.success
+      ? {
+          type: 'INCLUDED',
+          at,
+          blockNumber: receipt.blockNumber.toString(),
+          blockHash: toHex(receipt.blockHash),
+        }
+      : { type: 'FAILED', at, message: `reverted in block ${receipt.blockNumber}` };
+  }
 }
 
 /**
- * Follows the chain's heads and, for each watched payment, confirms its settlement from the chain itself:
- * a receipt of its signed tx (`chainTxHash`) once the QC formed makes it INCLUDED (FAILED when reverted), and
- * `finalityDepth` blocks on top of its block, with its receipt still in that block, make it FINALIZED; a receipt
- * gone or moved takes it back (INCLUSION_LOST) and it is watched again. Every distinct head counts, a lower one
- * too (the chain was reset). Sidecars report the same stages; whichever comes first moves the payment, and a
- * payment whose sidecars are gone (or a restarted observer) still settles.
+ * The chain watcher as an actor of the actor system (visible to the inspector): starts the watcher, and stops it
+ * when the actor stops.
  */
-export function chainWatcherLogic(deps: ChainWatcherDeps) {
-  return fromCallback<ChainWatcherEvent>(({ receive }) => {
-    const watched = new Set<string>();
-    let latest: ChainHead | undefined;
-
-    const checks = latestWins<ChainHead>(
-      async (head) => {
-        for (const txHash of watched) {
-          const view = deps.get(txHash);
-          if (!view) {
-            watched.delete(txHash);
-            continue;
-          }
-          const event = await settlementEvent(deps, view, head);
-          if (event) deps.deliver(txHash, event);
-        }
-      },
-      (error) => deps.onError(error as Error),
-    );
-    const stop = deps.chain.watchHeads((head) => {
-      latest = head;
-      deps.onHead(head);
-      checks.offer(head);
-    }, deps.onError);
-
-    receive((event) => {
-      if (event.type === 'UNWATCH') watched.delete(event.txHash);
-      else {
-        watched.add(event.txHash);
-        if (latest) checks.offer(latest);
-      }
-    });
-    return stop;
+export function chainWatcherLogic(watcher: ChainWatcher, onError: (error: Error) => void) {
+  return fromCallback(() => {
+    watcher.start().catch((error: unknown) => onError(asError(error)));
+    return () => {
+      void watcher.stop();
+    };
   });
 }
 
-export type ChainWatcherRef = ActorRefFrom<ReturnType<typeof chainWatcherLogic>>;
+/** Which open payments a block transaction can settle: by contention key, or by chain hash when that is all known. */
+interface Claims {
+  of(tx: BlockTransaction): string[];
+}
 
-/**
- * The stage the chain shows for `view` at `head`, when it differs from the payment's. An included payment whose
- * receipt is gone or names another block lost its inclusion (a reorg, or a chain reset); it is FINALIZED only
- * when the receipt still names its block `finalityDepth` blocks below the head.
- */
-async function settlementEvent(
-  deps: ChainWatcherDeps,
-  view: PaymentView,
-  head: ChainHead,
-): Promise<PaymentEvent | undefined> {
-  const { context, stage } = view;
-  const watchesReceipts = context.chainTxHash !== undefined && deps.chain.receipt !== undefined;
-  const at = deps.now();
-  if (stage === 'INCLUDED' && context.inclusion) {
-    const { blockNumber, blockHash } = context.inclusion;
-    if (watchesReceipts) {
-      const receipt = await deps.chain.receipt!(fromHex(context.chainTxHash!, 32));
-      if (!receipt || toHex(receipt.blockHash) !== blockHash) {
-        const message = receipt
-          ? `block ${blockNumber} was reorganised away; the tx is now in block ${receipt.blockNumber}`
-          : `the chain no longer has block ${blockNumber} ${blockHash} or the tx`;
-        return { type: 'INCLUSION_LOST', at, message };
-      }
+/** The claims of the payments open when a scan begins (one pass over them per scan, not per block). */
+function claimsOf(open: Iterable<FollowedPayment>): Claims {
+  const byContention = new Map<string, string[]>();
+  const byChainHash = new Map<string, string>();
+  for (const { key, effects, chainTxHash } of open) {
+    if (effects) {
+      const contention = contentionKey(effects.sender, effects.nonce.nonceKey, effects.nonce.seq);
+      byContention.set(contention, [...(byContention.get(contention) ?? []), key]);
+    } else if (chainTxHash) {
+      byChainHash.set(toHex(chainTxHash), key);
     }
-    return head.height >= BigInt(blockNumber) + BigInt(deps.finalityDepth)
-      ? { type: 'FINALIZED', at, blockNumber }
-      : undefined;
   }
-  if ((stage !== 'QC_FORMED' && stage !== 'QUEUED_ONCHAIN') || !watchesReceipts) return undefined;
-  const receipt = await deps.chain.receipt!(fromHex(context.chainTxHash!, 32));
-  if (!receipt) return undefined;
-  return receipt.success
-    ? {
-        type: 'INCLUDED',
-        at,
-        blockNumber: receipt.blockNumber.toString(),
-        blockHash: toHex(receipt.blockHash),
-      }
-    : { type: 'FAILED', at, message: `reverted in block ${receipt.blockNumber}` };
+  return {
+    of(tx) {
+      const byHash = byChainHash.get(toHex(tx.hash));
+      return [
+        ...(byContention.get(contentionKey(tx.sender, tx.nonceKey, tx.nonce)) ?? []),
+        ...(byHash ? [byHash] : []),
+      ];
+    },
+  };
+}
+
+function contentionKey(sender: Uint8Array, nonceKey: Uint8Array, seq: bigint): string {
+  return `${toHex(sender)}:${toHex(nonceKey)}:${seq}`;
+}
+
+function earliest(a: bigint | undefined, b: bigint | undefined): bigint | undefined {
+  return a === undefined ? b : b === undefined || a < b ? a : b;
+}
+
+/** True when the call is exactly the certified TIP-20 transfer. */
+function paysEffects(call: Parameters<typeof parseTip20Transfer>[0], effects: Effects): boolean {
+  const parsed = parseTip20Transfer(call);
+  return (
+    parsed.ok &&
+    bytesEqual(parsed.transfer.asset, effects.asset) &&
+    bytesEqual(parsed.transfer.recipient, effects.recipient) &&
+    parsed.transfer.amount === effects.amount
+  );
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

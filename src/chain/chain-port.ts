@@ -1,3 +1,5 @@
+import type { PaymentCall } from '../protocol/tempo/tip20-transfer.ts';
+
 /**
  * The Tempo chain port: everything the rest of Allegro needs from a Tempo node (ARCHITECTURE.md, "Chain").
  * Addresses are 20 raw bytes, hashes and nonce keys 32 raw bytes, every number a bigint.
@@ -20,6 +22,22 @@ export interface ChainReceipt {
   readonly success: boolean;
 }
 
+/** A transaction as a block lists it: who sent it in which nonce lane, and what it calls. */
+export interface BlockTransaction {
+  readonly hash: Uint8Array;
+  readonly sender: Uint8Array;
+  /** 32 bytes; zero for EVM transactions (the protocol nonce). */
+  readonly nonceKey: Uint8Array;
+  readonly nonce: bigint;
+  readonly calls: readonly PaymentCall[];
+}
+
+/** A whole block: its head and its transactions in order. */
+export interface ChainBlock {
+  readonly head: ChainHead;
+  readonly transactions: readonly BlockTransaction[];
+}
+
 export interface ChainPort {
   chainId(): Promise<bigint>;
   /** The latest block. */
@@ -40,6 +58,8 @@ export interface ChainPort {
   sendRawTransaction(raw: Uint8Array): Promise<Uint8Array>;
   /** The receipt, or undefined while the transaction is not included. */
   receipt(txHash: Uint8Array): Promise<ChainReceipt | undefined>;
+  /** The block at `height` with its transactions, or undefined when the node has none (yet, or any more). */
+  block(height: bigint): Promise<ChainBlock | undefined>;
   /**
    * Calls `onHead` for every new head: one that differs from the last one reported (a `newHeads` subscription
    * over WebSocket, else polling over HTTP). A head at or below the last height means the chain reorganised or

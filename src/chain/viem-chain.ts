@@ -1,8 +1,9 @@
-import { bytesToBigInt, ContractFunctionExecutionError, createPublicClient, http } from 'viem';
+import { bytesToBigInt, ContractFunctionExecutionError, createPublicClient, http, numberToHex } from 'viem';
 import { Abis, Addresses } from 'viem/tempo';
 import { bytesEqual, fromHex, toHex } from '../protocol/bytes.ts';
 import { isTip20Address } from '../protocol/tempo/tip20-transfer.ts';
 import type { BackoffOptions } from '../util/backoff.ts';
+import { blockFromRpc, type RpcBlock } from './block-from-rpc.ts';
 import type { ChainHead, ChainPort, ChainReceipt } from './chain-port.ts';
 import { headFromRpc, type RpcHeader } from './head-from-rpc.ts';
 import { pollHeads } from './poll-heads.ts';
@@ -106,6 +107,14 @@ export function createViemChain(options: ViemChainOptions): ChainPort {
           success: r.status === '0x1',
         };
         return receipt;
+      }),
+    block: (height) =>
+      rpc(async () => {
+        const block = (await client.request({
+          method: 'eth_getBlockByNumber',
+          params: [numberToHex(height), true],
+        })) as RpcBlock | null;
+        return block ? blockFromRpc(block) : undefined;
       }),
     watchHeads(onHead, onError) {
       let last: ChainHead | undefined;

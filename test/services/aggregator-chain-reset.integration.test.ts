@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ChainWatcher } from '../../src/actors/chain-watcher.ts';
 import { PaymentSystem } from '../../src/actors/payment-system.ts';
 import { type AnvilProcess, startAnvil } from '../../src/chain/anvil-process.ts';
-import { createBlockReader } from '../../src/chain/block-transactions.ts';
 import { ALPHA_USD, PATH_USD } from '../../src/chain/tempo-tokens.ts';
 import { signTempoTransfer } from '../../src/chain/tempo-transfer.ts';
 import { createViemChain } from '../../src/chain/viem-chain.ts';
@@ -11,7 +11,6 @@ import { signCertificate } from '../../src/protocol/certificate.ts';
 import { effectsHash } from '../../src/protocol/hashing.ts';
 import { Aggregator } from '../../src/services/aggregator/aggregator.ts';
 import { aggregatorMetrics } from '../../src/services/aggregator/aggregator-metrics.ts';
-import { ChainTracker } from '../../src/services/aggregator/chain-tracker.ts';
 import { PaymentRecords } from '../../src/services/aggregator/payment-records.ts';
 import { Metrics } from '../../src/services/http/metrics.ts';
 import { BulletinBoard } from '../../src/services/shared/bulletin-board.ts';
@@ -74,17 +73,16 @@ describe('aggregator on a real Tempo node restarted from genesis', () => {
     });
     await aggregator.start();
     cleanup.push(() => aggregator.close());
-    const tracker = new ChainTracker({
-      aggregator,
-      chain: { port, reader: createBlockReader({ rpcUrl: first.rpcUrl }) },
-      links: [],
-      store,
+    const watcher = new ChainWatcher({
+      payments: aggregator,
+      heads: port,
+      chain: port,
+      scanned: { store, key: 'aggregator/chain/scanned' },
       finalityDepth: 2,
-      headPollMs: 0,
-      logger,
+      onError: () => undefined,
     });
-    await tracker.start();
-    cleanup.push(() => tracker.stop());
+    await watcher.start();
+    cleanup.push(() => watcher.stop());
 
     const raw = signTempoTransfer({
       chainId: await port.chainId(),

@@ -1,15 +1,16 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { FastPayAggregator } from '../../../gen/tempo/fastpay/v1/aggregator_pb.ts';
+import { ChainWatcher } from '../../actors/chain-watcher.ts';
 import { createWebSocketInspector } from '../../actors/inspector.ts';
 import { PaymentSystem } from '../../actors/payment-system.ts';
-import { createBlockReader } from '../../chain/block-transactions.ts';
+import { sidecarHeads } from '../../actors/sidecar-heads.ts';
 import type { ChainPort } from '../../chain/chain-port.ts';
 import { nodeHeadSource, SIDECAR_HEAD_SOURCE } from '../../chain/head-source.ts';
 import { createViemChain } from '../../chain/viem-chain.ts';
 import { DEFAULT_RETRY_POLICY } from '../../client/retry-policy.ts';
 import { toHex } from '../../protocol/bytes.ts';
-import { quorumThreshold } from '../../protocol/committee.ts';
+import { faultTolerance, quorumThreshold } from '../../protocol/committee.ts';
 import { createNodeCryptoSuite } from '../../protocol/crypto/node-suite.ts';
 import type { CryptoSuite } from '../../protocol/crypto/suite.ts';
 import { openStore } from '../../store/open-store.ts';
@@ -28,7 +29,6 @@ import type { AggregatorConfig } from './aggregator-config.ts';
 import { startAggregatorHttp } from './aggregator-http.ts';
 import { type AggregatorMetrics, aggregatorMetrics, observeStageTimes } from './aggregator-metrics.ts';
 import { aggregatorService } from './aggregator-service.ts';
-import { ChainTracker } from './chain-tracker.ts';
 import { PaymentRecords } from './payment-records.ts';
 import { restApi } from './rest-api.ts';
 
@@ -68,6 +68,8 @@ export interface RunningAggregator {
 const MAX_BOARD_CERTS = 50_000;
 const MAX_BOARD_RESPONSE = 2_000;
 const MIRROR_PAGE_SIZE = 1_000;
+/** Store key of the chain watcher's last scanned block height. */
+const SCANNED_KEY = 'aggregator/chain/scanned';
 
 /**
  * Starts an aggregator (reference §9, with the §14 backend fixes). Its HTTP server on `httpListen` comes up first,
@@ -153,18 +155,27 @@ export async function startAggregator(
 
     http.starting('connecting to the chain');
     const chain = config.rpcUrl ? await connectChain(config, config.rpcUrl) : undefined;
-    if (chain) cleanup.push(() => chain.port.close());
-    const tracker = new ChainTracker({
-      aggregator,
+    if (chain) cleanup.push(() => chain.close());
+    const watcher = new ChainWatcher({
+      payments: aggregator,
+      heads:
+        chain ??
+        sidecarHeads(
+          links.map((l) => l.client),
+          faultTolerance(committee),
+          config.headPollMs,
+        ),
       ...(chain ? { chain } : {}),
-      links,
-      store,
+      scanned: { store, key: SCANNED_KEY },
       finalityDepth: config.finalityDepth,
-      headPollMs: config.headPollMs,
-      logger,
+      // Without a chain, heads fail while fewer than f+1 sidecars answer: expected, so only a debug line.
+      onError: (error, what) =>
+        chain || what !== 'chain heads'
+          ? logger.warn({ reason: error.message }, what)
+          : logger.debug({ reason: error.message }, what),
     });
-    await tracker.start();
-    cleanup.push(() => tracker.stop());
+    await watcher.start();
+    cleanup.push(() => watcher.stop());
 
     const server = new grpc.Server(grpcServerOptions());
     addService(server, FastPayAggregator, aggregatorService(aggregator, aggMetrics), {
@@ -180,7 +191,7 @@ export async function startAggregator(
       registry: metrics,
       logger,
       suite,
-      ...(chain ? { chain: chain.port } : {}),
+      ...(chain ? { chain } : {}),
       devnet: config.devnetAccounts === true,
     });
     cleanup.push(async () => {
@@ -236,7 +247,7 @@ export async function startAggregator(
 }
 
 /** The aggregator's own Tempo node, checked to serve `--chain-id`. */
-async function connectChain(config: AggregatorConfig, rpcUrl: string) {
+async function connectChain(config: AggregatorConfig, rpcUrl: string): Promise<ChainPort> {
   const port = createViemChain({ rpcUrl, ...(config.wsUrl ? { wsUrl: config.wsUrl } : {}) });
   const chainId = await port.chainId().catch(async (error: unknown) => {
     await port.close();
@@ -249,5 +260,5 @@ async function connectChain(config: AggregatorConfig, rpcUrl: string) {
       `--rpc-url serves chain id ${chainId}, not --chain-id ${config.chainId}`,
     );
   }
-  return { port, reader: createBlockReader({ rpcUrl }) };
+  return port;
 }

@@ -1,4 +1,9 @@
 import { createActor } from 'xstate';
+import {
+  chainFieldsOf,
+  type FollowedPayment,
+  type FollowedPayments,
+} from '../../actors/followed-payments.ts';
 import type { PaymentEvent } from '../../actors/payment-events.ts';
 import type { PaymentPage, PaymentRegistry, PaymentView } from '../../actors/payment-registry.ts';
 import { type SidecarProxyRef, sidecarProxyLogic } from '../../actors/sidecar-proxy.ts';
@@ -98,7 +103,7 @@ const ON_CHAIN: ReadonlySet<ApiStage> = new Set(['QUEUED_ONCHAIN', 'INCLUDED', .
  * sidecars' boards; only certificates that verify against the committee count; the QC is assembled here and
  * kept exactly as formed; every change is published as an AggregatorEvent.
  */
-export class Aggregator {
+export class Aggregator implements FollowedPayments {
   readonly committee: Committee;
   readonly #o: AggregatorOptions;
   readonly #now: () => number;
@@ -202,15 +207,7 @@ export class Aggregator {
     const full: SubmitRequest =
       request.parentQcs.length === 0 ? { ...this.knownParents(p), tx: request.tx! } : request;
     const record = await this.#remember(
-      {
-        txHash: p.txHash,
-        effectsHash: p.effectsHash,
-        effects: p.effects,
-        request: full,
-        chainTxHash: suite.keccak256(p.signedTx),
-        ...(p.expiry.kind === 'unixMillis' ? { expiresAtMs: p.expiry.value } : {}),
-        ...(p.decoded.validBefore !== undefined ? { validBeforeMs: p.decoded.validBefore * 1000n } : {}),
-      },
+      { txHash: p.txHash, effectsHash: p.effectsHash, ...chainFieldsOf(suite, p), request: full },
       this.#now(),
     );
     const stage = this.#o.registry.get(key)?.stage;
@@ -304,13 +301,13 @@ export class Aggregator {
     return this.#o.headSource;
   }
 
-  /** Delivers an on-chain event to the payment's actor (the chain tracker's findings). */
+  /** Delivers an on-chain event to the payment's actor (the chain watcher's findings). */
   advance(txHash: string, event: PaymentEvent): Promise<void> {
     return this.#queue(txHash, () => this.#o.registry.send(txHash, event));
   }
 
-  /** Payments not in a terminal stage, with their records and views. */
-  openPayments(): { key: string; record: PaymentRecord; view: PaymentView }[] {
+  /** Payments not in a terminal stage, with their views and what the chain can show of them (their records). */
+  openPayments(): FollowedPayment[] {
     return [...this.#open].flatMap((key) => this.openPayment(key) ?? []);
   }
 
@@ -319,11 +316,13 @@ export class Aggregator {
     return [...(this.#byContention.get(contentionKey(sender, nonceKey, seq)) ?? [])];
   }
 
-  /** An open payment with its record and view. */
-  openPayment(key: string): { key: string; record: PaymentRecord; view: PaymentView } | undefined {
+  /** An open payment with its view and what the chain can show of it (its record). */
+  openPayment(key: string): FollowedPayment | undefined {
     const record = this.#open.has(key) ? this.#o.records.get(key) : undefined;
     const view = this.#o.registry.get(key);
-    return record && view ? { key, record, view } : undefined;
+    if (!record || !view) return undefined;
+    const { effects, chainTxHash, expiresAtMs, validBeforeMs } = record;
+    return { key, view, effects, chainTxHash, expiresAtMs, validBeforeMs };
   }
 
   payment(txHash: string): PaymentNode | undefined {
@@ -591,8 +590,8 @@ export class Aggregator {
   /**
    * A sidecar's settlement stage, passed on as that validator's vote: the payment's machine moves only once f+1
    * validators report the same stage at the same block height and hash (ARCHITECTURE.md "Actors"), also when the
-   * aggregator reads the chain itself: an escrow payment lands in the sidecars' settle transaction, which its own
-   * block scan (by the payer's contention key) cannot recognise.
+   * aggregator reads the chain itself: an escrow payment lands in the sidecars' settle transaction, which the chain
+   * watcher's block scan (by the payer's contention key) cannot recognise.
    */
   #onSidecarStage(key: string, event: PaymentEvent): void {
     void this.advance(key, event);

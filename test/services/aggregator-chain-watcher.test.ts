@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ChainWatcher } from '../../src/actors/chain-watcher.ts';
 import { PaymentSystem } from '../../src/actors/payment-system.ts';
-import type { BlockTransaction, ChainBlock } from '../../src/chain/block-transactions.ts';
-import type { ChainHead, ChainPort } from '../../src/chain/chain-port.ts';
+import type { BlockTransaction, ChainBlock, ChainHead, ChainPort } from '../../src/chain/chain-port.ts';
 import { tip20TransferCall } from '../../src/chain/tempo-transfer.ts';
 import { DEFAULT_RETRY_POLICY } from '../../src/client/retry-policy.ts';
 import { repeatByte, toHex } from '../../src/protocol/bytes.ts';
@@ -9,7 +9,6 @@ import { faultTolerance, quorumThreshold } from '../../src/protocol/committee.ts
 import { effectsHash } from '../../src/protocol/hashing.ts';
 import { Aggregator } from '../../src/services/aggregator/aggregator.ts';
 import { aggregatorMetrics } from '../../src/services/aggregator/aggregator-metrics.ts';
-import { ChainTracker } from '../../src/services/aggregator/chain-tracker.ts';
 import { type PaymentRecord, PaymentRecords } from '../../src/services/aggregator/payment-records.ts';
 import { Metrics } from '../../src/services/http/metrics.ts';
 import { BulletinBoard } from '../../src/services/shared/bulletin-board.ts';
@@ -21,7 +20,7 @@ import { eventually } from '../support/eventually.ts';
 import { committeeOf, suite } from '../support/validator-harness.ts';
 
 const committee = committeeOf([DAVE, EDGAR]);
-const logger = createLogger('chain-tracker-test', 'silent');
+const logger = createLogger('aggregator-chain-watcher-test', 'silent');
 const ZERO_KEY = repeatByte(0, 32);
 
 /** A chain in memory: the test appends blocks and announces heads. */
@@ -63,9 +62,8 @@ class FakeChain {
         ? { txHash, blockNumber: 0n, blockHash: new Uint8Array(32), success: true }
         : undefined,
     nonce: async () => this.laneNonce,
+    block: async (height: bigint) => this.blocks.get(height),
   } as unknown as ChainPort;
-
-  readonly reader = { block: async (height: bigint) => this.blocks.get(height) };
 }
 
 /** Payment number `n` of board-certs (Alice pays Bob n + 1 on lane 0, seq n), as a block lists it. */
@@ -141,18 +139,17 @@ async function start(store = new MemoryStore()) {
   });
   await aggregator.start();
   const chain = new FakeChain();
-  const tracker = new ChainTracker({
-    aggregator,
-    chain,
-    links: [],
-    store,
+  const watcher = new ChainWatcher({
+    payments: aggregator,
+    heads: chain.port,
+    chain: chain.port,
+    scanned: { store, key: 'aggregator/chain/scanned' },
     finalityDepth: 2,
-    headPollMs: 0,
-    logger,
+    onError: () => undefined,
   });
-  await tracker.start();
+  await watcher.start();
   running.push(
-    { stop: () => tracker.stop() },
+    { stop: () => watcher.stop() },
     { stop: () => aggregator.close() },
     { stop: () => registry.close() },
   );
@@ -160,7 +157,7 @@ async function start(store = new MemoryStore()) {
   return { aggregator, chain, stageOf, store };
 }
 
-describe('ChainTracker: on-chain stages read from the chain by the aggregator itself', () => {
+describe('the aggregator follows payments with the chain watcher: on-chain stages read from its own chain', () => {
   it('a mirrored payment is INCLUDED when a block holds its certified transfer, FINALIZED at depth', async () => {
     const { aggregator, chain, stageOf } = await start();
     await aggregator.ingest(boardCert(DAVE, 4));
