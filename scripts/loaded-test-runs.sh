@@ -8,6 +8,7 @@ RUNS=${RUNS:-3}
 BUSY=${BUSY:-2}
 LIMIT=${LIMIT:-600}
 LOG_DIR=${LOG_DIR:-$(mktemp -d)}
+mkdir -p "$LOG_DIR"
 
 busy_pids=()
 stop_busy() {
