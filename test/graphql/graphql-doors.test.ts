@@ -12,6 +12,7 @@ import type { Aggregator } from '../../src/services/aggregator/aggregator.ts';
 import { aggregatorMetrics } from '../../src/services/aggregator/aggregator-metrics.ts';
 import type { HttpMount } from '../../src/services/aggregator/aggregator-node.ts';
 import { closeServer } from '../../src/services/http/health-metrics.ts';
+import { keepConnectionsAlive } from '../../src/services/http/keep-alive.ts';
 import { Metrics } from '../../src/services/http/metrics.ts';
 import { capturedLogger } from '../support/captured-logger.ts';
 import { gql } from '../support/graphql-client.ts';
@@ -53,6 +54,7 @@ beforeAll(async () => {
       if (!(await mount.handle!(req, res))) res.writeHead(404).end();
     })();
   });
+  keepConnectionsAlive(server);
   mount.attach!(server);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -6,6 +6,7 @@ import type { Logger } from '../../util/logger.ts';
 import { corsPolicy, DEFAULT_CORS_ORIGINS } from '../http/cors.ts';
 import { closeServer, type HealthReport, serveHealthMetrics, splitHostPort } from '../http/health-metrics.ts';
 import { sendJsonError } from '../http/json-error.ts';
+import { keepConnectionsAlive } from '../http/keep-alive.ts';
 import type { Metrics } from '../http/metrics.ts';
 
 /** A request handler: answers and returns true, or returns false to let the next one try. */
@@ -63,6 +64,7 @@ export async function startAggregatorHttp(options: AggregatorHttpOptions): Promi
     });
   });
   const { host, port } = splitHostPort(options.listen);
+  keepConnectionsAlive(server);
   server.listen(port, host);
   await once(server, 'listening');
   return {

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sendJsonError, sendMethodNotAllowed } from './json-error.ts';
+import { keepConnectionsAlive } from './keep-alive.ts';
 import type { Metrics } from './metrics.ts';
 
 /** A health report: `ok` decides 200 or 503; the other fields are shown as JSON. */
@@ -58,6 +59,7 @@ export async function startHealthMetricsServer(
     );
   });
   const { host, port } = splitHostPort(listen);
+  keepConnectionsAlive(server);
   server.listen(port, host);
   await once(server, 'listening');
   return {

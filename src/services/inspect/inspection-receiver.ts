@@ -1,6 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
+import { keepConnectionsAlive } from '../http/keep-alive.ts';
 import { InspectionLog } from './inspection-log.ts';
 import { INSPECTION_PAGE } from './inspection-page.ts';
 
@@ -67,6 +68,7 @@ export async function startInspectionReceiver(options: { port: number }): Promis
     });
   });
   await new Promise<void>((resolve, reject) => {
+    keepConnectionsAlive(server);
     server.once('error', reject);
     server.listen(options.port, HOST, () => resolve());
   });
