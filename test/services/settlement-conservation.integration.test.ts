@@ -35,7 +35,8 @@ let clients: SidecarClient[] = [];
 beforeAll(async () => {
   devnet = await startDevnet({
     port: 0,
-    blockTime: 1,
+    // Two seconds: children are certified on credit (before their parent lands) also on a starved machine.
+    blockTime: 2,
     chainId: 1337n,
     accounts: accounts.map((a, i) => ({
       name: `P${i}`,

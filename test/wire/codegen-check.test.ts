@@ -7,5 +7,5 @@ describe('codegen-check', () => {
     const root = join(import.meta.dirname, '..', '..');
     const output = execFileSync('node', [join(root, 'scripts', 'codegen-check.mjs')], { encoding: 'utf8' });
     expect(output).toMatch(/gen\/ matches proto\/ \(3 files\)/);
-  });
+  }, 120_000);
 });
