@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { PaymentSystem } from '../actors/payment-system.ts';
 import { SIDECAR_HEAD_SOURCE } from '../chain/head-source.ts';
 import { DEFAULT_RETRY_POLICY } from '../client/retry-policy.ts';
@@ -19,6 +20,7 @@ import { Metrics } from '../services/http/metrics.ts';
 import { BulletinBoard } from '../services/shared/bulletin-board.ts';
 import { openStore } from '../store/open-store.ts';
 import { createLogger } from '../util/logger.ts';
+import { diskBytes, type MemorySplit, memorySplit } from './memory-split.ts';
 import { slope } from './percentile.ts';
 
 /** Targets (issue: bounded memory in the aggregator): steady-state growth, and RSS after a million payments. */
@@ -41,16 +43,29 @@ export interface AggregatorRssBenchOptions {
   readonly progress?: (line: string) => void;
 }
 
+/** One sample: resident memory split by kind (see MemorySplit), the JS heap after a full GC, the store on disk. */
+export interface AggregatorRssSample extends MemorySplit {
+  readonly payments: number;
+  readonly heapMb: number;
+  readonly storeMb: number;
+}
+
 export interface AggregatorRssBenchResult {
   /**
-   * RSS after each `sampleEvery` payments, and its anonymous part (Linux): RSS also counts the LMDB file pages
-   * the process has mapped, which grow with the history on disk and which the kernel may reclaim.
+   * A sample after each `sampleEvery` payments. RSS counts the LMDB data file's pages the process has mapped
+   * (`mappedMb`, part of `fileMb`), which grow with the history on disk and which the kernel may reclaim;
+   * `anonMb` is what the process itself holds.
    */
-  readonly samples: { payments: number; rssMb: number; anonMb?: number }[];
-  /** RSS growth per 10,000 finished payments, fitted over the second half of the samples (MB = MiB). */
+  readonly samples: AggregatorRssSample[];
+  readonly seconds: number;
+  /** Growth per 10,000 finished payments, fitted over the second half of the samples (MB = MiB). */
   readonly slopeMbPer10k: number;
-  /** The same for anonymous RSS (the memory the process itself holds), when the platform tells it. */
+  /** The same for anonymous RSS, file-backed RSS and the store's mapped pages, when the platform tells them. */
   readonly anonSlopeMbPer10k?: number;
+  readonly fileSlopeMbPer10k?: number;
+  readonly mappedSlopeMbPer10k?: number;
+  readonly heapSlopeMbPer10k: number;
+  readonly storeSlopeMbPer10k: number;
 }
 
 /**
@@ -76,7 +91,7 @@ export async function runAggregatorRssBench(
     members: validators.map((v) => ({ name: v.name, id: v.id, publicKey: v.signer.publicKey })),
   };
   const signers = validators.slice(0, quorumThreshold(committee));
-  const dir = await mkdtemp(join(tmpdir(), 'allegro-aggregator-rss-'));
+  const dir = await realpath(await mkdtemp(join(tmpdir(), 'allegro-aggregator-rss-')));
   const store = await openStore(`lmdb:${dir}`);
   const registry = await PaymentSystem.open({ store });
   const aggregator = new Aggregator({
@@ -93,17 +108,24 @@ export async function runAggregatorRssBench(
     headSource: SIDECAR_HEAD_SOURCE,
   });
   await aggregator.start();
-  const samples: { payments: number; rssMb: number; anonMb?: number }[] = [];
+  const gc = exposedGc();
+  const samples: AggregatorRssSample[] = [];
   const sample = (payments: number) => {
-    global.gc?.();
-    const memory = process.memoryUsage();
-    const rssMb = memory.rss / 2 ** 20;
-    const anonMb = anonymousRssMb();
-    samples.push({ payments, rssMb, ...(anonMb === undefined ? {} : { anonMb }) });
-    const heapMb = (memory.heapUsed / 2 ** 20).toFixed(1);
-    const anon = anonMb === undefined ? '' : `, anonymous ${anonMb.toFixed(1)} MB`;
-    options.progress?.(`${payments} payments: RSS ${rssMb.toFixed(1)} MB (JS heap ${heapMb} MB${anon})`);
+    gc();
+    const s: AggregatorRssSample = {
+      payments,
+      ...memorySplit(dir),
+      heapMb: process.memoryUsage().heapUsed / 2 ** 20,
+      storeMb: diskBytes(dir) / 2 ** 20,
+    };
+    samples.push(s);
+    const mb = (v: number | undefined) => (v === undefined ? '?' : v.toFixed(1));
+    options.progress?.(
+      `${payments} payments: RSS ${mb(s.rssMb)} MB = anonymous ${mb(s.anonMb)} + file-backed ${mb(s.fileMb)} ` +
+        `(store's mapped pages ${mb(s.mappedMb)}); JS heap ${mb(s.heapMb)} MB; store on disk ${mb(s.storeMb)} MB`,
+    );
   };
+  const began = Date.now();
   try {
     sample(0);
     const sender = randomBytes(20);
@@ -144,23 +166,27 @@ export async function runAggregatorRssBench(
     await store.close();
     await rm(dir, { recursive: true, force: true });
   }
+  const seconds = (Date.now() - began) / 1000;
   const steady = samples.slice(Math.floor(samples.length / 2));
-  const per10k = (y: (s: (typeof samples)[number]) => number) =>
-    slope(steady.map((s) => ({ x: s.payments, y: y(s) }))) * 10_000;
-  const anon = steady.every((s) => s.anonMb !== undefined);
+  const per10k = (field: keyof AggregatorRssSample) =>
+    steady.every((s) => s[field] !== undefined)
+      ? slope(steady.map((s) => ({ x: s.payments, y: s[field]! }))) * 10_000
+      : undefined;
   return {
     samples,
-    slopeMbPer10k: per10k((s) => s.rssMb),
-    ...(anon ? { anonSlopeMbPer10k: per10k((s) => s.anonMb!) } : {}),
+    seconds,
+    slopeMbPer10k: per10k('rssMb')!,
+    anonSlopeMbPer10k: per10k('anonMb'),
+    fileSlopeMbPer10k: per10k('fileMb'),
+    mappedSlopeMbPer10k: per10k('mappedMb'),
+    heapSlopeMbPer10k: per10k('heapMb')!,
+    storeSlopeMbPer10k: per10k('storeMb')!,
   };
 }
 
-/** RssAnon of this process in MiB, from /proc/self/status (Linux); undefined elsewhere. */
-function anonymousRssMb(): number | undefined {
-  try {
-    const kib = /^RssAnon:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-    return kib === undefined ? undefined : Number(kib) / 1024;
-  } catch {
-    return undefined;
-  }
+/** A full garbage collection before each sample, so the heap figure is what is still referenced. */
+function exposedGc(): () => void {
+  if (global.gc) return global.gc;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { numberToBytes } from 'viem';
@@ -15,6 +15,7 @@ import { freePort } from '../services/free-port.ts';
 import { startSidecarProcess } from '../services/sidecar/sidecar-process.ts';
 import { submitRequestToProto } from '../wire/convert-request.ts';
 import { createClient } from '../wire/grpc-client.ts';
+import { diskBytes } from './memory-split.ts';
 
 /** RSS at most this much once extrapolated to a million payments. */
 export const RSS_TARGET_BYTES_PER_MILLION = 256 * 1024 * 1024;
@@ -125,7 +126,7 @@ export async function sidecarRssFigures(
           const sample = {
             payments: sent,
             rssBytes: await rssOf(sidecar.pid),
-            storeBytes: await diskBytes(store),
+            storeBytes: diskBytes(store),
             heapUsedBytes: metricValue(scrape, 'nodejs_heap_size_used_bytes'),
             liveLocks: metricValue(scrape, 'allegro_sidecar_memory_entries{structure="live_locks"}'),
           };
@@ -186,11 +187,4 @@ function metricValue(scrape: string, series: string): number {
 async function rssOf(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
-}
-
-/** Bytes allocated on disk by the files of a directory. */
-async function diskBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const name of await readdir(dir)) total += (await stat(join(dir, name))).blocks * 512;
-  return total;
 }
