@@ -81,7 +81,7 @@ export function aggregatorService(
       const key = txKey(req.txHash, 'reject');
       if (typeof key !== 'string') return { result: { case: 'reject', value: rejectToProto(key.reject) } };
       const payment = await aggregator.lookup(key);
-      const qc = aggregator.quorumCertificate(key);
+      const qc = await aggregator.storedQuorumCertificate(key);
       if (!qc) {
         const have = payment?.certificates.length ?? 0;
         return refuse(
@@ -114,7 +114,7 @@ export function aggregatorService(
       }
       return {
         txHash: req.txHash,
-        certs: aggregator.certificates(key).map(validatorCertificateToProto),
+        certs: (await aggregator.storedCertificates(key)).map(validatorCertificateToProto),
         qcFormed: payment.qcHash !== null,
         qcHash: payment.qcHash ? fromHex(payment.qcHash) : new Uint8Array(),
         stage: apiStageToWire(payment.stage) as number as TxLifecycleUpdate_Stage,

@@ -358,14 +358,34 @@ export class Aggregator implements FollowedPayments {
    * the registry's persisted view when it finished long ago and left memory.
    */
   async lookup(txHash: string): Promise<PaymentNode | undefined> {
-    const record = await this.#o.records.read(txHash);
-    if (!record) {
+    if (!(await this.#o.records.read(txHash))) {
       await this.#mirror.refresh({ filter: { case: 'txHash', value: fromHex(txHash) } });
       await this.#serial.get(txHash);
       return this.payment(txHash);
     }
-    const view = this.#o.registry.get(txHash) ?? (await this.#o.registry.load?.(txHash));
-    return view && this.#nodeOf(view);
+    const stored = await this.#stored(txHash);
+    return (
+      stored &&
+      paymentNode(this.committee, stored.view, stored.record, this.#certsOf(stored.record, stored.view))
+    );
+  }
+
+  /** The payment's QC as formed, from memory or read back from the store. */
+  async storedQuorumCertificate(txHash: string): Promise<QuorumCertificate | undefined> {
+    return (await this.#o.records.read(txHash))?.qc;
+  }
+
+  /** The payment's verified certificates, rebuilt from its stored snapshot once the board evicted them. */
+  async storedCertificates(txHash: string): Promise<ValidatorCertificate[]> {
+    const stored = await this.#stored(txHash);
+    return stored ? this.#certsOf(stored.record, stored.view) : this.certificates(txHash);
+  }
+
+  /** A payment's record and view, from memory or read back from the store once it finished and left memory. */
+  async #stored(txHash: string): Promise<{ record: PaymentRecord; view: PaymentView } | undefined> {
+    const record = await this.#o.records.read(txHash);
+    const view = record && (this.#o.registry.get(txHash) ?? (await this.#o.registry.load?.(txHash)));
+    return record && view ? { record, view } : undefined;
   }
 
   /**

@@ -24,8 +24,6 @@ export interface PaymentRecord {
 }
 
 const PREFIX = 'aggregator/payment/';
-/** Records of finished payments kept in memory at most (recently finished or read). */
-const RECENT = 1_000;
 
 /**
  * PaymentRecords in the Store under `aggregator/payment/<tx hash>`. Records of open payments are held in memory
@@ -34,9 +32,15 @@ const RECENT = 1_000;
  */
 export class PaymentRecords {
   readonly #open = new Map<string, PaymentRecord>();
-  readonly #recent = new LruMap<string, PaymentRecord>(RECENT);
+  readonly #recent: LruMap<string, PaymentRecord>;
 
-  constructor(private readonly store: Store) {}
+  /** `recent`: records of finished payments kept in memory at most (recently finished or read). */
+  constructor(
+    private readonly store: Store,
+    recent = 1_000,
+  ) {
+    this.#recent = new LruMap(recent);
+  }
 
   /** The record from memory, when held there. */
   get(txHash: string): PaymentRecord | undefined {
