@@ -165,11 +165,13 @@ describe('settlement on a real Tempo node (anvil --network tempo, Dave and Edgar
   it('chains Alice → Bob → Carol: both QCs within one block, settled parent first; balances 5 / 5 / 15', async () => {
     const start = await freshHead();
     const pathUsdBefore = await Promise.all([ALICE, BOB].map((a) => chain.balanceOf(PATH_USD, a, start)));
+    // One deadline for both: a child may not outlive its parent (read twice, the clock may pass a second).
+    const deadline = validBefore();
     const parent = await buildPayment({
       key: ALICE_KEY,
       to: BOB,
       amount: 10_000000n,
-      validBefore: validBefore(),
+      validBefore: deadline,
     });
     const qc1 = await qcOf(parent);
     const heightAtQc1 = await headOf('Dave');
@@ -177,7 +179,7 @@ describe('settlement on a real Tempo node (anvil --network tempo, Dave and Edgar
       key: BOB_KEY,
       to: CAROL,
       amount: 10_000000n,
-      validBefore: validBefore(),
+      validBefore: deadline,
       parentQcHash: qc1.qcHash,
     });
     await qcOf(child, [qc1]);
