@@ -273,12 +273,16 @@ describe('settlement on a real Tempo node (anvil --network tempo, Dave and Edgar
     ]);
     pair.processes.set('Dave', await startSidecarProcess(flags));
     connect('Dave');
-    // Dave (queue bound 1) may still be settling the payments restored at its restart: wait up to 60 s for room.
-    const first = await certifyAll(both(), committee, await payerPays(3n, 1_000000n), [payerLastQc], [], 600);
+    // Dave (queue bound 1) may still be settling the payments restored at its restart: it is asked first, for up to
+    // 60 s (Edgar, asked first, would forward the payment alone and it could land before Dave certifies it).
+    const tx = await payerPays(3n, 1_000000n);
+    const atDave = await submitTo(client('Dave'), tx, [payerLastQc], 600);
     expect(
-      first.qc,
-      JSON.stringify(first.answers, (_k, v) => (typeof v === 'bigint' ? `${v}` : v)),
-    ).toBeDefined();
+      atDave,
+      JSON.stringify(atDave, (_k, v) => (typeof v === 'bigint' ? `${v}` : v)),
+    ).toHaveProperty('cert');
+    const first = await certifyAll(both(), committee, tx, [payerLastQc]);
+    expect(first.qc).toBeDefined();
     const second = await payerPays(4n, 1_000000n);
     const refused = await submitTo(client('Dave'), second, [first.qc!], 1);
     expect(refused).toMatchObject({ reject: { code: RejectCode.TEMPORARY_UNAVAILABLE } });

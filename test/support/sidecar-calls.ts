@@ -41,9 +41,8 @@ export async function certifyAll(
   tx: FastPayTx,
   parentQcs: readonly QuorumCertificate[] = [],
   parentTxs: readonly FastPayTx[] = [],
-  attempts = 50,
 ): Promise<{ answers: Answer[]; qc?: QuorumCertificate }> {
-  const answers = await Promise.all(clients.map((c) => submitTo(c, tx, parentQcs, attempts, parentTxs)));
+  const answers = await Promise.all(clients.map((c) => submitTo(c, tx, parentQcs, 50, parentTxs)));
   const certs = answers.flatMap((a) => ('cert' in a ? [a.cert] : []));
   const qc = assembleQuorumCertificate(suite, committee, certs);
   return qc ? { answers, qc } : { answers };
