@@ -18,9 +18,15 @@ const MDB_MAGIC = 0xbeefc0de;
 const MDB_DATA_VERSION = 2;
 /** The log of the file store this backend replaced: its presence means the directory needs migrating. */
 const LEGACY_LOG = 'store.log';
+/**
+ * The memory map's default size: address space only (without a write map the file grows with its pages, not with
+ * the map). It is large because lmdb-js leaves every earlier map mapped until the store closes when it grows the
+ * map, so each growth maps the data file once more and its pages count again in the process's RSS.
+ */
+const DEFAULT_MAP_SIZE = 256 * 2 ** 30;
 
 export interface LmdbStoreOptions {
-  /** Initial size of the memory map in bytes; LMDB grows it when it fills up. */
+  /** Initial size of the memory map in bytes (default 256 GiB of address space); LMDB grows it when it fills up. */
   readonly mapSize?: number;
 }
 
@@ -68,7 +74,7 @@ export class LmdbStore extends StoreBase {
         keyEncoding: 'binary',
         encoding: 'binary',
         cache: false,
-        ...(opts.mapSize ? { mapSize: opts.mapSize } : {}),
+        mapSize: opts.mapSize ?? DEFAULT_MAP_SIZE,
       });
       return new LmdbStore(abs, db, unclaim);
     } catch (err) {
