@@ -10,6 +10,7 @@ import { fromHex, repeatByte, toHex } from '../../src/protocol/bytes.ts';
 import type { Committee } from '../../src/protocol/committee.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { eventually } from '../support/eventually.ts';
+import { nodeRpc } from '../support/node-rpc.ts';
 
 /** anvil dev account #1 ("test … junk" mnemonic): funded at genesis, so again after a reset. */
 const DEV1_KEY = fromHex('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
@@ -33,15 +34,6 @@ async function anvilOn(port?: number): Promise<AnvilProcess> {
   const anvil = await startAnvil(port === undefined ? {} : { port });
   cleanup.push(() => anvil.stop());
   return anvil;
-}
-
-async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  });
-  return ((await res.json()) as { result: unknown }).result;
 }
 
 describe('observer on a real Tempo node restarted from genesis', () => {
@@ -93,14 +85,14 @@ describe('observer on a real Tempo node restarted from genesis', () => {
     expect(system.head()?.height).toBe(0n);
     expect(system.payments.get(txHash)?.context.lostInclusions?.[0]).toMatchObject(included);
 
-    await rpc(first.rpcUrl, 'anvil_mine', ['0x5']);
+    await nodeRpc(first.rpcUrl, 'anvil_mine', ['0x5']);
     await eventually(() => expect(system.head()?.height).toBe(5n), 10_000);
     expect(system.payments.get(txHash)?.stage).toBe('QC_FORMED');
 
     await chain.sendRawTransaction(raw);
     await eventually(() => expect(system.payments.get(txHash)?.stage).toBe('INCLUDED'), 10_000);
     expect(system.payments.get(txHash)?.context.inclusion?.blockNumber).toBe('6');
-    await rpc(first.rpcUrl, 'anvil_mine', ['0x2']);
+    await nodeRpc(first.rpcUrl, 'anvil_mine', ['0x2']);
     await eventually(() => expect(system.payments.get(txHash)?.stage).toBe('FINALIZED'), 10_000);
   }, 60_000);
 });

@@ -11,6 +11,7 @@ import { signTempoTransfer } from '../../src/chain/tempo-transfer.ts';
 import { createViemChain } from '../../src/chain/viem-chain.ts';
 import { waitForReceipt } from '../../src/chain/wait-for-receipt.ts';
 import { fromHex, toHex, U64_MAX } from '../../src/protocol/bytes.ts';
+import { nodeRpc } from '../support/node-rpc.ts';
 import { pidAlive } from '../support/pid-alive.ts';
 
 /** anvil dev accounts #1 and #2 ("test … junk" mnemonic). */
@@ -37,14 +38,7 @@ afterAll(async () => {
   if (anvil) expect(pidAlive(anvil.pid)).toBe(false);
 });
 
-async function anvilRpc(method: string, params: unknown[] = []): Promise<unknown> {
-  const res = await fetch(anvil.rpcUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  });
-  return ((await res.json()) as { result: unknown }).result;
-}
+const anvilRpc = (method: string, params: unknown[] = []) => nodeRpc(anvil.rpcUrl, method, params);
 
 function transferFromDev1(
   nonceKey: Uint8Array,

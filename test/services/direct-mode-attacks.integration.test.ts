@@ -55,7 +55,12 @@ beforeAll(async () => {
     })),
   });
   chain = createViemChain({ rpcUrl: devnet.rpcUrl });
-  group = await SidecarPair.start(['--rpc-url', devnet.rpcUrl, '--ws-url', devnet.wsUrl], VALIDATORS);
+  // A 60 s settlement margin: a tx valid for 30 s more is unlandable for these sidecars for all of its 30 s, so the
+  // attacks below meet the landability rule (NOT_LANDABLE), not expiry, however slow the machine.
+  group = await SidecarPair.start(
+    ['--rpc-url', devnet.rpcUrl, '--ws-url', devnet.wsUrl, '--settlement-margin-ms', '60000'],
+    VALIDATORS,
+  );
   clients = VALIDATORS.map((v) => createClient(FastPaySidecar, group.url(v.name)));
 }, 120_000);
 
@@ -106,8 +111,8 @@ describe('direct-mode attacks on 4 real sidecars (f = 1): each must fail to get 
     const now = await headSeconds();
     const parents: { tx: FastPayTx; qc?: QuorumCertificate; answers: Answer[] }[] = [];
     for (const [i] of VALIDATORS.entries()) {
-      // P_i (Bob → Carol) to every validator but V_i, valid for about 2 s: below the node's 3 s minimum.
-      const tx = payment(BOB, CAROL.address, 1_000000n, { nonceKey: BigInt(10 + i), validBefore: now + 2 });
+      // P_i (Bob → Carol) to every validator but V_i, valid for 30 s: inside the sidecars' settlement margin.
+      const tx = payment(BOB, CAROL.address, 1_000000n, { nonceKey: BigInt(10 + i), validBefore: now + 30 });
       const others = clients.filter((_, j) => j !== i);
       const { answers, qc } = await certifyAll(others, committee, tx);
       parents.push({ tx, answers, ...(qc ? { qc } : {}) });
@@ -120,7 +125,7 @@ describe('direct-mode attacks on 4 real sidecars (f = 1): each must fail to get 
     const plain = await certifyAll(
       clients,
       committee,
-      payment(CAROL, DAN.address, 1_000000n, { validBefore: now + 60 }),
+      payment(CAROL, DAN.address, 1_000000n, { validBefore: now + 600 }),
     );
     expect(plain.qc).toBeUndefined();
     expect(codes(plain.answers)).toEqual(Array(4).fill('INSUFFICIENT_FUNDS'));
@@ -129,7 +134,7 @@ describe('direct-mode attacks on 4 real sidecars (f = 1): each must fail to get 
         CAROL,
         DAN.address,
         1_000000n,
-        { nonceKey: 30n, validBefore: now + 2 },
+        { nonceKey: 30n, validBefore: now + 30 },
         repeatByte(i + 1, 32),
       );
       const answer = await submitTo(clients[i]!, child, [], 1, [p.tx]);
@@ -139,14 +144,14 @@ describe('direct-mode attacks on 4 real sidecars (f = 1): each must fail to get 
 
   it('a validator that never saw a landable parent credits it only with the parent tx, and never past its deadline', async () => {
     const now = await headSeconds();
-    const parentTx = payment(BOB, CAROL.address, 1_000000n, { nonceKey: 40n, validBefore: now + 40 });
+    const parentTx = payment(BOB, CAROL.address, 1_000000n, { nonceKey: 40n, validBefore: now + 400 });
     const { qc } = await certifyAll(clients.slice(0, 3), committee, parentTx);
     expect(qc).toBeDefined();
     const child = payment(
       CAROL,
       DAN.address,
       1_000000n,
-      { nonceKey: 41n, validBefore: now + 60 },
+      { nonceKey: 41n, validBefore: now + 600 },
       qc!.qcHash,
     );
     const later = await submitTo(clients[3]!, child, [qc!], 1, [parentTx]);
@@ -155,7 +160,7 @@ describe('direct-mode attacks on 4 real sidecars (f = 1): each must fail to get 
       CAROL,
       DAN.address,
       1_000000n,
-      { nonceKey: 41n, validBefore: now + 40 },
+      { nonceKey: 41n, validBefore: now + 400 },
       qc!.qcHash,
     );
     const withoutTx = await submitTo(clients[3]!, blind, [qc!], 1);
@@ -168,8 +173,8 @@ describe('direct-mode attacks on 4 real sidecars (f = 1): each must fail to get 
     const now = await headSeconds();
     const cases: [string, FastPayTx, RejectCode, string][] = [
       [
-        'validBefore 2 s ahead',
-        payment(DAN, BOB.address, 1n, { nonceKey: 50n, validBefore: now + 2 }),
+        'validBefore 30 s ahead, inside the margin',
+        payment(DAN, BOB.address, 1n, { nonceKey: 50n, validBefore: now + 30 }),
         RejectCode.NOT_LANDABLE,
         'too soon',
       ],
@@ -177,7 +182,7 @@ describe('direct-mode attacks on 4 real sidecars (f = 1): each must fail to get 
         'maxFeePerGas 0',
         payment(DAN, BOB.address, 1n, {
           nonceKey: 51n,
-          validBefore: now + 60,
+          validBefore: now + 600,
           maxFeePerGas: 0n,
           maxPriorityFeePerGas: 0n,
         }),
@@ -186,13 +191,13 @@ describe('direct-mode attacks on 4 real sidecars (f = 1): each must fail to get 
       ],
       [
         'validAfter ahead',
-        payment(DAN, BOB.address, 1n, { nonceKey: 52n, validBefore: now + 60, validAfter: now + 30 }),
+        payment(DAN, BOB.address, 1n, { nonceKey: 52n, validBefore: now + 600, validAfter: now + 30 }),
         RejectCode.NOT_LANDABLE,
         'validAfter',
       ],
       [
         'gas 30,000',
-        payment(DAN, BOB.address, 1n, { nonceKey: 53n, validBefore: now + 60, gas: 30_000n }),
+        payment(DAN, BOB.address, 1n, { nonceKey: 53n, validBefore: now + 600, gas: 30_000n }),
         RejectCode.NOT_LANDABLE,
         'gas limit 30000 below',
       ],
@@ -200,7 +205,7 @@ describe('direct-mode attacks on 4 real sidecars (f = 1): each must fail to get 
         'unusable fee token',
         payment(DAN, BOB.address, 1n, {
           nonceKey: 54n,
-          validBefore: now + 60,
+          validBefore: now + 600,
           feeToken: '0x20c0000000000000000000000000000000000fff',
         }),
         RejectCode.NOT_LANDABLE,
@@ -214,13 +219,13 @@ describe('direct-mode attacks on 4 real sidecars (f = 1): each must fail to get 
       ],
       [
         'to the zero address',
-        payment(DAN, new Uint8Array(20), 1n, { nonceKey: 56n, validBefore: now + 60 }),
+        payment(DAN, new Uint8Array(20), 1n, { nonceKey: 56n, validBefore: now + 600 }),
         RejectCode.INVALID_RECIPIENT,
         'zero address',
       ],
       [
         'to the token itself',
-        payment(DAN, ALPHA_USD, 1n, { nonceKey: 57n, validBefore: now + 60 }),
+        payment(DAN, ALPHA_USD, 1n, { nonceKey: 57n, validBefore: now + 600 }),
         RejectCode.INVALID_RECIPIENT,
         'TIP-20 token',
       ],

@@ -27,6 +27,7 @@ import {
   EDGAR,
   PATH_USD,
 } from '../support/demo-keys.ts';
+import { nodeRpc } from '../support/node-rpc.ts';
 import { buildPayment } from '../support/payment-builder.ts';
 import { pidAlive } from '../support/pid-alive.ts';
 import { certifyAll, followStages, type SidecarClient, submitTo } from '../support/sidecar-calls.ts';
@@ -273,20 +274,24 @@ describe('settlement on a real Tempo node (anvil --network tempo, Dave and Edgar
     ]);
     pair.processes.set('Dave', await startSidecarProcess(flags));
     connect('Dave');
-    // Dave (queue bound 1) may still be settling the payments restored at its restart: it is asked first, for up to
-    // 60 s (Edgar, asked first, would forward the payment alone and it could land before Dave certifies it).
-    const tx = await payerPays(3n, 1_000000n);
-    const atDave = await submitTo(client('Dave'), tx, [payerLastQc], 600);
-    expect(
-      atDave,
-      JSON.stringify(atDave, (_k, v) => (typeof v === 'bigint' ? `${v}` : v)),
-    ).toHaveProperty('cert');
-    const first = await certifyAll(both(), committee, tx, [payerLastQc]);
-    expect(first.qc).toBeDefined();
-    const second = await payerPays(4n, 1_000000n);
-    const refused = await submitTo(client('Dave'), second, [first.qc!], 1);
-    expect(refused).toMatchObject({ reject: { code: RejectCode.TEMPORARY_UNAVAILABLE } });
-    expect('reject' in refused && refused.reject.message).toMatch(/settlement queue full/);
+    // Mining paused: the first payment, once certified and forwarded, stays in Dave's queue (bound 1) until the
+    // second has been refused, however slow the machine; the payer's earlier payments are already included.
+    await nodeRpc(anvil.rpcUrl, 'evm_setIntervalMining', [0]);
+    let second: FastPayTx;
+    let first: Awaited<ReturnType<typeof certifyAll>>;
+    try {
+      first = await certifyAll(both(), committee, await payerPays(3n, 1_000000n), [payerLastQc]);
+      expect(
+        first.qc,
+        JSON.stringify(first.answers, (_k, v) => (typeof v === 'bigint' ? `${v}` : v)),
+      ).toBeDefined();
+      second = await payerPays(4n, 1_000000n);
+      const refused = await submitTo(client('Dave'), second, [first.qc!], 1);
+      expect(refused).toMatchObject({ reject: { code: RejectCode.TEMPORARY_UNAVAILABLE } });
+      expect('reject' in refused && refused.reject.message).toMatch(/settlement queue full/);
+    } finally {
+      await nodeRpc(anvil.rpcUrl, 'evm_setIntervalMining', [BLOCK_TIME_S]);
+    }
     const started = Date.now();
     const admitted = await submitTo(client('Dave'), second, [first.qc!], 600);
     expect('cert' in admitted).toBe(true);

@@ -91,4 +91,4 @@ it('keeps every batch acknowledged as durable, whole, across 50 kill -9 points w
   }
   expect(acked.length).toBeGreaterThanOrEqual(KILLS);
   expect((await stat(join(dir, 'data.mdb'))).size).toBeGreaterThan(INITIAL_MAP_BYTES * 16);
-}, 120_000);
+}, 300_000);
