@@ -166,7 +166,8 @@ describe('gossip over gRPC on 127.0.0.1 (reference §6.9, fixed per §14)', () =
     await wait(100);
     const started = Date.now();
     await g.stop();
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Far below the 60 s backoff it was sleeping in, and far above what a loaded machine adds.
+    expect(Date.now() - started).toBeLessThan(10_000);
 
     const edgar = await peer(EDGAR);
     const stopped = gossip(local, [edgar]);

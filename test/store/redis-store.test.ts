@@ -127,7 +127,8 @@ describe('redis store', () => {
       const started = Date.now();
       await expectStoreError(store.get('before'), 'STORE_UNAVAILABLE');
       await expectStoreError(store.put('during', bytes(2), { durable: true }), 'STORE_UNAVAILABLE');
-      expect(Date.now() - started).toBeLessThan(1000);
+      // Refused at once, not after the 5 s command timeout (a loaded machine adds far less than the difference).
+      expect(Date.now() - started).toBeLessThan(4_000);
       await server.start();
       await expect.poll(() => store.get('before').catch(() => 'down'), { timeout: 10_000 }).toEqual(bytes(1));
       expect(await store.get('lock')).toEqual(bytes(7));
