@@ -72,7 +72,8 @@ export async function startBenchNetwork(payers: number): Promise<BenchNetwork> {
         ...['--chain-id', '1337', '--epoch', '1', '--store', 'memory'],
         ...['--rpc-url', devnet.rpcUrl, '--ws-url', devnet.wsUrl],
       ],
-      { env: { ...process.env, ALLEGRO_LOG_LEVEL: 'warn' } },
+      // Info level: its readiness is the "aggregator listening" line (at warn it never comes).
+      { env: { ...process.env, ALLEGRO_LOG_LEVEL: 'info' } },
     );
     stops.push(() => aggregator.stop());
     const suite = createNodeCryptoSuite();
