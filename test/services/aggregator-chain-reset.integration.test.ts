@@ -1,23 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChainWatcher } from '../../src/actors/chain-watcher.ts';
-import { PaymentSystem } from '../../src/actors/payment-system.ts';
 import { type AnvilProcess, startAnvil } from '../../src/chain/anvil-process.ts';
 import { ALPHA_USD, PATH_USD } from '../../src/chain/tempo-tokens.ts';
 import { signTempoTransfer } from '../../src/chain/tempo-transfer.ts';
 import { createViemChain } from '../../src/chain/viem-chain.ts';
-import { DEFAULT_RETRY_POLICY } from '../../src/client/retry-policy.ts';
 import { fromHex, repeatByte, toHex } from '../../src/protocol/bytes.ts';
 import { signCertificate } from '../../src/protocol/certificate.ts';
 import { effectsHash } from '../../src/protocol/hashing.ts';
-import { Aggregator } from '../../src/services/aggregator/aggregator.ts';
-import { aggregatorMetrics } from '../../src/services/aggregator/aggregator-metrics.ts';
-import { PaymentRecords } from '../../src/services/aggregator/payment-records.ts';
-import { Metrics } from '../../src/services/http/metrics.ts';
-import { BulletinBoard } from '../../src/services/shared/bulletin-board.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { BOB, DAVE, EDGAR } from '../support/demo-keys.ts';
 import { eventually } from '../support/eventually.ts';
+import { startTestAggregator } from '../support/test-aggregator.ts';
 import { committeeOf, suite } from '../support/validator-harness.ts';
 
 /** anvil dev account #1 ("test … junk" mnemonic): funded at genesis, so again after a reset. */
@@ -56,22 +50,13 @@ describe('aggregator on a real Tempo node restarted from genesis', () => {
     const port = createViemChain({ rpcUrl: first.rpcUrl, pollIntervalMs: 100 });
     cleanup.push(() => port.close());
     const store = new MemoryStore();
-    const registry = await PaymentSystem.open({ store });
-    cleanup.push(() => registry.close());
-    const aggregator = new Aggregator({
-      suite,
+    const { aggregator, registry } = await startTestAggregator({
+      store,
       committee,
-      links: [],
-      registry,
-      records: new PaymentRecords(store),
-      board: new BulletinBoard(),
-      policy: DEFAULT_RETRY_POLICY,
-      mirror: { intervalMs: 0, pageSize: 100 },
-      metrics: aggregatorMetrics(new Metrics(), () => new Map()),
       logger,
       headSource: 'the test devnet',
     });
-    await aggregator.start();
+    cleanup.push(() => registry.close());
     cleanup.push(() => aggregator.close());
     const watcher = new ChainWatcher({
       payments: aggregator,

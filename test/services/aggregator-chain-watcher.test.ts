@@ -3,20 +3,16 @@ import { ChainWatcher } from '../../src/actors/chain-watcher.ts';
 import { PaymentSystem } from '../../src/actors/payment-system.ts';
 import type { BlockTransaction, ChainBlock, ChainHead, ChainPort } from '../../src/chain/chain-port.ts';
 import { tip20TransferCall } from '../../src/chain/tempo-transfer.ts';
-import { DEFAULT_RETRY_POLICY } from '../../src/client/retry-policy.ts';
 import { repeatByte, toHex } from '../../src/protocol/bytes.ts';
 import { faultTolerance, quorumThreshold } from '../../src/protocol/committee.ts';
 import { effectsHash } from '../../src/protocol/hashing.ts';
-import { Aggregator } from '../../src/services/aggregator/aggregator.ts';
-import { aggregatorMetrics } from '../../src/services/aggregator/aggregator-metrics.ts';
 import { type PaymentRecord, PaymentRecords } from '../../src/services/aggregator/payment-records.ts';
-import { Metrics } from '../../src/services/http/metrics.ts';
-import { BulletinBoard } from '../../src/services/shared/bulletin-board.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { boardCert, txHashOf } from '../support/board-certs.ts';
 import { ALICE, ALPHA_USD, BOB, CAROL, DAVE, EDGAR } from '../support/demo-keys.ts';
 import { eventually } from '../support/eventually.ts';
+import { startTestAggregator } from '../support/test-aggregator.ts';
 import { committeeOf, suite } from '../support/validator-harness.ts';
 
 const committee = committeeOf([DAVE, EDGAR]);
@@ -123,21 +119,12 @@ async function seed(store: MemoryStore, record: PaymentRecord) {
 }
 
 async function start(store = new MemoryStore()) {
-  const registry = await PaymentSystem.open({ store });
-  const aggregator = new Aggregator({
-    suite,
+  const { aggregator, registry } = await startTestAggregator({
+    store,
     committee,
-    links: [],
-    registry,
-    records: new PaymentRecords(store),
-    board: new BulletinBoard(),
-    policy: DEFAULT_RETRY_POLICY,
-    mirror: { intervalMs: 0, pageSize: 100 },
-    metrics: aggregatorMetrics(new Metrics(), () => new Map()),
     logger,
     headSource: 'the test chain',
   });
-  await aggregator.start();
   const chain = new FakeChain();
   const watcher = new ChainWatcher({
     payments: aggregator,
