@@ -16,6 +16,8 @@ export interface TcpProxy {
   mode: ProxyMode;
   /** Connections accepted so far (in any mode). */
   readonly accepted: number;
+  /** Chunks of data not forwarded (in 'blackhole', and the replies of 'lose-replies'), and connections refused. */
+  readonly dropped: number;
   /** Closes every connection and the listener. */
   close(): Promise<void>;
 }
@@ -29,6 +31,7 @@ export async function startTcpProxy(upstream: number, cutAfterMs = 100): Promise
   const sockets = new Set<Socket>();
   let mode: ProxyMode = 'pass';
   let accepted = 0;
+  let dropped = 0;
   const cutAll = () => {
     for (const s of sockets) s.destroy();
     sockets.clear();
@@ -36,6 +39,7 @@ export async function startTcpProxy(upstream: number, cutAfterMs = 100): Promise
   const server: Server = createServer((client) => {
     accepted++;
     if (mode === 'refuse') {
+      dropped++;
       client.destroy();
       return;
     }
@@ -49,12 +53,16 @@ export async function startTcpProxy(upstream: number, cutAfterMs = 100): Promise
       sockets.delete(target);
     };
     client.on('data', (chunk) => {
-      if (mode === 'blackhole') return;
+      if (mode === 'blackhole') {
+        dropped++;
+        return;
+      }
       target.write(chunk);
       if (mode === 'lose-replies') setTimeout(drop, cutAfterMs).unref();
     });
     target.on('data', (chunk) => {
       if (mode === 'pass') client.write(chunk);
+      else dropped++;
     });
     client.on('error', drop);
     target.on('error', drop);
@@ -75,6 +83,9 @@ export async function startTcpProxy(upstream: number, cutAfterMs = 100): Promise
     },
     get accepted() {
       return accepted;
+    },
+    get dropped() {
+      return dropped;
     },
     close: async () => {
       cutAll();

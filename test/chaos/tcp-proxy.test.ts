@@ -39,6 +39,7 @@ describe('TCP proxy modes', () => {
     expect(String((await once(socket, 'data'))[0])).toBe('ping');
     proxy.mode = 'blackhole';
     const before = received;
+    const droppedBefore = proxy.dropped;
     socket.write('lost');
     const answer = await Promise.race([
       once(socket, 'data').then(() => 'answered'),
@@ -46,6 +47,7 @@ describe('TCP proxy modes', () => {
     ]);
     expect(answer).toBe('silent');
     expect(received).toBe(before);
+    expect(proxy.dropped).toBe(droppedBefore + 1);
     expect(socket.destroyed).toBe(false);
     proxy.mode = 'pass';
     socket.write('back');
@@ -62,8 +64,10 @@ describe('TCP proxy modes', () => {
     const accepted = proxy.accepted;
     const next = connect(proxy.port, '127.0.0.1');
     next.on('error', () => undefined);
+    const dropped = proxy.dropped;
     await once(next, 'close');
     expect(proxy.accepted).toBe(accepted + 1);
+    expect(proxy.dropped).toBe(dropped + 1);
     proxy.mode = 'pass';
   });
 });

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toHex } from '../../protocol/bytes.ts';
-import type { Committee } from '../../protocol/committee.ts';
+import type { Committee, CommitteeMember } from '../../protocol/committee.ts';
 import { createNodeCryptoSuite } from '../../protocol/crypto/node-suite.ts';
 import { freePort } from '../free-port.ts';
 import { type SidecarProcess, startSidecarProcess } from '../sidecar/sidecar-process.ts';
@@ -27,6 +27,12 @@ export interface SidecarCommitteeOptions {
   readonly flagsOf?: (v: DemoValidator) => readonly string[];
   /** Validators not started: members of the committee whose sidecar is down. */
   readonly down?: ReadonlySet<string>;
+  /**
+   * The URL at which `puller` reaches its peer `member` (default the member's own URL), e.g. a proxy per peer
+   * link so links between sidecars can be cut while clients still dial each sidecar directly. Each sidecar then
+   * reads its own committee file; `committee` keeps the members' own URLs.
+   */
+  readonly peerUrl?: (puller: DemoValidator, member: CommitteeMember) => Promise<string>;
 }
 
 /** A committee below 3f+1 with f = 1 tolerates no fault; demo sidecars of such a committee say so explicitly. */
@@ -51,6 +57,16 @@ export async function startSidecarCommittee(options: SidecarCommitteeOptions): P
   const committee: Committee = { chainId, epoch, members };
   const committeeFile = join(dir, 'committee.json');
   await writeFile(committeeFile, committeeFileJson(committee));
+  const { peerUrl } = options;
+  const committeeFileOf = async (v: DemoValidator) => {
+    if (!peerUrl) return committeeFile;
+    const own = join(dir, `committee-${v.name}.json`);
+    const seen = await Promise.all(
+      members.map(async (m) => (m.name === v.name ? m : { ...m, url: await peerUrl(v, m) })),
+    );
+    await writeFile(own, committeeFileJson({ chainId, epoch, members: seen }));
+    return own;
+  };
   const processes = new Map<string, SidecarProcess>();
   const stop = async () => {
     await Promise.all([...processes.values()].map((p) => p.stop()));
@@ -60,7 +76,7 @@ export async function startSidecarCommittee(options: SidecarCommitteeOptions): P
       if (options.down?.has(v.name)) return;
       const flags = [
         ...sidecarIdentityFlags(v, members[i]!.url, join(dir, v.name)),
-        ...['--chain-id', String(chainId), '--epoch', String(epoch), '--committee', committeeFile],
+        ...['--chain-id', String(chainId), '--epoch', String(epoch), '--committee', await committeeFileOf(v)],
         ...(validators.length < MIN_SAFE_COMMITTEE ? ['--allow-small-committee'] : []),
         ...(options.flags ?? []),
         ...(options.flagsOf?.(v) ?? []),
