@@ -9,6 +9,7 @@ import { fuzzSubmitScenario } from './fuzz-submit.scenario.ts';
 import { killRestartScenario } from './kill-restart.scenario.ts';
 import { nodeRestartScenario } from './node-restart.scenario.ts';
 import { partitionScenario } from './partition.scenario.ts';
+import { peerPartitionScenario } from './peer-partition.scenario.ts';
 import { redisOutageScenario } from './redis-outage.scenario.ts';
 
 const SCENARIOS: readonly ChaosScenario[] = [
@@ -19,6 +20,7 @@ const SCENARIOS: readonly ChaosScenario[] = [
   byzantineScenario,
   nodeRestartScenario,
   partitionScenario,
+  peerPartitionScenario,
   conservationScenario,
 ];
 
