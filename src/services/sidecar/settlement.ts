@@ -81,6 +81,8 @@ export class Settlement {
   readonly #givenUp = new Set<string>();
   /** Why a payment failed, by FastPay tx hash: its children fail with it. */
   readonly #failedParents = new LruMap<string, string>(MAX_FAILED_PARENTS);
+  /** The height each included payment was last told (HEAD): a pass tells it only a new one. */
+  readonly #toldHeight = new WeakMap<SettlementActor, bigint>();
   readonly #machine: typeof settlementMachine;
   readonly #nodeBackoff: Backoff;
   readonly #now: () => number;
@@ -301,7 +303,9 @@ export class Settlement {
     if (!head) return;
     const actors = [...this.#actors.values()];
     for (const actor of actors) {
-      if (actor.getSnapshot().value === 'included') actor.send({ type: 'HEAD', height: head.height });
+      if (actor.getSnapshot().value !== 'included' || this.#toldHeight.get(actor) === head.height) continue;
+      this.#toldHeight.set(actor, head.height);
+      actor.send({ type: 'HEAD', height: head.height });
     }
     const waitMs = this.#nodeRetryAt - this.#now();
     if (waitMs > 0) {
