@@ -75,6 +75,7 @@ describe('sidecar memory bounds', () => {
         cooling_senders: 0,
         lifecycle_history: 2,
         bulletin_board: 2,
+        verified_signatures: 0,
         live_locks: 3,
         live_credits: 0,
         lifecycle_subscribers: 0,
@@ -86,6 +87,7 @@ describe('sidecar memory bounds', () => {
         cooling_senders: 5,
         lifecycle_history: 2,
         bulletin_board: 2,
+        verified_signatures: 2,
       });
       expect(text).toMatch(/^allegro_sidecar_decision_seconds_count 3$/m);
       expect(text).toMatch(/^allegro_sidecar_durable_write_seconds_count 3$/m);

@@ -25,6 +25,8 @@ export interface MetricSources {
   readonly head: () => { readonly height: bigint };
   readonly ledger: { sizes(): LedgerSizes };
   readonly lifecycle: LifecycleHub;
+  /** Valid Ed25519 signatures remembered, so a certificate met again is not verified twice. */
+  readonly verifiedSignatures: { readonly size: number; readonly capacity: number };
   /** Payments in settlement, when the sidecar follows a chain. */
   readonly settlement?: { readonly size: number; readonly capacity: number };
 }
@@ -53,6 +55,7 @@ export function sidecarMetrics(metrics: Metrics, sources: MetricSources): Submis
       ['cooling_senders', l.coolingSenders],
       ['lifecycle_history', sources.lifecycle.payments],
       ['bulletin_board', { size: sources.board.size, capacity: sources.board.maxTotalCerts }],
+      ['verified_signatures', sources.verifiedSignatures],
       ...(sources.settlement ? [['settlement_queue', sources.settlement] as const] : []),
     ] as const;
   };

@@ -4,6 +4,7 @@ import { FastPaySidecar } from '../../../gen/tempo/fastpay/v1/sidecar_pb.ts';
 import { createWebSocketInspector } from '../../actors/inspector.ts';
 import { bytesEqual, toHex } from '../../protocol/bytes.ts';
 import { createNodeCryptoSuite } from '../../protocol/crypto/node-suite.ts';
+import { rememberingVerifies } from '../../protocol/crypto/remembered-verifies.ts';
 import { Ledger } from '../../protocol/ledger/ledger.ts';
 import { WireStage } from '../../protocol/stage.ts';
 import { openStore } from '../../store/open-store.ts';
@@ -51,7 +52,8 @@ const wallClock = () => BigInt(Date.now());
  * ledger from the store, and only then serves submissions and gossips.
  */
 export async function startSidecar(config: SidecarConfig, logger: Logger): Promise<RunningSidecar> {
-  const suite = createNodeCryptoSuite();
+  // Peer certificates verified by gossip are met again in the parent QCs of later payments: the board's size.
+  const suite = rememberingVerifies(createNodeCryptoSuite(), config.maxTotalCerts);
   const signer = suite.ed25519.signer(config.seed);
   const self = { name: config.name, id: config.validatorId, publicKey: signer.publicKey };
   const store = await openStore(config.store);
@@ -126,7 +128,7 @@ async function startNode(
   config: SidecarConfig,
   logger: Logger,
   store: Store,
-  suite: ReturnType<typeof createNodeCryptoSuite>,
+  suite: ReturnType<typeof rememberingVerifies>,
   signer: ReturnType<ReturnType<typeof createNodeCryptoSuite>['ed25519']['signer']>,
   self: { name: string; id: Uint8Array; publicKey: Uint8Array },
 ) {
@@ -226,6 +228,7 @@ async function startNode(
     head: () => chain.head(),
     ledger,
     lifecycle,
+    verifiedSignatures: suite.remembered,
     ...(onChain
       ? {
           settlement: {
