@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { EscrowChain, EscrowReceipt, EscrowWithdrawal } from '../chain/escrow/escrow-chain.ts';
 import { ALPHA_USD } from '../chain/tempo-tokens.ts';
 import { bytesEqual, isU64, toHex } from '../protocol/bytes.ts';
@@ -162,6 +163,9 @@ export class AllegroClient {
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: AllegroClientOptions) {
+    // Every request in flight listens to #closing until its call ends (a payment's late requests run on after its
+    // QC): as many listeners as requests in flight, which Node's default of 10 would report as a leak.
+    setMaxListeners(0, this.#closing.signal);
     const { committee } = options;
     const problem = committeeProblem(committee);
     if (problem) throw new AllegroClientError('CONFIG', problem);

@@ -71,8 +71,8 @@ export function collectCertificates(c: CertificateCollection): RunningCollection
     final: false,
     inFlight: false,
   }));
+  /** Aborted when the result settles, also by the client closing (`onClose`). */
   const ended = new AbortController();
-  const stop = AbortSignal.any([ended.signal, c.signal]);
   let resolveResult!: (result: CollectionResult) => void;
   const result = new Promise<CollectionResult>((resolve) => {
     resolveResult = resolve;
@@ -105,7 +105,7 @@ export function collectCertificates(c: CertificateCollection): RunningCollection
   };
 
   const deadline = performance.now() + c.policy.deadlineMs;
-  const asking = states.map((s) => askUntilFinal(c, s, { deadline, stop, ended: ended.signal, update }));
+  const asking = states.map((s) => askUntilFinal(c, s, { deadline, ended: ended.signal, update }));
   return { result, finished: Promise.all(asking).then(() => states.map(reportOf)) };
 }
 
@@ -124,14 +124,14 @@ function retryKind(answer: ValidatorAnswer): 'never' | 'untilDeadline' | 'stateR
 async function askUntilFinal(
   c: CertificateCollection,
   s: ValidatorState,
-  run: { deadline: number; stop: AbortSignal; ended: AbortSignal; update: () => void },
+  run: { deadline: number; ended: AbortSignal; update: () => void },
 ): Promise<void> {
   const validator = s.target.member.name;
   const { txHash } = c;
   let stateRetries = 0;
   for (let attempt = 1; ; attempt++) {
     const remaining = run.deadline - performance.now();
-    if (run.stop.aborted || remaining <= 0) return;
+    if (run.ended.aborted || remaining <= 0) return;
     c.emit({ type: 'submitted', validator, txHash, seq: c.seq, attempt });
     s.inFlight = true;
     const answer = await attemptOnce(c, s.target, Math.min(c.policy.attemptTimeoutMs, remaining));
@@ -160,7 +160,7 @@ async function askUntilFinal(
       c.emit({ type: 'transportError', validator, txHash, message: answer.message, willRetry, late });
     run.update();
     if (!willRetry) return;
-    await sleep(backoffDelay(c.policy, attempt - 1), undefined, { signal: run.stop }).catch(() => undefined);
+    await sleep(backoffDelay(c.policy, attempt - 1), undefined, { signal: run.ended }).catch(() => undefined);
   }
 }
 

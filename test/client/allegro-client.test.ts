@@ -127,6 +127,27 @@ describe('AllegroClient quorum collection', () => {
     expect(paid.seq).toBe(0n);
   });
 
+  it('keeps paying while a silent validator holds a request of every payment open, without a listener-leak warning', async () => {
+    const { committee, validators } = network(4);
+    const c = client(
+      committee,
+      [honest(validators[0]!), honest(validators[1]!), honest(validators[2]!), silent()],
+      {
+        retry: { ...FAST, deadlineMs: 20_000, attemptTimeoutMs: 20_000 },
+      },
+    );
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      for (let i = 0; i < 15; i++) await c.sendPayment({ to: BOB, amount: 1n });
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('refuses a forged certificate, reports it as that validator failure and forms the QC from the honest 3 of 4', async () => {
     const { committee, validators, identities } = network(4);
     const events: ClientEvent[] = [];
