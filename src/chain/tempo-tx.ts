@@ -2,6 +2,7 @@ import { Secp256k1 } from 'ox';
 import { TxEnvelopeTempo } from 'ox/tempo';
 import { bytesToBigInt } from 'viem';
 import { fromHex, toHex } from '../protocol/bytes.ts';
+import type { CryptoSuite } from '../protocol/crypto/suite.ts';
 
 /** One call of a Tempo transaction. */
 export interface TempoCall {
@@ -46,6 +47,8 @@ export interface TempoTx {
   /** Unix seconds; the node refuses it unless more than ~3 s in the future. Omitted: no expiry. */
   readonly validBefore?: bigint;
   readonly fees?: TempoFees;
+  /** Signs the tx's 32-byte hash (a suite's native signing); default ox's pure-JS secp256k1, same bytes. */
+  readonly sign?: CryptoSuite['signRecoverable'];
 }
 
 /** Builds and signs a Tempo type 0x76 transaction; returns the raw signed bytes for `eth_sendRawTransaction`. */
@@ -64,9 +67,17 @@ export function signTempoTx(tx: TempoTx): Uint8Array {
     maxFeePerGas: fees.maxFeePerGas,
     maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
   });
-  const signature = Secp256k1.sign({
-    payload: TxEnvelopeTempo.getSignPayload(envelope),
-    privateKey: toHex(tx.senderKey),
-  });
+  const payload = TxEnvelopeTempo.getSignPayload(envelope);
+  const signature = tx.sign
+    ? oxSignature(tx.sign(fromHex(payload), tx.senderKey))
+    : Secp256k1.sign({ payload, privateKey: toHex(tx.senderKey) });
   return fromHex(TxEnvelopeTempo.serialize(envelope, { signature }));
+}
+
+function oxSignature({ signature, recoveryId }: ReturnType<CryptoSuite['signRecoverable']>) {
+  return {
+    r: bytesToBigInt(signature.subarray(0, 32)),
+    s: bytesToBigInt(signature.subarray(32, 64)),
+    yParity: recoveryId,
+  };
 }

@@ -6,7 +6,7 @@ import { quorumCertificateHash } from '../protocol/quorum.ts';
 import { type Effects, type FastPayTx, type QuorumCertificate, TempoTxFormat } from '../protocol/types.ts';
 import { AllegroClientError } from './errors.ts';
 import type { Lane } from './lane.ts';
-import { type PayerKey, payerAddress, payerKeyBytes } from './payer-key.ts';
+import { type PayerKey, payerKeyBytes } from './payer-key.ts';
 
 export interface PaymentSpec {
   readonly suite: CryptoSuite;
@@ -54,9 +54,10 @@ export function buildPayment(spec: PaymentSpec): BuiltPayment {
     nonce: spec.seq,
     feeToken: spec.feeToken ?? PATH_USD,
     validBefore,
+    sign: suite.signRecoverable,
   });
   const payment = {
-    sender: payerAddress(spec.account),
+    sender: suite.addressOf(payerKeyBytes(spec.account)),
     recipient: spec.to,
     amount: spec.amount,
     asset: spec.asset,

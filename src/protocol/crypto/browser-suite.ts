@@ -1,7 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { createNobleEd25519 } from './ed25519-noble.ts';
-import { nobleRecoverAddress } from './secp256k1-noble.ts';
+import { nobleAddressOf, nobleRecoverAddress, nobleSignRecoverable } from './secp256k1-noble.ts';
 import type { CryptoSuite } from './suite.ts';
 
 /** The pure-JS suite for browsers (and a parity reference for the Node suite). */
@@ -12,5 +12,7 @@ export function createBrowserCryptoSuite(): CryptoSuite {
     keccak256: (data) => keccak_256(data),
     ed25519: createNobleEd25519(),
     recoverAddress: nobleRecoverAddress,
+    signRecoverable: nobleSignRecoverable,
+    addressOf: nobleAddressOf,
   };
 }

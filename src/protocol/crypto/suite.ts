@@ -26,4 +26,17 @@ export interface CryptoSuite {
    * Returns the 20-byte Ethereum address, or undefined when the signature does not recover.
    */
   recoverAddress(hash: Uint8Array, signature: Uint8Array, recoveryId: number): Uint8Array | undefined;
+  /**
+   * secp256k1 ECDSA of a 32-byte hash with RFC 6979 nonces and low s (what Ethereum signers produce, so both
+   * backends give the same bytes): compact r‖s and the recovery id. Throws for an invalid private key.
+   */
+  signRecoverable(hash: Uint8Array, privateKey: Uint8Array): RecoverableSignature;
+  /** The 20-byte Ethereum address of a secp256k1 private key: keccak256 of its public key, last 20 bytes. */
+  addressOf(privateKey: Uint8Array): Uint8Array;
+}
+
+/** A secp256k1 signature with its recovery id (0 or 1, Ethereum's yParity). */
+export interface RecoverableSignature {
+  readonly signature: Uint8Array;
+  readonly recoveryId: number;
 }
