@@ -4,6 +4,7 @@ import { ALPHA_USD } from '../chain/tempo-tokens.ts';
 import { bytesEqual, isU64, toHex } from '../protocol/bytes.ts';
 import { type Committee, committeeProblem, quorumThreshold } from '../protocol/committee.ts';
 import { createNodeCryptoSuite } from '../protocol/crypto/node-suite.ts';
+import { rememberingVerifies } from '../protocol/crypto/remembered-verifies.ts';
 import type { CryptoSuite } from '../protocol/crypto/suite.ts';
 import { readEscrowPaymentTx } from '../protocol/escrow/decode-escrow-payment.ts';
 import type { EscrowDomain } from '../protocol/escrow/escrow-eip712.ts';
@@ -40,6 +41,9 @@ export { checkPayment, type PayeeChainReader, type PaymentCheck } from './check-
 
 /** How long a payment stays valid when the caller names no `validBefore`. */
 export const DEFAULT_VALID_FOR_MS = 120_000;
+
+/** Valid certificate signatures a client remembers (a few payments' worth). */
+const REMEMBERED_SIGNATURES = 256;
 
 /** Resyncs one sendPayment follows before it reports the failure (each is a full round to every validator). */
 const MAX_RESYNCS = 3;
@@ -182,7 +186,8 @@ export class AllegroClient {
     this.address = payerAddress(options.account);
     this.#lane = options.lane ?? DEFAULT_LANE;
     this.#feeToken = options.feeToken;
-    this.#suite = options.suite ?? createNodeCryptoSuite();
+    // Each certificate is checked as it arrives and again when the QC is assembled: the second is a lookup.
+    this.#suite = rememberingVerifies(options.suite ?? createNodeCryptoSuite(), REMEMBERED_SIGNATURES);
     this.#now = options.now ?? Date.now;
     this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#onEvent = options.onEvent;

@@ -12,6 +12,7 @@ import { DEFAULT_RETRY_POLICY } from '../../client/retry-policy.ts';
 import { toHex } from '../../protocol/bytes.ts';
 import { faultTolerance, quorumThreshold } from '../../protocol/committee.ts';
 import { createNodeCryptoSuite } from '../../protocol/crypto/node-suite.ts';
+import { rememberingVerifies } from '../../protocol/crypto/remembered-verifies.ts';
 import type { CryptoSuite } from '../../protocol/crypto/suite.ts';
 import { openStore } from '../../store/open-store.ts';
 import type { Logger } from '../../util/logger.ts';
@@ -68,6 +69,8 @@ export interface RunningAggregator {
 const MAX_BOARD_CERTS = 50_000;
 const MAX_BOARD_RESPONSE = 2_000;
 const MIRROR_PAGE_SIZE = 1_000;
+/** Valid certificate signatures remembered (bounded: about 1 MB). */
+const REMEMBERED_SIGNATURES = 4_096;
 /** Store key of the chain watcher's last scanned block height. */
 const SCANNED_KEY = 'aggregator/chain/scanned';
 
@@ -83,7 +86,8 @@ export async function startAggregator(
   logger: Logger,
   mounts: (parts: MountParts) => HttpMount[] = () => [],
 ): Promise<RunningAggregator> {
-  const suite = createNodeCryptoSuite();
+  // A certificate is verified as a sidecar's board or stream brings it and again inside the QC that cites it.
+  const suite = rememberingVerifies(createNodeCryptoSuite(), REMEMBERED_SIGNATURES);
   const metrics = new Metrics();
   const http = await startAggregatorHttp({
     listen: config.httpListen,
