@@ -1,9 +1,8 @@
-import { privateKeyToAddress } from 'viem/accounts';
-import { fromHex } from '../protocol/bytes.ts';
 import { certifyAtAll } from './certify-at-all.ts';
 import { startChainCommittee } from './chain-committee.ts';
+import { chaosPayers } from './chaos-payers.ts';
 import type { ChaosScenario } from './chaos-scenario.ts';
-import { conservationKey, runConservation } from './conservation.ts';
+import { runConservation } from './conservation.ts';
 
 const ACCOUNTS = 50;
 const INITIAL = 10_000000n;
@@ -17,15 +16,7 @@ export const conservationScenario: ChaosScenario = {
   name: 'conservation',
   async run(scale, log) {
     const attempts = scale === 'full' ? 10_000 : 300;
-    const accounts = Array.from({ length: ACCOUNTS }, (_, i) => {
-      const key = conservationKey(i);
-      return {
-        name: `P${i}`,
-        privateKey: fromHex(key),
-        address: fromHex(privateKeyToAddress(key)),
-        alphaUsd: INITIAL,
-      };
-    });
+    const { accounts } = chaosPayers(ACCOUNTS, INITIAL);
     log(`starting a devnet with ${ACCOUNTS} funded accounts and 4 sidecars`);
     const net = await startChainCommittee(accounts, 1_000_000000n);
     try {

@@ -1,8 +1,6 @@
 import { numberToBytes } from 'viem';
-import { privateKeyToAddress } from 'viem/accounts';
 import { ALPHA_USD } from '../chain/tempo-tokens.ts';
 import { buildPayment } from '../client/build-payment.ts';
-import { fromHex } from '../protocol/bytes.ts';
 import { createNodeCryptoSuite } from '../protocol/crypto/node-suite.ts';
 import type { FastPayTx, QuorumCertificate } from '../protocol/types.ts';
 import { grpcTransport } from '../wire/grpc-transport.ts';
@@ -10,8 +8,8 @@ import type { SidecarTransport } from '../wire/sidecar-transport.ts';
 import { awaitReceipts } from './await-receipts.ts';
 import { certifyAtAll } from './certify-at-all.ts';
 import { startChainCommittee } from './chain-committee.ts';
+import { chaosPayers } from './chaos-payers.ts';
 import type { ChaosScenario } from './chaos-scenario.ts';
-import { conservationKey } from './conservation.ts';
 import { type ProxyMode, startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 const PAYERS = 8;
@@ -48,14 +46,7 @@ export const partitionScenario: ChaosScenario = {
   async run(scale, log) {
     const rounds = scale === 'full' ? 5 : 1;
     const suite = createNodeCryptoSuite();
-    const keys = Array.from({ length: PAYERS }, (_, i) => conservationKey(i));
-    const addresses = keys.map((k) => fromHex(privateKeyToAddress(k)));
-    const accounts = keys.map((k, i) => ({
-      name: `P${i}`,
-      privateKey: fromHex(k),
-      address: addresses[i]!,
-      alphaUsd: INITIAL,
-    }));
+    const { keys, addresses, accounts } = chaosPayers(PAYERS, INITIAL);
     const net = await startChainCommittee(accounts, 1_000_000000n);
     const proxies: TcpProxy[] = [];
     const payments: Payment[] = [];

@@ -1,15 +1,13 @@
 import { numberToBytes } from 'viem';
-import { privateKeyToAddress } from 'viem/accounts';
 import { ALPHA_USD } from '../chain/tempo-tokens.ts';
 import { buildEscrowPayment } from '../client/build-escrow-payment.ts';
-import { fromHex } from '../protocol/bytes.ts';
 import { createNodeCryptoSuite } from '../protocol/crypto/node-suite.ts';
 import type { FastPayTx, QuorumCertificate } from '../protocol/types.ts';
 import { awaitEach } from './await-each.ts';
 import { certifyAtAll } from './certify-at-all.ts';
 import { type PeerLink, startChainCommittee } from './chain-committee.ts';
+import { chaosPayers } from './chaos-payers.ts';
 import type { ChaosScenario } from './chaos-scenario.ts';
-import { conservationKey } from './conservation.ts';
 import type { ProxyMode } from './tcp-proxy.ts';
 
 const INITIAL = 10_000000n;
@@ -40,7 +38,8 @@ interface Payment {
 /**
  * Partitions between sidecars, in ESCROWED mode: each sidecar pulls each peer's board through a proxy of its own
  * (payers dial the sidecars directly), and a payment settles only with 2f+1 settlement signatures, which a sidecar
- * learns of its peers by gossip. Per phase, payer pairs pay each other (a parent, then a child citing the parent's QC,
+ * learns of its peers by gossip (in LOCKED mode each certifier sends the signed tx itself: peer links carry nothing a
+ * QC or a settlement needs). Per phase, payer pairs pay each other (a parent, then a child citing the parent's QC,
  * formed during the cut) while the phase's links are cut and held so; then healed. QCs need no peer link; what
  * settles during the cut shows which side still holds 2f+1 signatures. Survived when every payment gets its QC and
  * every QC'd payment settles in the escrow once healed: none lost.
@@ -53,14 +52,7 @@ export const peerPartitionScenario: ChaosScenario = {
     const phases = scale === 'full' ? PHASES : PHASES.slice(0, 2);
     const holdMs = scale === 'full' ? 8_000 : 5_000;
     const suite = createNodeCryptoSuite();
-    const keys = Array.from({ length: 2 * pairs }, (_, i) => conservationKey(i));
-    const addresses = keys.map((k) => fromHex(privateKeyToAddress(k)));
-    const accounts = keys.map((k, i) => ({
-      name: `P${i}`,
-      privateKey: fromHex(k),
-      address: addresses[i]!,
-      alphaUsd: INITIAL,
-    }));
+    const { keys, addresses, accounts } = chaosPayers(2 * pairs, INITIAL);
     const net = await startChainCommittee(accounts, 1_000_000000n, { escrow: true, proxiedPeerLinks: true });
     try {
       const escrow = net.escrow!;
@@ -144,7 +136,7 @@ export const peerPartitionScenario: ChaosScenario = {
         figures:
           `${payments.length} payments (${payments.length / 2} chained on a parent QC'd during the cut): ` +
           `${qcd.length} QC'd during cuts, ${settledDuringCuts} settled during cuts, ${dropped} gossip chunks or ` +
-          `connections dropped; ${landed}/${qcd.length} settled after healing (slowest phase ${(slowestHealMs / 1000).toFixed(1)} s), ` +
+          `connections dropped; ${landed}/${qcd.length} settled in all, the slowest phase all settled ${(slowestHealMs / 1000).toFixed(1)} s after healing; ` +
           `${lost} payments lost`,
         details: {
           payments: payments.length,
