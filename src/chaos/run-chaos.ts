@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectPath } from '../services/project-root.ts';
+import { aggregatorPartitionScenario } from './aggregator-partition.scenario.ts';
 import { byzantineScenario } from './byzantine.scenario.ts';
 import type { ChaosResult, ChaosScenario } from './chaos-scenario.ts';
 import { conservationScenario } from './conservation.scenario.ts';
@@ -21,6 +22,7 @@ const SCENARIOS: readonly ChaosScenario[] = [
   nodeRestartScenario,
   partitionScenario,
   peerPartitionScenario,
+  aggregatorPartitionScenario,
   conservationScenario,
 ];
 
