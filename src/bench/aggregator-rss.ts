@@ -99,7 +99,7 @@ export async function runAggregatorRssBench(
     committee,
     links: [],
     registry,
-    records: new PaymentRecords(store),
+    records: new PaymentRecords({ store, committee, suite }),
     board: new BulletinBoard({ maxTotalCerts: options.boardCerts ?? 50_000, maxResponse: 2_000 }),
     policy: DEFAULT_RETRY_POLICY,
     mirror: { intervalMs: 0, pageSize: 1_000 },

@@ -100,7 +100,7 @@ function recordOf(n: number, deadlines: { expiresAtMs?: bigint; validBeforeMs?: 
 
 /** A payment the aggregator recorded and tracked before a restart: its record and its payment snapshot. */
 async function seed(store: MemoryStore, record: PaymentRecord) {
-  await new PaymentRecords(store).save(record);
+  await new PaymentRecords({ store, committee, suite }).save(record);
   const system = await PaymentSystem.open({ store });
   const e = record.effects;
   await system.track({

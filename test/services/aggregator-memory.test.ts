@@ -29,7 +29,7 @@ async function forgetfulAggregator() {
     committee,
     links: [],
     registry,
-    records: new PaymentRecords(store, 0),
+    records: new PaymentRecords({ store, committee, suite, recent: 0 }),
     board: new BulletinBoard({ maxTotalCerts: 2 }),
     policy: DEFAULT_RETRY_POLICY,
     mirror: { intervalMs: 0, pageSize: 100 },

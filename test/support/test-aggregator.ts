@@ -26,7 +26,7 @@ export async function startTestAggregator(options: {
     committee: options.committee,
     links: [],
     registry,
-    records: new PaymentRecords(options.store),
+    records: new PaymentRecords({ store: options.store, committee: options.committee, suite }),
     board: new BulletinBoard(),
     policy: DEFAULT_RETRY_POLICY,
     mirror: { intervalMs: 0, pageSize: 100 },

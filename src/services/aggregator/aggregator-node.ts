@@ -136,7 +136,7 @@ export async function startAggregator(
       committee,
       links,
       registry,
-      records: new PaymentRecords(store),
+      records: new PaymentRecords({ store, committee, suite }),
       board: new BulletinBoard({ maxTotalCerts: MAX_BOARD_CERTS, maxResponse: MAX_BOARD_RESPONSE }),
       policy: {
         ...DEFAULT_RETRY_POLICY,

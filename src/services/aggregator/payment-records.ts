@@ -1,8 +1,15 @@
 import { toHex } from '../../protocol/bytes.ts';
+import type { Committee } from '../../protocol/committee.ts';
+import type { CryptoSuite } from '../../protocol/crypto/suite.ts';
 import { LruMap } from '../../protocol/lru-map.ts';
 import { decodeTagged, encodeTagged } from '../../protocol/tagged-json.ts';
 import type { Effects, QuorumCertificate, SubmitRequest } from '../../protocol/types.ts';
 import type { Store } from '../../store/store.ts';
+import {
+  restoredQuorumCertificate,
+  type StoredQuorumCertificate,
+  storedQuorumCertificate,
+} from './stored-quorum-certificate.ts';
 
 /**
  * What the aggregator knows of a payment beyond its actor's context: the certified effects (with the nonce the
@@ -25,6 +32,18 @@ export interface PaymentRecord {
 
 const PREFIX = 'aggregator/payment/';
 
+/** A record as stored: its QC in the compact form (records of earlier versions hold the QC in full). */
+type StoredRecord = Omit<PaymentRecord, 'qc'> & { readonly qc?: StoredQuorumCertificate | QuorumCertificate };
+
+export interface PaymentRecordsOptions {
+  readonly store: Store;
+  /** Rebuilds stored QCs: signers' names and keys, and the QC hash checked again. */
+  readonly committee: Committee;
+  readonly suite: CryptoSuite;
+  /** Records of finished payments kept in memory at most (recently finished or read); default 1 000. */
+  readonly recent?: number;
+}
+
 /**
  * PaymentRecords in the Store under `aggregator/payment/<tx hash>`. Records of open payments are held in memory
  * (`hold`); a finished payment's record leaves memory (`release`) for a small recent cache and is read back from
@@ -34,12 +53,11 @@ export class PaymentRecords {
   readonly #open = new Map<string, PaymentRecord>();
   readonly #recent: LruMap<string, PaymentRecord>;
 
-  /** `recent`: records of finished payments kept in memory at most (recently finished or read). */
-  constructor(
-    private readonly store: Store,
-    recent = 1_000,
-  ) {
-    this.#recent = new LruMap(recent);
+  readonly #o: PaymentRecordsOptions;
+
+  constructor(options: PaymentRecordsOptions) {
+    this.#o = options;
+    this.#recent = new LruMap(options.recent ?? 1_000);
   }
 
   /** The record from memory, when held there. */
@@ -51,9 +69,9 @@ export class PaymentRecords {
   async read(txHash: string): Promise<PaymentRecord | undefined> {
     const held = this.get(txHash);
     if (held) return held;
-    const bytes = await this.store.get(PREFIX + txHash);
+    const bytes = await this.#o.store.get(PREFIX + txHash);
     if (!bytes) return undefined;
-    const record = decodeTagged<PaymentRecord>(bytes);
+    const record = this.#restored(decodeTagged<StoredRecord>(bytes));
     if (!this.#open.has(txHash)) this.#recent.set(txHash, record);
     return record;
   }
@@ -79,7 +97,15 @@ export class PaymentRecords {
     const merged = { ...(await this.read(key)), ...record };
     if (this.#open.has(key)) this.#open.set(key, merged);
     else this.#recent.set(key, merged);
-    await this.store.put(`${PREFIX}${key}`, encodeTagged(merged));
+    const { qc, ...rest } = merged;
+    const stored: StoredRecord = { ...rest, ...(qc ? { qc: storedQuorumCertificate(qc) } : {}) };
+    await this.#o.store.put(`${PREFIX}${key}`, encodeTagged(stored));
     return merged;
+  }
+
+  #restored(stored: StoredRecord): PaymentRecord {
+    const { qc, ...rest } = stored;
+    if (!qc || 'txHash' in qc) return stored as PaymentRecord;
+    return { ...rest, qc: restoredQuorumCertificate(qc, rest, this.#o.committee, this.#o.suite) };
   }
 }
