@@ -25,6 +25,11 @@ export interface ChainWatcherOptions {
 
 /** Blocks scanned after a restart at most; a payment included further back keeps its last stage. */
 const MAX_CATCH_UP = 1024n;
+/**
+ * How far a block's time may trail the first certificate of a payment it includes (node and sidecar clocks): a
+ * payment first seen after the scan passed blocks this recent is looked for in them too.
+ */
+const CLOCK_SKEW_MS = 2_000n;
 
 /**
  * The one chain watcher (ARCHITECTURE.md "Observe"): moves payments through their on-chain stages from what the
@@ -39,6 +44,9 @@ const MAX_CATCH_UP = 1024n;
  * earlier); once QC'd only the signed tx's validBefore counts, and only with a chain: a payment past it is INCLUDED
  * or FAILED when its lane nonce has passed (by our receipt or not), EXPIRED otherwise. Without a chain, and for an
  * escrow payment (no contention key of its own on chain), a QC'd payment is followed until f+1 sidecars agree.
+ * A payment the observer learns of late (mirrored from a board after its block was scanned: a slow or cut link)
+ * is looked for again in the scanned blocks from its first certificate on (CLOCK_SKEW_MS before), so it is never
+ * left waiting for a block that already went by.
  */
 export class ChainWatcher {
   readonly #o: ChainWatcherOptions;
@@ -48,6 +56,10 @@ export class ChainWatcher {
   #scanned: bigint | undefined;
   #saved: bigint | undefined;
   #target: ChainHead | undefined;
+  /** Open payments some scan already looked for (the rest are new since: look back for them). */
+  #claimed = new Set<string>();
+  /** Times of the blocks scanned lately (unix millis by height), to know how far back a late payment may be. */
+  readonly #blockTimes = new Map<bigint, bigint>();
   #running: Promise<void> | undefined;
   #started: Promise<void> | undefined;
   #stopWatch: (() => void) | undefined;
@@ -120,21 +132,58 @@ export class ChainWatcher {
 
   async #scanTo(height: bigint): Promise<void> {
     await this.#saveScanned();
+    const open = [...this.#o.payments.openPayments()];
+    await this.#lookBack(open.filter((p) => !this.#claimed.has(p.key)));
+    this.#claimed = new Set(open.map((p) => p.key));
     if (this.#scanned! >= height) return;
-    const claims = claimsOf(this.#o.payments.openPayments());
+    const claims = claimsOf(open);
     while (this.#scanned! < height && !this.#stopping.signal.aborted) {
       const next = this.#scanned! + 1n;
       const block = await this.#o.chain!.block(next);
       if (!block) return;
       await this.#scanBlock(block, claims);
+      this.#remember(block.head);
       this.#scanned = next;
       await this.#saveScanned();
     }
   }
 
+  /**
+   * Scans again, for `late` payments only, the blocks already scanned from each one's first certificate on: a
+   * payment mirrored after its block went by is found there (INCLUDED, or FAILED when another tx took its sequence).
+   */
+  async #lookBack(late: readonly FollowedPayment[]): Promise<void> {
+    const seen = late.flatMap((p) => p.view.context.stageTimes.SUBMITTED ?? []);
+    if (seen.length === 0) return;
+    const from = this.#firstBlockSince(BigInt(Math.min(...seen)) - CLOCK_SKEW_MS);
+    if (from === undefined) return;
+    const claims = claimsOf(late);
+    for (let height = from; height <= this.#scanned! && !this.#stopping.signal.aborted; height++) {
+      const block = await this.#o.chain!.block(height);
+      if (block) await this.#scanBlock(block, claims);
+    }
+  }
+
+  /** The first remembered scanned block at or after `millis`; undefined when every scanned block is older. */
+  #firstBlockSince(millis: bigint): bigint | undefined {
+    let first: bigint | undefined;
+    for (const [height, time] of this.#blockTimes) {
+      if (time >= millis && (first === undefined || height < first)) first = height;
+    }
+    return first;
+  }
+
+  /** Keeps the time of a scanned block, for the last MAX_CATCH_UP blocks. */
+  #remember(head: ChainHead): void {
+    this.#blockTimes.set(head.height, head.timestampMs);
+    this.#blockTimes.delete(head.height - MAX_CATCH_UP);
+  }
+
   /** Moves the scan position back to `height`, so the blocks above it are scanned again. */
   #rewind(height: bigint): void {
-    if (this.#scanned !== undefined && height < this.#scanned) this.#scanned = height;
+    if (this.#scanned === undefined || height >= this.#scanned) return;
+    for (let h = height + 1n; h <= this.#scanned; h++) this.#blockTimes.delete(h);
+    this.#scanned = height;
   }
 
   /** Keeps the scan position, so blocks mined while this process is down are scanned after its restart. */

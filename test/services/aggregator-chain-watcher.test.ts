@@ -175,6 +175,37 @@ describe('the aggregator follows payments with the chain watcher: on-chain stage
     );
   });
 
+  it('a payment mirrored only after its block was scanned (a slow or cut link) is found there: INCLUDED, then FINALIZED', async () => {
+    const { aggregator, chain, stageOf, store } = await start();
+    chain.receipts.add(toHex(transferOf(8).hash));
+    chain.add(2n, [transferOf(8)]);
+    chain.add(3n, []);
+    await eventually(async () =>
+      expect(new TextDecoder().decode(await store.get('aggregator/chain/scanned'))).toBe('3'),
+    );
+    await aggregator.ingest(boardCert(DAVE, 8, { millis: 1_700_000_001_500n }));
+    await aggregator.ingest(boardCert(EDGAR, 8, { millis: 1_700_000_001_500n }));
+    expect(stageOf(8)).toBe('QC_FORMED');
+    chain.add(4n, []);
+    await eventually(() => expect(stageOf(8)).toBe('FINALIZED'));
+    expect(aggregator.payment(toHex(txHashOf(8)))?.inclusion?.blockNumber).toBe('2');
+  });
+
+  it('a payment mirrored after another transaction took its sequence in a scanned block is FAILED', async () => {
+    const { aggregator, chain, stageOf, store } = await start();
+    chain.add(2n, [transferOf(9, CAROL)]);
+    await eventually(async () =>
+      expect(new TextDecoder().decode(await store.get('aggregator/chain/scanned'))).toBe('2'),
+    );
+    await aggregator.ingest(boardCert(DAVE, 9, { millis: 1_700_000_001_500n }));
+    await aggregator.ingest(boardCert(EDGAR, 9, { millis: 1_700_000_001_500n }));
+    chain.add(3n, []);
+    await eventually(() => expect(stageOf(9)).toBe('FAILED'));
+    expect(aggregator.payment(toHex(txHashOf(9)))?.failure).toMatch(
+      /^sequence 9 was taken by transaction .* in block 2$/,
+    );
+  });
+
   it('a restored payment that was not included when the head time passes its expiry is EXPIRED', async () => {
     const store = new MemoryStore();
     const effects = {
