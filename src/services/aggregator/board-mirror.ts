@@ -26,31 +26,33 @@ export interface BoardMirrorOptions {
 /**
  * Mirrors every sidecar's bulletin board into the aggregator (reference §9.3 GetBulletinBoard, made incremental):
  * each round pages from the sidecar's last `next_cursor`, so every certificate is read once; a refused cursor (the
- * sidecar restarted) restarts from the first page. Certificates go to `ingest`, which verifies them.
+ * sidecar restarted) restarts from the first page, and each sidecar is read in its own loop. Certificates go to
+ * `ingest`, which verifies them.
  */
 export class BoardMirror {
   readonly #o: BoardMirrorOptions;
   readonly #cursors = new Map<string, string>();
   readonly #stopping = new AbortController();
-  #loop: Promise<void> | undefined;
+  #loops: Promise<void>[] = [];
 
   constructor(options: BoardMirrorOptions) {
     this.#o = options;
   }
 
+  /** One loop per sidecar: a slow or unreachable one delays only its own rounds, never the others'. */
   start(): void {
     if (this.#o.intervalMs <= 0) return;
-    this.#loop = (async () => {
+    this.#loops = this.#o.links.map(async (link) => {
       while (!this.#stopping.signal.aborted) {
-        await Promise.all(this.#o.links.map((link) => this.#drain(link)));
+        await this.#drain(link);
         await pause(this.#o.intervalMs, this.#stopping.signal);
       }
-    })();
+    });
   }
 
   async stop(): Promise<void> {
     this.#stopping.abort();
-    await this.#loop;
+    await Promise.all(this.#loops);
   }
 
   /**
