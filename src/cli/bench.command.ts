@@ -8,6 +8,7 @@ import { writeReadmeSections } from '../bench/readme-sections.ts';
 import { DEFAULT_SIZES, FIGURES, type FigureId, RESULTS_DIR, runAllBenchmarks } from '../bench/run-all.ts';
 import { SIDECAR_TARGET_PER_CORE, sidecarBenchFigures } from '../bench/sidecar-bench.ts';
 import { mib, sidecarRssFigures } from '../bench/sidecar-rss-bench.ts';
+import { START_TARGETS, startFigures } from '../bench/start-figures.ts';
 import { type Command, intOption, type OptionValues, UsageError } from './command.ts';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -69,6 +70,18 @@ async function benchSidecar(values: OptionValues): Promise<number> {
     }
   }
   if (f.firstReject) console.log(`first reject: ${f.firstReject}`);
+  const start = await startFigures();
+  const check = (measured: number, target: number) => (measured <= target ? 'MET' : 'NOT MET');
+  console.log(`start (median of ${start.runs} fresh processes):`);
+  console.log(
+    `  allegro --help     ${start.helpMs.toFixed(0)} ms (target ≤ ${START_TARGETS.helpMs}) ${check(start.helpMs, START_TARGETS.helpMs)}`,
+  );
+  console.log(
+    `  sidecar ready      ${start.readyMs.toFixed(0)} ms from spawn (target ≤ ${START_TARGETS.readyMs}) ${check(start.readyMs, START_TARGETS.readyMs)}`,
+  );
+  console.log(
+    `  sidecar idle RSS   ${start.idleRssMiB.toFixed(0)} MiB (target ≤ ${START_TARGETS.idleRssMiB}) ${check(start.idleRssMiB, START_TARGETS.idleRssMiB)}`,
+  );
   return f.rejected === 0 ? 0 : 1;
 }
 
