@@ -1,6 +1,5 @@
 import { LmdbStore } from './lmdb-store.ts';
 import { MemoryStore } from './memory-store.ts';
-import { RedisStore } from './redis-store.ts';
 import { type Store, StoreError } from './store.ts';
 
 /**
@@ -19,7 +18,8 @@ export async function openStore(spec: string): Promise<Store> {
         `"allegro store migrate --from file:${dir} --to lmdb:NEW_DIR" and use lmdb:NEW_DIR`,
     );
   }
-  if (spec.startsWith('redis://')) return RedisStore.open(spec);
+  // Loaded only for Redis: a sidecar on the embedded store does not pay for the client at start.
+  if (spec.startsWith('redis://')) return (await import('./redis-store.ts')).RedisStore.open(spec);
   throw new StoreError(
     'STORE_SPEC',
     `unknown store spec "${spec}": use memory, lmdb:DIR or redis://host:port`,

@@ -1,5 +1,6 @@
-import { Errors, Rlp } from 'ox';
-import { AuthorizationTempo } from 'ox/tempo';
+import * as Errors from 'ox/Errors';
+import * as Rlp from 'ox/Rlp';
+import * as AuthorizationTempo from 'ox/tempo/AuthorizationTempo';
 import { toHex } from '../bytes.ts';
 import { RejectCode } from '../reject.ts';
 import { type DecodeTempoTxResult, decodeFailure, invalidTx } from './decoded-tempo-tx.ts';

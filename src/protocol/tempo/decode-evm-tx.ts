@@ -1,4 +1,4 @@
-import { parseTransaction, serializeTransaction } from 'viem';
+import { parseTransaction, serializeTransaction } from 'viem/utils';
 import { fromHex, toHex } from '../bytes.ts';
 import type { CryptoSuite } from '../crypto/suite.ts';
 import { RejectCode } from '../reject.ts';

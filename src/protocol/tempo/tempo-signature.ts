@@ -1,4 +1,4 @@
-import { P256 } from 'ox';
+import * as P256 from 'ox/P256';
 import type { SignatureEnvelope } from 'ox/tempo';
 import type { CryptoSuite } from '../crypto/suite.ts';
 import { type Reject, RejectCode, reject } from '../reject.ts';

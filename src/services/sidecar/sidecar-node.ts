@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import { FastPaySidecar } from '../../../gen/tempo/fastpay/v1/sidecar_pb.ts';
-import { createWebSocketInspector } from '../../actors/inspector.ts';
 import { bytesEqual, toHex } from '../../protocol/bytes.ts';
 import { createNodeCryptoSuite } from '../../protocol/crypto/node-suite.ts';
 import { rememberingVerifies } from '../../protocol/crypto/remembered-verifies.ts';
@@ -23,10 +22,8 @@ import { Metrics } from '../http/metrics.ts';
 import { BulletinBoard } from '../shared/bulletin-board.ts';
 import { resolveCommittee } from '../shared/committee-source.ts';
 import { type ChainSource, standaloneChainSource } from './chain-source.ts';
-import { connectChain } from './connect-chain.ts';
 import { decisionRules } from './decision-rules-config.ts';
 import { demoBalances, referenceDemoBalances } from './demo-balances.ts';
-import { connectEscrowSettlement } from './escrow-connection.ts';
 import { startExpirySweeper } from './expiry-sweeper.ts';
 import { startGossip } from './gossip.ts';
 import { LifecycleHub } from './lifecycle-hub.ts';
@@ -164,7 +161,7 @@ async function startNode(
   for (const record of ledger.locks()) board.add(record.cert);
   const escrow =
     config.rpcUrl && config.escrow
-      ? await connectEscrowSettlement(config.rpcUrl, config.escrow, {
+      ? await (await import('./escrow-connection.ts')).connectEscrowSettlement(config.rpcUrl, config.escrow, {
           suite,
           ledger,
           lifecycle,
@@ -172,32 +169,37 @@ async function startNode(
           logger,
         })
       : undefined;
-  const inspector = config.inspect ? createWebSocketInspector({ url: config.inspect }) : undefined;
+  const inspector = config.inspect
+    ? (await import('../../actors/inspector.ts')).createWebSocketInspector({ url: config.inspect })
+    : undefined;
+  // The chain client (viem, ox) loads only for a chain-following sidecar: a standalone one starts without it.
   const onChain = config.rpcUrl
-    ? await connectChain(
-        { ...config, rpcUrl: config.rpcUrl },
-        {
-          ledger,
-          journal,
-          lifecycle,
-          keccak256: suite.keccak256,
-          validatorKey: self.publicKey,
-          logger,
-          ...(inspector ? { inspect: inspector.inspect } : {}),
-          ...(escrow
-            ? {
-                escrow: {
-                  reader: escrow.chain,
-                  onAdvance: (advance) => escrow.settlement.onAdvance(advance),
-                },
-              }
-            : {}),
-        },
-      ).catch(async (err) => {
-        await inspector?.stop();
-        await escrow?.close();
-        throw err;
-      })
+    ? await (await import('./connect-chain.ts'))
+        .connectChain(
+          { ...config, rpcUrl: config.rpcUrl },
+          {
+            ledger,
+            journal,
+            lifecycle,
+            keccak256: suite.keccak256,
+            validatorKey: self.publicKey,
+            logger,
+            ...(inspector ? { inspect: inspector.inspect } : {}),
+            ...(escrow
+              ? {
+                  escrow: {
+                    reader: escrow.chain,
+                    onAdvance: (advance) => escrow.settlement.onAdvance(advance),
+                  },
+                }
+              : {}),
+          },
+        )
+        .catch(async (err) => {
+          await inspector?.stop();
+          await escrow?.close();
+          throw err;
+        })
     : undefined;
   const chain: ChainSource =
     onChain?.follower ??
