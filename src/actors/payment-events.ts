@@ -1,3 +1,5 @@
+import type { FormedQc } from './payment.machine.ts';
+
 /**
  * What a payment machine hears. Every event carries `at` (unix millis) so the machine stays a pure function of
  * its events: clocks live in the actors that send them. Values are JSON-native (hex and decimal strings) so
@@ -23,7 +25,17 @@ export type PaymentEvent =
       message: string;
       permanent: boolean;
     }
-  | { type: 'QC_FORMED'; at: number; qcHash: string; blockHeight: string }
+  /** The QC formed; `qc` is kept as formed when the observer assembled it (a client reports only its hash). */
+  | { type: 'QC_FORMED'; at: number; qcHash: string; blockHeight: string; qc?: FormedQc }
+  /** The signed submission of a payment first seen without it (mirrored from a board), and its chain fields. */
+  | {
+      type: 'SUBMISSION';
+      at: number;
+      request: string;
+      chainTxHash?: string;
+      expiresAtMs?: string;
+      validBeforeMs?: string;
+    }
   | { type: 'QUEUED_ONCHAIN'; at: number; blockHeight: string; report?: StageReport }
   | { type: 'INCLUDED'; at: number; blockNumber: string; blockHash: string; report?: StageReport }
   | { type: 'FINALIZED'; at: number; blockNumber: string; report?: StageReport }

@@ -11,6 +11,18 @@ export interface PaymentContext {
   readonly amount: string;
   /** Parent QC hash of a chained spend. */
   readonly parentQcHash?: string;
+  /** Hash of the certified effects, and the payment's lane (nonce key, decimal sequence), when known. */
+  readonly effectsHash?: string;
+  readonly nonceKey?: string;
+  readonly sequence?: string;
+  /**
+   * The signed submission (SubmitFastPayRequest wire bytes, 0x-hex) when it came through this observer: to resume
+   * collecting after a restart, to follow its settlement streams, and to hand its tx to a child's validators.
+   */
+  readonly request?: string;
+  /** The wrapper's expiry and the signed tx's validBefore, unix millis (decimal), when known. */
+  readonly expiresAtMs?: string;
+  readonly validBeforeMs?: string;
   /** The chain's hash of the signed Tempo tx (keccak256), to find its receipt. */
   readonly chainTxHash?: string;
   /** Certificates needed for a QC (2f+1 of the committee) and the faults tolerated (f). */
@@ -23,6 +35,8 @@ export interface PaymentContext {
     Record<string, { validator: string; code: number; message: string; permanent: boolean }>
   >;
   readonly qcHash?: string;
+  /** The QC exactly as formed (its certificate choice fixes `qcHash`), in the compact form of FormedQc. */
+  readonly qc?: FormedQc;
   readonly blockAtSubmit: string;
   readonly blockAtQc?: string;
   readonly inclusion?: { readonly blockNumber: string; readonly blockHash: string };
@@ -38,6 +52,22 @@ export interface PaymentContext {
   readonly stageReports?: Readonly<Record<string, readonly string[]>>;
   /** When each stage was reached (unix millis). */
   readonly stageTimes: Readonly<Partial<Record<ApiStage, number>>>;
+}
+
+/**
+ * A formed QC as a payment keeps it: its signers in order, each certificate's signature and time only when they
+ * differ from the one in `certificates` (the tx hash, effects hash and effects every certificate repeats are the
+ * payment's own). JSON-native like the rest of the context.
+ */
+export interface FormedQc {
+  readonly threshold: number;
+  readonly certs: readonly {
+    readonly validatorId: string;
+    readonly signature?: string;
+    readonly createdUnixMillis?: string;
+    /** Escrow mode: the validator's settlement signature. */
+    readonly settlementSignature?: string;
+  }[];
 }
 
 export type PaymentInput = Omit<
@@ -151,6 +181,13 @@ export const paymentMachine = setup({
     recordQc: assign({
       qcHash: ({ context, event }) => (event.type === 'QC_FORMED' ? event.qcHash : context.qcHash),
       blockAtQc: ({ context, event }) => (event.type === 'QC_FORMED' ? event.blockHeight : context.blockAtQc),
+      qc: ({ context, event }) => (event.type === 'QC_FORMED' && event.qc ? event.qc : context.qc),
+    }),
+    /** What a submission through this observer adds to a payment first seen on a board; never replaced. */
+    recordSubmission: assign(({ context, event }) => {
+      if (event.type !== 'SUBMISSION' || context.request !== undefined) return {};
+      const { type: _type, at: _at, ...fields } = event;
+      return fields;
     }),
     recordInclusion: assign({
       inclusion: ({ context, event }) =>
@@ -217,6 +254,7 @@ export const paymentMachine = setup({
     ],
     CERTIFICATE: { actions: 'recordCertificate' },
     REJECT: { actions: 'recordReject' },
+    SUBMISSION: { actions: 'recordSubmission' },
     QC_FORMED: {
       guard: 'noQcYet',
       actions: ['recordQc', { type: 'stamp', params: { stage: 'QC_FORMED' } }],

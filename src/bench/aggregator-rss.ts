@@ -15,7 +15,6 @@ import { effectsHash } from '../protocol/hashing.ts';
 import type { Effects } from '../protocol/types.ts';
 import { Aggregator } from '../services/aggregator/aggregator.ts';
 import { aggregatorMetrics } from '../services/aggregator/aggregator-metrics.ts';
-import { PaymentRecords } from '../services/aggregator/payment-records.ts';
 import { Metrics } from '../services/http/metrics.ts';
 import { BulletinBoard } from '../services/shared/bulletin-board.ts';
 import { openStore } from '../store/open-store.ts';
@@ -99,7 +98,6 @@ export async function runAggregatorRssBench(
     committee,
     links: [],
     registry,
-    records: new PaymentRecords({ store, committee, suite }),
     board: new BulletinBoard({ maxTotalCerts: options.boardCerts ?? 50_000, maxResponse: 2_000 }),
     policy: DEFAULT_RETRY_POLICY,
     mirror: { intervalMs: 0, pageSize: 1_000 },

@@ -1,5 +1,5 @@
 /** `SubmitFastPayRequest` ↔ `SubmitRequest` (reference §2.2): the payment and its parents' QCs. */
-import { create } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import {
   type SubmitFastPayRequest,
   SubmitFastPayRequestSchema,
@@ -22,4 +22,13 @@ export function submitRequestFromProto(message: SubmitFastPayRequest): SubmitReq
     parentQcs: message.parentQcs.map(quorumCertificateFromProto),
     ...(message.parentTxs.length > 0 ? { parentTxs: message.parentTxs.map(fastPayTxFromProto) } : {}),
   };
+}
+
+/** The request's wire bytes (what a sidecar receives), e.g. to keep it with the payment it makes. */
+export function encodeSubmitRequest(request: SubmitRequest): Uint8Array {
+  return toBinary(SubmitFastPayRequestSchema, submitRequestToProto(request));
+}
+
+export function decodeSubmitRequest(bytes: Uint8Array): SubmitRequest {
+  return submitRequestFromProto(fromBinary(SubmitFastPayRequestSchema, bytes));
 }

@@ -10,6 +10,7 @@ import { createNodeCryptoSuite } from '../../src/protocol/crypto/node-suite.ts';
 import { committeeFileJson } from '../../src/services/demo/sidecar-committee.ts';
 import { freePort } from '../../src/services/free-port.ts';
 import { type SidecarProcess, startSidecarProcess } from '../../src/services/sidecar/sidecar-process.ts';
+import { openStore } from '../../src/store/open-store.ts';
 import { DAVE } from '../support/demo-keys.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/allegro.mjs', import.meta.url));
@@ -111,6 +112,19 @@ describe('allegro errors: one line on stderr, no stack trace', () => {
     expect(oneLine(run, 1)).toMatch(
       /^allegro sidecar: store directory \S+ is .+ \(stop the process holding it, or pick another --store\)$/,
     );
+  });
+
+  it('an aggregator store of an earlier version (records beside the snapshots) is refused, saying what to do (exit 1)', async () => {
+    const storeDir = join(dir, 'old-aggregator');
+    const old = await openStore(`lmdb:${storeDir}`);
+    await old.put('aggregator/payment/0xaa', new Uint8Array([1]));
+    await old.close();
+    const run = await allegro(
+      'aggregator',
+      ...['--sidecars', '127.0.0.1:9', '--committee', committeeFile, '--store', `lmdb:${storeDir}`],
+      ...['--listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0'],
+    );
+    expect(oneLine(run, 1)).toMatch(/was written by an earlier aggregator .*start with a new --store/);
   });
 
   it('an unknown flag is one usage line pointing at the help (exit 2)', async () => {

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChainWatcher } from '../../src/actors/chain-watcher.ts';
+import { type PaymentRecord, recordFields } from '../../src/actors/payment-record.ts';
 import { PaymentSystem } from '../../src/actors/payment-system.ts';
 import type { BlockTransaction, ChainBlock, ChainHead, ChainPort } from '../../src/chain/chain-port.ts';
 import { tip20TransferCall } from '../../src/chain/tempo-transfer.ts';
 import { repeatByte, toHex } from '../../src/protocol/bytes.ts';
 import { faultTolerance, quorumThreshold } from '../../src/protocol/committee.ts';
 import { effectsHash } from '../../src/protocol/hashing.ts';
-import { type PaymentRecord, PaymentRecords } from '../../src/services/aggregator/payment-records.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { boardCert, txHashOf } from '../support/board-certs.ts';
@@ -98,18 +98,12 @@ function recordOf(n: number, deadlines: { expiresAtMs?: bigint; validBeforeMs?: 
   };
 }
 
-/** A payment the aggregator recorded and tracked before a restart: its record and its payment snapshot. */
+/** A payment the aggregator tracked before a restart: its persisted snapshot, which holds its record. */
 async function seed(store: MemoryStore, record: PaymentRecord) {
-  await new PaymentRecords({ store, committee, suite }).save(record);
   const system = await PaymentSystem.open({ store });
-  const e = record.effects;
   await system.track({
     txHash: toHex(record.txHash),
-    sender: toHex(e.sender),
-    recipient: toHex(e.recipient),
-    asset: toHex(e.asset),
-    amount: e.amount.toString(),
-    ...(record.chainTxHash ? { chainTxHash: toHex(record.chainTxHash) } : {}),
+    ...recordFields(record),
     threshold: quorumThreshold(committee),
     faultTolerance: faultTolerance(committee),
     blockAtSubmit: '0',

@@ -4,7 +4,6 @@ import { DEFAULT_RETRY_POLICY } from '../../src/client/retry-policy.ts';
 import { toHex } from '../../src/protocol/bytes.ts';
 import { Aggregator } from '../../src/services/aggregator/aggregator.ts';
 import { aggregatorMetrics } from '../../src/services/aggregator/aggregator-metrics.ts';
-import { PaymentRecords } from '../../src/services/aggregator/payment-records.ts';
 import { Metrics } from '../../src/services/http/metrics.ts';
 import { BulletinBoard } from '../../src/services/shared/bulletin-board.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
@@ -29,7 +28,6 @@ async function forgetfulAggregator() {
     committee,
     links: [],
     registry,
-    records: new PaymentRecords({ store, committee, suite, recent: 0 }),
     board: new BulletinBoard({ maxTotalCerts: 2 }),
     policy: DEFAULT_RETRY_POLICY,
     mirror: { intervalMs: 0, pageSize: 100 },

@@ -3,7 +3,6 @@ import { DEFAULT_RETRY_POLICY } from '../../src/client/retry-policy.ts';
 import type { Committee } from '../../src/protocol/committee.ts';
 import { Aggregator } from '../../src/services/aggregator/aggregator.ts';
 import { aggregatorMetrics } from '../../src/services/aggregator/aggregator-metrics.ts';
-import { PaymentRecords } from '../../src/services/aggregator/payment-records.ts';
 import { Metrics } from '../../src/services/http/metrics.ts';
 import { BulletinBoard } from '../../src/services/shared/bulletin-board.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -26,7 +25,6 @@ export async function startTestAggregator(options: {
     committee: options.committee,
     links: [],
     registry,
-    records: new PaymentRecords({ store: options.store, committee: options.committee, suite }),
     board: new BulletinBoard(),
     policy: DEFAULT_RETRY_POLICY,
     mirror: { intervalMs: 0, pageSize: 100 },

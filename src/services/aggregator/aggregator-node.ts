@@ -15,6 +15,7 @@ import { createNodeCryptoSuite } from '../../protocol/crypto/node-suite.ts';
 import { rememberingVerifies } from '../../protocol/crypto/remembered-verifies.ts';
 import type { CryptoSuite } from '../../protocol/crypto/suite.ts';
 import { openStore } from '../../store/open-store.ts';
+import type { Store } from '../../store/store.ts';
 import type { Logger } from '../../util/logger.ts';
 import { connectivityOf } from '../../wire/grpc-client.ts';
 import { grpcServerOptions } from '../../wire/grpc-limits.ts';
@@ -30,7 +31,6 @@ import type { AggregatorConfig } from './aggregator-config.ts';
 import { startAggregatorHttp } from './aggregator-http.ts';
 import { type AggregatorMetrics, aggregatorMetrics, observeStageTimes } from './aggregator-metrics.ts';
 import { aggregatorService } from './aggregator-service.ts';
-import { PaymentRecords } from './payment-records.ts';
 import { restApi } from './rest-api.ts';
 
 /** A part of the aggregator's HTTP server contributed from above (GraphQL, the web page). */
@@ -71,6 +71,8 @@ const MAX_BOARD_RESPONSE = 2_000;
 const MIRROR_PAGE_SIZE = 1_000;
 /** Valid certificate signatures remembered (bounded: about 1 MB). */
 const REMEMBERED_SIGNATURES = 4_096;
+/** Key prefix of the payment records earlier versions kept beside the snapshots. */
+const LEGACY_RECORD_PREFIX = 'aggregator/payment/';
 /** Store key of the chain watcher's last scanned block height. */
 const SCANNED_KEY = 'aggregator/chain/scanned';
 
@@ -105,6 +107,7 @@ export async function startAggregator(
     http.starting('opening the store');
     const store = await openStore(config.store);
     cleanup.push(() => store.close());
+    await refuseSeparateRecords(store, config.store);
     http.starting(
       config.committeeFile
         ? 'committee: reading the committee file'
@@ -136,7 +139,6 @@ export async function startAggregator(
       committee,
       links,
       registry,
-      records: new PaymentRecords({ store, committee, suite }),
       board: new BulletinBoard({ maxTotalCerts: MAX_BOARD_CERTS, maxResponse: MAX_BOARD_RESPONSE }),
       policy: {
         ...DEFAULT_RETRY_POLICY,
@@ -247,6 +249,20 @@ export async function startAggregator(
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/**
+ * Stores of earlier versions kept each payment's record (effects, QC, request) beside its snapshot; this version
+ * keeps it in the snapshot. Such a store is refused at start, saying what to do, rather than served without them.
+ */
+async function refuseSeparateRecords(store: Store, spec: string): Promise<void> {
+  for await (const _ of store.scan(LEGACY_RECORD_PREFIX, { limit: 1 })) {
+    throw new ServiceError(
+      'CONFIG',
+      `the store ${spec} was written by an earlier aggregator (payment records beside the snapshots); start with a ` +
+        "new --store: open payments come back from the sidecars' boards, and the sidecars and the chain hold the rest",
+    );
   }
 }
 

@@ -5,6 +5,7 @@ import {
   type FollowedPayments,
 } from '../../actors/followed-payments.ts';
 import type { PaymentEvent } from '../../actors/payment-events.ts';
+import { formedQc, type PaymentRecord, paymentRecordOf, recordFields } from '../../actors/payment-record.ts';
 import type { PaymentPage, PaymentRegistry, PaymentView } from '../../actors/payment-registry.ts';
 import { type SidecarProxyRef, sidecarProxyLogic } from '../../actors/sidecar-proxy.ts';
 import type { ChainHead } from '../../chain/chain-port.ts';
@@ -41,7 +42,6 @@ import type { SidecarLink } from '../shared/sidecar-links.ts';
 import type { AggregatorMetrics } from './aggregator-metrics.ts';
 import { type ChainHeadNode, chainHeadNode, type PaymentNode, paymentNode } from './api-nodes.ts';
 import { BoardMirror } from './board-mirror.ts';
-import type { PaymentRecord, PaymentRecords } from './payment-records.ts';
 
 /** What subscribers hear: JSON-native, so it can travel through Redis pubsub unchanged. */
 export type AggregatorEvent =
@@ -79,7 +79,6 @@ export interface AggregatorOptions {
   readonly committee: Committee;
   readonly links: readonly SidecarLink[];
   readonly registry: PaymentRegistry;
-  readonly records: PaymentRecords;
   /** Verified certificates only, one per (tx, signer). */
   readonly board: BulletinBoard;
   /** Certificate collection timing: overall deadline and per-sidecar attempt deadline. */
@@ -158,12 +157,12 @@ export class Aggregator implements FollowedPayments {
     const open = this.#o.registry.active();
     for (const view of open) {
       const key = view.txHash;
-      const record = await this.#o.records.read(key);
+      const record = this.#recordOf(view);
       if (!record) continue;
       if (record.qc) this.#qcByHash.set(toHex(record.qc.qcHash), record.qc);
       for (const cert of this.#certsFromContext(record, view)) this.#o.board.add(cert);
       this.#count(view.stage, undefined);
-      this.#markOpen(key, record);
+      this.#markOpen(key, view);
       if (record.request && BEFORE_QC.has(view.stage) && !this.#expired(record)) {
         this.#collect(key, record.request, record).catch((error: unknown) =>
           this.#o.logger.error({ err: error, txHash: key }, 'resumed collection failed'),
@@ -213,12 +212,13 @@ export class Aggregator implements FollowedPayments {
     const stage = this.#o.registry.get(key)?.stage;
     const reports = BEFORE_QC.has(stage) ? await this.#collect(key, full, record) : [];
     await this.#serial.get(key);
+    const qc = this.quorumCertificate(key);
     return {
       ok: true,
       submission: {
         payment: this.payment(key)!,
         effectsHash: record.effectsHash,
-        ...(this.#o.records.get(key)?.qc ? { qc: this.#o.records.get(key)!.qc! } : {}),
+        ...(qc ? { qc } : {}),
         certs: this.certificates(key),
         rejections: reports.flatMap((r) => this.#rejectionOf(r)),
       },
@@ -249,7 +249,7 @@ export class Aggregator implements FollowedPayments {
     const key = toHex(cert.txHash);
     let added = false;
     return this.#queue(key, async () => {
-      if (!this.#o.records.get(key)) {
+      if (!this.#o.registry.get(key)) {
         const at = Math.min(Number(cert.createdUnixMillis), this.#now());
         await this.#remember({ txHash: cert.txHash, effectsHash: cert.effectsHash, effects }, at);
       }
@@ -267,12 +267,12 @@ export class Aggregator implements FollowedPayments {
     readonly effects: Effects;
   }): Pick<SubmitRequest, 'parentQcs' | 'parentTxs'> {
     const parent = p.parentQcHash && this.#qcByHash.get(toHex(p.parentQcHash));
-    const parentTx = parent && this.#o.records.get(toHex(parent.txHash))?.request?.tx;
+    const parentTx = parent && this.#record(toHex(parent.txHash))?.request?.tx;
     const { sender, nonce } = p.effects;
     const previous =
       nonce.seq > 0n
         ? this.byContention(sender, nonce.nonceKey, nonce.seq - 1n).flatMap(
-            (key) => this.#o.records.get(key)?.qc ?? [],
+            (key) => this.quorumCertificate(key) ?? [],
           )
         : [];
     const own = previous.find((qc) => !parent || !bytesEqual(qc.qcHash, parent.qcHash));
@@ -313,13 +313,13 @@ export class Aggregator implements FollowedPayments {
 
   /** The open payments claiming this contention key (sender, nonce key, sequence): at most one can land. */
   byContention(sender: Uint8Array, nonceKey: Uint8Array, seq: bigint): string[] {
-    return [...(this.#byContention.get(contentionKey(sender, nonceKey, seq)) ?? [])];
+    return [...(this.#byContention.get(contentionKey(toHex(sender), toHex(nonceKey), seq.toString())) ?? [])];
   }
 
   /** An open payment with its view and what the chain can show of it (its record). */
   openPayment(key: string): FollowedPayment | undefined {
-    const record = this.#open.has(key) ? this.#o.records.get(key) : undefined;
-    const view = this.#o.registry.get(key);
+    const view = this.#open.has(key) ? this.#o.registry.get(key) : undefined;
+    const record = this.#recordOf(view);
     if (!record || !view) return undefined;
     const { effects, chainTxHash, expiresAtMs, validBeforeMs } = record;
     return { key, view, effects, chainTxHash, expiresAtMs, validBeforeMs };
@@ -327,7 +327,7 @@ export class Aggregator implements FollowedPayments {
 
   payment(txHash: string): PaymentNode | undefined {
     const view = this.#o.registry.get(txHash);
-    const record = this.#o.records.get(txHash);
+    const record = this.#recordOf(view);
     return view && record && paymentNode(this.committee, view, record, this.#certsOf(record, view));
   }
 
@@ -341,7 +341,7 @@ export class Aggregator implements FollowedPayments {
   }
 
   async #nodeOf(view: PaymentView): Promise<PaymentNode | undefined> {
-    const record = await this.#o.records.read(view.txHash);
+    const record = this.#recordOf(view);
     return record && paymentNode(this.committee, view, record, this.#certsOf(record, view));
   }
 
@@ -358,7 +358,7 @@ export class Aggregator implements FollowedPayments {
    * the registry's persisted view when it finished long ago and left memory.
    */
   async lookup(txHash: string): Promise<PaymentNode | undefined> {
-    if (!(await this.#o.records.read(txHash))) {
+    if (!(await this.#stored(txHash))) {
       await this.#mirror.refresh({ filter: { case: 'txHash', value: fromHex(txHash) } });
       await this.#serial.get(txHash);
       return this.payment(txHash);
@@ -372,7 +372,7 @@ export class Aggregator implements FollowedPayments {
 
   /** The payment's QC as formed, from memory or read back from the store. */
   async storedQuorumCertificate(txHash: string): Promise<QuorumCertificate | undefined> {
-    return (await this.#o.records.read(txHash))?.qc;
+    return (await this.#stored(txHash))?.record.qc;
   }
 
   /** The payment's verified certificates, rebuilt from its stored snapshot once the board evicted them. */
@@ -383,8 +383,8 @@ export class Aggregator implements FollowedPayments {
 
   /** A payment's record and view, from memory or read back from the store once it finished and left memory. */
   async #stored(txHash: string): Promise<{ record: PaymentRecord; view: PaymentView } | undefined> {
-    const record = await this.#o.records.read(txHash);
-    const view = record && (this.#o.registry.get(txHash) ?? (await this.#o.registry.load?.(txHash)));
+    const view = this.#o.registry.get(txHash) ?? (await this.#o.registry.load?.(txHash));
+    const record = this.#recordOf(view);
     return record && view ? { record, view } : undefined;
   }
 
@@ -409,8 +409,19 @@ export class Aggregator implements FollowedPayments {
     return { ...this.#o.board.query(query), answered };
   }
 
+  /** The payment's QC as formed, while the payment is in memory. */
   quorumCertificate(txHash: string): QuorumCertificate | undefined {
-    return this.#o.records.get(txHash)?.qc;
+    const qcHash = this.#o.registry.get(txHash)?.context.qcHash;
+    return qcHash === undefined ? undefined : (this.#qcByHash.get(qcHash) ?? this.#record(txHash)?.qc);
+  }
+
+  /** The record of a payment in memory, read from its context. */
+  #record(txHash: string): PaymentRecord | undefined {
+    return this.#recordOf(this.#o.registry.get(txHash));
+  }
+
+  #recordOf(view: PaymentView | undefined): PaymentRecord | undefined {
+    return view && paymentRecordOf(view.context, this.committee, this.#o.suite);
   }
 
   /** Verified certificates of a payment, one per validator. */
@@ -471,27 +482,37 @@ export class Aggregator implements FollowedPayments {
     return next;
   }
 
-  /** Saves the record, then tracks the payment (idempotent): a tracked payment always has its record. */
-  async #remember(record: PaymentRecord, submittedAt: number): Promise<PaymentRecord> {
+  /**
+   * Tracks the payment with everything known of it (idempotent); a payment first seen on a board gets its signed
+   * submission (and chain fields) once one comes through here. Returns its record as its context now holds it.
+   */
+  async #remember(record: Omit<PaymentRecord, 'qc'>, submittedAt: number): Promise<PaymentRecord> {
     const key = toHex(record.txHash);
-    const saved = await this.#o.records.save(record);
-    const view = this.#o.registry.get(key) ?? (await this.#track(saved, submittedAt));
-    if (!TERMINAL.has(view.stage)) this.#markOpen(key, saved);
-    return saved;
+    const known = this.#o.registry.get(key);
+    const fields = recordFields(record);
+    if (!known) await this.#track(record, submittedAt);
+    else if (fields.request && known.context.request === undefined) {
+      await this.#o.registry.send(key, {
+        type: 'SUBMISSION',
+        at: this.#now(),
+        request: fields.request,
+        ...(fields.chainTxHash ? { chainTxHash: fields.chainTxHash } : {}),
+        ...(fields.expiresAtMs ? { expiresAtMs: fields.expiresAtMs } : {}),
+        ...(fields.validBeforeMs ? { validBeforeMs: fields.validBeforeMs } : {}),
+      });
+    }
+    const view = this.#o.registry.get(key)!;
+    if (!TERMINAL.has(view.stage)) this.#markOpen(key, view);
+    return this.#recordOf(view)!;
   }
 
-  #track(record: PaymentRecord, submittedAt: number): Promise<PaymentView> {
+  #track(record: Omit<PaymentRecord, 'qc'>, submittedAt: number): Promise<PaymentView> {
     const { committee } = this;
-    const e = record.effects;
     const parent = record.request?.tx?.parentQcHash;
     return this.#o.registry.track({
       txHash: toHex(record.txHash),
-      sender: toHex(e.sender),
-      recipient: toHex(e.recipient),
-      asset: toHex(e.asset),
-      amount: e.amount.toString(),
+      ...recordFields(record),
       ...(parent?.length ? { parentQcHash: toHex(parent) } : {}),
-      ...(record.chainTxHash ? { chainTxHash: toHex(record.chainTxHash) } : {}),
       threshold: quorumThreshold(committee),
       faultTolerance: faultTolerance(committee),
       blockAtSubmit: (this.#head?.height ?? 0n).toString(),
@@ -499,21 +520,19 @@ export class Aggregator implements FollowedPayments {
     });
   }
 
-  #markOpen(key: string, record: PaymentRecord): void {
+  #markOpen(key: string, view: PaymentView): void {
     this.#open.add(key);
-    this.#o.records.hold(record);
-    const { sender, nonce } = record.effects;
-    const contention = contentionKey(sender, nonce.nonceKey, nonce.seq);
+    const { sender, nonceKey, sequence } = view.context;
+    if (nonceKey === undefined || sequence === undefined) return;
+    const contention = contentionKey(sender, nonceKey, sequence);
     this.#byContention.set(contention, (this.#byContention.get(contention) ?? new Set()).add(key));
   }
 
   #close(key: string): void {
     this.#open.delete(key);
-    const record = this.#o.records.get(key);
-    this.#o.records.release(key);
-    if (!record) return;
-    const { sender, nonce } = record.effects;
-    const contention = contentionKey(sender, nonce.nonceKey, nonce.seq);
+    const context = this.#o.registry.get(key)?.context;
+    if (context?.nonceKey === undefined || context.sequence === undefined) return;
+    const contention = contentionKey(context.sender, context.nonceKey, context.sequence);
     const claims = this.#byContention.get(contention);
     claims?.delete(key);
     if (claims?.size === 0) this.#byContention.delete(contention);
@@ -582,14 +601,14 @@ export class Aggregator implements FollowedPayments {
       signature: toHex(cert.signature),
       createdUnixMillis: cert.createdUnixMillis.toString(),
     });
-    const record = this.#o.records.get(key);
-    if (!record || record.qc) return true;
+    const view = this.#o.registry.get(key);
+    const record = this.#recordOf(view);
+    if (!view || !record || view.context.qcHash !== undefined) return true;
     const qc = assembleQuorumCertificate(this.#o.suite, this.committee, this.certificates(key));
     if (!qc) return true;
-    const saved = await this.#o.records.save({ ...record, qc });
     this.#qcByHash.set(toHex(qc.qcHash), qc);
-    const submittedAt = this.#o.registry.get(key)?.context.stageTimes.SUBMITTED;
-    if (saved.request && submittedAt !== undefined) {
+    const submittedAt = view.context.stageTimes.SUBMITTED;
+    if (record.request && submittedAt !== undefined) {
       this.#o.metrics.qcLatency.observe((this.#now() - submittedAt) / 1000);
     }
     await this.#o.registry.send(key, {
@@ -597,8 +616,9 @@ export class Aggregator implements FollowedPayments {
       at: this.#now(),
       qcHash: toHex(qc.qcHash),
       blockHeight: (this.#head?.height ?? 0n).toString(),
+      qc: formedQc(qc, view.context.certificates),
     });
-    if (saved.request) this.#follow(key, saved.request);
+    if (record.request) this.#follow(key, record.request);
     return true;
   }
 
@@ -661,6 +681,7 @@ export class Aggregator implements FollowedPayments {
   }
 }
 
-function contentionKey(sender: Uint8Array, nonceKey: Uint8Array, seq: bigint): string {
-  return `${toHex(sender)}:${toHex(nonceKey)}:${seq}`;
+/** Sender, nonce key and sequence of a payment (0x-hex and decimal): at most one payment per key can land. */
+function contentionKey(sender: string, nonceKey: string, seq: string): string {
+  return `${sender}:${nonceKey}:${seq}`;
 }

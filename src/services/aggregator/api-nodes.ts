@@ -1,3 +1,4 @@
+import type { PaymentRecord } from '../../actors/payment-record.ts';
 import type { PaymentView } from '../../actors/payment-registry.ts';
 import type { ChainHead } from '../../chain/chain-port.ts';
 import { toHex } from '../../protocol/bytes.ts';
@@ -7,7 +8,6 @@ import { type Guarantee, guaranteeOf } from '../../protocol/guarantee.ts';
 import { rejectCodeName } from '../../protocol/reject.ts';
 import type { ApiStage } from '../../protocol/stage.ts';
 import type { QuorumCertificate, ValidatorCertificate } from '../../protocol/types.ts';
-import type { PaymentRecord } from './payment-records.ts';
 
 /**
  * The API's JSON-native shapes, shared by GraphQL (field for field), REST and the published events: 0x-lowercase
