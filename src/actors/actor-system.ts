@@ -2,13 +2,12 @@ import { pino } from 'pino';
 import { type ActorRefFrom, createActor, type InspectionEvent, type Observer } from 'xstate';
 import { FastPaySidecar } from '../../gen/tempo/fastpay/v1/sidecar_pb.ts';
 import type { ChainHead, ChainPort } from '../chain/chain-port.ts';
-import { bytesEqual, fromHex, toHex } from '../protocol/bytes.ts';
+import { bytesEqual, toHex } from '../protocol/bytes.ts';
 import { type Committee, faultTolerance, quorumThreshold } from '../protocol/committee.ts';
 import { createNodeCryptoSuite } from '../protocol/crypto/node-suite.ts';
 import type { CryptoSuite } from '../protocol/crypto/suite.ts';
 import { txHash } from '../protocol/hashing.ts';
 import { TERMINAL_STAGES } from '../protocol/stage.ts';
-import { decodeTagged, encodeTagged } from '../protocol/tagged-json.ts';
 import { type SubmitRequest, TempoTxFormat } from '../protocol/types.ts';
 import { prepareSubmission } from '../protocol/validation/prepare-submission.ts';
 import type { Store } from '../store/store.ts';
@@ -16,21 +15,14 @@ import { createClient, type ServiceClient } from '../wire/grpc-client.ts';
 import { grpcAddress } from '../wire/grpc-transport.ts';
 import type { SidecarTransport } from '../wire/sidecar-transport.ts';
 import { ChainWatcher, chainWatcherLogic } from './chain-watcher.ts';
-import {
-  type ChainFields,
-  chainFieldsOf,
-  type FollowedPayment,
-  type FollowedPayments,
-} from './followed-payments.ts';
+import { chainFieldsOf, type FollowedPayments, followedPaymentOf } from './followed-payments.ts';
 import type { PaymentInput } from './payment.machine.ts';
 import type { PaymentEvent } from './payment-events.ts';
+import { paymentRecordReader, type RecordFields, recordFields } from './payment-record.ts';
 import type { PaymentView } from './payment-registry.ts';
 import { PaymentSystem } from './payment-system.ts';
 import { sidecarHeads } from './sidecar-heads.ts';
 import { proxyTransport, type SidecarProxyRef, sidecarProxyLogic } from './sidecar-proxy.ts';
-
-/** Store key prefix of the submitted requests of unfinished payments, to follow them again after a restart. */
-export const REQUEST_KEY_PREFIX = 'payment-request/';
 
 /** Store key of the chain watcher's last scanned block height. */
 const SCANNED_KEY = 'chain-watcher/scanned';
@@ -67,16 +59,13 @@ export interface ActorSystemOptions {
 export class ActorSystem {
   readonly payments: PaymentSystem;
   readonly committee: Committee;
-  readonly #store: Store;
   readonly #suite: CryptoSuite;
   readonly #now: () => number;
   readonly #logger: Pick<pino.Logger, 'warn'>;
   readonly #channels: ServiceClient<typeof FastPaySidecar>[] = [];
   readonly #proxies = new Map<string, SidecarProxyRef>();
-  /** Unfinished payments whose request this process has stored. */
-  readonly #recorded = new Set<string>();
-  /** What the chain can show of the payments whose request this process knows (contention key, deadlines). */
-  readonly #chainFields = new Map<string, ChainFields>();
+  /** Each payment's record, read from its context (the signed request, its lane and deadlines). */
+  readonly #records: ReturnType<typeof paymentRecordReader>;
   readonly #headListeners = new Set<(head: ChainHead) => void>();
   #watcher!: ChainWatcher;
   #watcherActor!: ActorRefFrom<ReturnType<typeof chainWatcherLogic>>;
@@ -86,10 +75,10 @@ export class ActorSystem {
   private constructor(options: ActorSystemOptions, payments: PaymentSystem) {
     this.payments = payments;
     this.committee = options.committee;
-    this.#store = options.store;
     this.#suite = options.suite ?? createNodeCryptoSuite();
     this.#now = options.now ?? Date.now;
     this.#logger = options.logger ?? pino({ base: { component: 'actors' } });
+    this.#records = paymentRecordReader(options.committee, this.#suite);
   }
 
   static async start(options: ActorSystemOptions): Promise<ActorSystem> {
@@ -132,7 +121,7 @@ export class ActorSystem {
       onError: (error, what) => system.#warn(error, `chain watcher: ${what}`),
     });
     system.#unsubscribe = payments.subscribe((view) => system.#onChange(view));
-    await system.#resume();
+    system.#resume();
     const logic = chainWatcherLogic(system.#watcher, (error) => system.#warn(error, 'chain watcher'));
     system.#watcherActor = createActor(logic, { id: 'chain watcher', ...inspection }).start();
     await system.#watcher.start();
@@ -178,28 +167,20 @@ export class ActorSystem {
     for (const channel of this.#channels) channel.close();
   }
 
-  /** Follows the restored unfinished payments again: the sidecar streams and chain fields of stored requests. */
-  async #resume(): Promise<void> {
+  /** Follows the restored unfinished payments again: the sidecar streams of the requests their contexts hold. */
+  #resume(): void {
     for (const view of this.payments.active()) {
-      const bytes = await this.#store.get(REQUEST_KEY_PREFIX + view.txHash);
-      if (!bytes) continue;
-      this.#recorded.add(view.txHash);
-      const request = decodeTagged<SubmitRequest>(bytes);
-      this.#learnChainFields(view.txHash, request);
+      const request = this.#records(view.context)?.request;
+      if (!request) continue;
       for (const proxy of this.#proxies.values()) proxy.send({ type: 'WATCH', txHash: view.txHash, request });
     }
   }
 
-  /** A request a proxy is about to send: tracks its payment and stores the request, the first time. */
+  /** A request a proxy is about to send: tracks its payment, with the request, the first time. */
   #onSubmit(request: SubmitRequest): void {
     const input = this.#inputOf(request);
-    if (!input || this.#recorded.has(input.txHash)) return;
-    this.#recorded.add(input.txHash);
-    this.#learnChainFields(input.txHash, request);
+    if (!input || this.payments.get(input.txHash)) return;
     this.payments.track(input).catch((error: unknown) => this.#warn(error, 'track', input.txHash));
-    this.#store
-      .put(REQUEST_KEY_PREFIX + input.txHash, encodeTagged(request))
-      .catch((error: unknown) => this.#warn(error, 'store request', input.txHash));
   }
 
   /** The payment a request makes, or undefined when it is too malformed to hash (the sidecars will refuse it). */
@@ -225,37 +206,36 @@ export class ActorSystem {
       faultTolerance: faultTolerance(this.committee),
       blockAtSubmit: (this.#head?.height ?? 0n).toString(),
       submittedAt: this.#now(),
+      ...this.#recordFieldsOf(request),
     };
   }
 
   /**
-   * What the chain can show of the payment: a direct payment's contention key, chain hash and deadlines; an escrow
-   * payment lands inside the sidecars' settle transaction, so only its wrapper expiry (its stages on chain come
-   * from f+1 sidecars). Nothing for a request the stateless checks refuse (the sidecars refuse it too).
+   * The record a request gives its payment (effects hash, lane, the request, deadlines); nothing for a request the
+   * stateless checks refuse (the sidecars refuse it too, and its view is all there is to show).
    */
-  #learnChainFields(hash: string, request: SubmitRequest): void {
+  #recordFieldsOf(request: SubmitRequest): RecordFields {
     const prepared = prepareSubmission(this.#suite, this.committee, request.tx);
-    if (!prepared.ok) return;
-    const fields = chainFieldsOf(this.#suite, prepared.value);
-    this.#chainFields.set(
-      hash,
-      request.tx?.format === TempoTxFormat.ALLEGRO_ESCROW_V1
-        ? { ...(fields.expiresAtMs !== undefined ? { expiresAtMs: fields.expiresAtMs } : {}) }
-        : fields,
-    );
+    if (!prepared.ok) return {};
+    const p = prepared.value;
+    const { chainTxHash: _chainTxHash, ...fields } = chainFieldsOf(this.#suite, p);
+    const {
+      sender: _s,
+      recipient: _r,
+      asset: _a,
+      amount: _m,
+      ...record
+    } = recordFields({
+      effectsHash: p.effectsHash,
+      ...fields,
+      request,
+    });
+    return record;
   }
 
   /** The payments as the chain watcher follows them: the open ones, with their chain fields. */
   #followedPayments(): FollowedPayments {
-    const followed = (view: PaymentView): FollowedPayment => {
-      const { chainTxHash } = view.context;
-      return {
-        key: view.txHash,
-        view,
-        ...(chainTxHash ? { chainTxHash: fromHex(chainTxHash, 32) } : {}),
-        ...this.#chainFields.get(view.txHash),
-      };
-    };
+    const followed = (view: PaymentView) => followedPaymentOf(view, this.#records(view.context));
     return {
       setHead: (head) => this.#onHead(head),
       openPayments: () => this.payments.active().map(followed),
@@ -275,17 +255,10 @@ export class ActorSystem {
     for (const listener of this.#headListeners) listener(head);
   }
 
-  /** Stops following a payment that reached a final stage and forgets its stored request. */
+  /** Stops following a payment that reached a final stage. */
   #onChange(view: PaymentView): void {
-    const { txHash: hash, stage } = view;
-    if (!TERMINAL_STAGES.has(stage)) return;
-    this.#chainFields.delete(hash);
-    for (const proxy of this.#proxies.values()) proxy.send({ type: 'UNWATCH', txHash: hash });
-    if (this.#recorded.delete(hash)) {
-      this.#store
-        .delete(REQUEST_KEY_PREFIX + hash)
-        .catch((error: unknown) => this.#warn(error, 'forget', hash));
-    }
+    if (!TERMINAL_STAGES.has(view.stage)) return;
+    for (const proxy of this.#proxies.values()) proxy.send({ type: 'UNWATCH', txHash: view.txHash });
   }
 
   #warn(error: unknown, what: string, txHash?: string): void {

@@ -1,8 +1,10 @@
 import type { ChainHead } from '../chain/chain-port.ts';
+import { fromHex } from '../protocol/bytes.ts';
 import type { CryptoSuite } from '../protocol/crypto/suite.ts';
-import type { Effects } from '../protocol/types.ts';
+import { type Effects, TempoTxFormat } from '../protocol/types.ts';
 import type { PreparedSubmission } from '../protocol/validation/prepare-submission.ts';
 import type { PaymentEvent } from './payment-events.ts';
+import type { PaymentRecord } from './payment-record.ts';
 import type { PaymentView } from './payment-registry.ts';
 
 /** An open payment as the chain watcher follows it: its view, and what the chain can show of it. */
@@ -49,5 +51,32 @@ export function chainFieldsOf(
     chainTxHash: suite.keccak256(p.signedTx),
     ...(p.expiry.kind === 'unixMillis' ? { expiresAtMs: p.expiry.value } : {}),
     ...(p.decoded.validBefore !== undefined ? { validBeforeMs: p.decoded.validBefore * 1000n } : {}),
+  };
+}
+
+/**
+ * What the chain can show of a payment, from its record: a direct payment's contention key, chain hash and
+ * deadlines; an escrow payment (its signed format, or settlement signatures in its QC) lands inside the sidecars'
+ * settle transaction, so only its wrapper expiry: its stages on chain come from f+1 sidecars. Without a record,
+ * the chain hash its view may carry.
+ */
+export function followedPaymentOf(view: PaymentView, record: PaymentRecord | undefined): FollowedPayment {
+  const key = view.txHash;
+  if (!record) {
+    const { chainTxHash } = view.context;
+    return { key, view, ...(chainTxHash ? { chainTxHash: fromHex(chainTxHash, 32) } : {}) };
+  }
+  const escrow =
+    record.request?.tx?.format === TempoTxFormat.ALLEGRO_ESCROW_V1 ||
+    record.qc?.certs.some((c) => c.settlementSignature !== undefined) === true;
+  const { effects, chainTxHash, expiresAtMs, validBeforeMs } = record;
+  if (escrow) return { key, view, ...(expiresAtMs !== undefined ? { expiresAtMs } : {}) };
+  return {
+    key,
+    view,
+    effects,
+    ...(chainTxHash ? { chainTxHash } : {}),
+    ...(expiresAtMs !== undefined ? { expiresAtMs } : {}),
+    ...(validBeforeMs !== undefined ? { validBeforeMs } : {}),
   };
 }

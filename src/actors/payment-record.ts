@@ -85,6 +85,25 @@ export function paymentRecordOf(
     : base;
 }
 
+/**
+ * `paymentRecordOf` for one committee, remembering the record read from each context object: a context is
+ * immutable (every transition makes a new one), so a payment's record is decoded once per change, not per read.
+ */
+export function paymentRecordReader(
+  committee: Committee,
+  suite: CryptoSuite,
+): (context: PaymentContext) => PaymentRecord | undefined {
+  const read = new WeakMap<PaymentContext, PaymentRecord | null>();
+  return (context) => {
+    let record = read.get(context);
+    if (record === undefined) {
+      record = paymentRecordOf(context, committee, suite) ?? null;
+      read.set(context, record);
+    }
+    return record ?? undefined;
+  };
+}
+
 /** A QC in the compact form a payment keeps (FormedQc), beside the payment's recorded `certificates`. */
 export function formedQc(qc: QuorumCertificate, certificates: PaymentContext['certificates']): FormedQc {
   return {

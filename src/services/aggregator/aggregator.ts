@@ -3,9 +3,15 @@ import {
   chainFieldsOf,
   type FollowedPayment,
   type FollowedPayments,
+  followedPaymentOf,
 } from '../../actors/followed-payments.ts';
 import type { PaymentEvent } from '../../actors/payment-events.ts';
-import { formedQc, type PaymentRecord, paymentRecordOf, recordFields } from '../../actors/payment-record.ts';
+import {
+  formedQc,
+  type PaymentRecord,
+  paymentRecordReader,
+  recordFields,
+} from '../../actors/payment-record.ts';
 import type { PaymentPage, PaymentRegistry, PaymentView } from '../../actors/payment-registry.ts';
 import { type SidecarProxyRef, sidecarProxyLogic } from '../../actors/sidecar-proxy.ts';
 import type { ChainHead } from '../../chain/chain-port.ts';
@@ -120,6 +126,8 @@ export class Aggregator implements FollowedPayments {
   readonly #proxies: SidecarProxyRef[];
   readonly #mirror: BoardMirror;
   readonly #closing = new AbortController();
+  /** Each payment's record, read from its context. */
+  readonly #records: ReturnType<typeof paymentRecordReader>;
   #head: ChainHead | undefined;
   #unsubscribe: (() => void) | undefined;
 
@@ -127,6 +135,7 @@ export class Aggregator implements FollowedPayments {
     this.#o = options;
     this.committee = options.committee;
     this.#now = options.now ?? Date.now;
+    this.#records = paymentRecordReader(options.committee, options.suite);
     this.#proxies = options.links.map(({ member, url, client }) =>
       createActor(
         sidecarProxyLogic({
@@ -319,10 +328,7 @@ export class Aggregator implements FollowedPayments {
   /** An open payment with its view and what the chain can show of it (its record). */
   openPayment(key: string): FollowedPayment | undefined {
     const view = this.#open.has(key) ? this.#o.registry.get(key) : undefined;
-    const record = this.#recordOf(view);
-    if (!record || !view) return undefined;
-    const { effects, chainTxHash, expiresAtMs, validBeforeMs } = record;
-    return { key, view, effects, chainTxHash, expiresAtMs, validBeforeMs };
+    return view && followedPaymentOf(view, this.#recordOf(view));
   }
 
   payment(txHash: string): PaymentNode | undefined {
@@ -421,7 +427,7 @@ export class Aggregator implements FollowedPayments {
   }
 
   #recordOf(view: PaymentView | undefined): PaymentRecord | undefined {
-    return view && paymentRecordOf(view.context, this.committee, this.#o.suite);
+    return view && this.#records(view.context);
   }
 
   /** Verified certificates of a payment, one per validator. */
