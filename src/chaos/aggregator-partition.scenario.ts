@@ -12,18 +12,14 @@ import { certifyAtAll } from './certify-at-all.ts';
 import { startChainCommittee } from './chain-committee.ts';
 import { chaosPayers } from './chaos-payers.ts';
 import type { ChaosScenario } from './chaos-scenario.ts';
-import { type ProxyMode, startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
+import { type PartitionPhase, startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 const INITIAL = 10_000000n;
 /** How long the aggregator gets after healing to show a phase's payments FINALIZED (it takes about a second). */
 const CATCH_UP_MS = 20_000;
 
 /** Which of the aggregator's sidecar links are cut in one phase, and how. */
-const PHASES: readonly {
-  readonly name: string;
-  readonly cut: readonly number[];
-  readonly mode: ProxyMode;
-}[] = [
+const PHASES: readonly PartitionPhase<readonly number[]>[] = [
   { name: 'one link blackholed', cut: [3], mode: 'blackhole' },
   { name: 'two links refused', cut: [0, 1], mode: 'refuse' },
   { name: 'every link blackholed', cut: [0, 1, 2, 3], mode: 'blackhole' },

@@ -10,7 +10,7 @@ import { certifyAtAll } from './certify-at-all.ts';
 import { startChainCommittee } from './chain-committee.ts';
 import { chaosPayers } from './chaos-payers.ts';
 import type { ChaosScenario } from './chaos-scenario.ts';
-import { type ProxyMode, startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
+import { type PartitionPhase, startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 const PAYERS = 8;
 const INITIAL = 10_000000n;
@@ -18,11 +18,7 @@ const INITIAL = 10_000000n;
 const PARTITIONED_TIMEOUT_MS = 2_000;
 
 /** Which sidecars the payers cannot reach in one phase, and how (blackhole: calls hang; refuse: cut at once). */
-const PHASES: readonly {
-  readonly name: string;
-  readonly cut: readonly number[];
-  readonly mode: ProxyMode;
-}[] = [
+const PHASES: readonly PartitionPhase<readonly number[]>[] = [
   { name: 'one sidecar blackholed', cut: [3], mode: 'blackhole' },
   { name: 'one sidecar refusing', cut: [0], mode: 'refuse' },
   { name: 'two sidecars blackholed (no quorum)', cut: [1, 2], mode: 'blackhole' },

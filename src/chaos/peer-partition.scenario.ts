@@ -8,18 +8,14 @@ import { certifyAtAll } from './certify-at-all.ts';
 import { type PeerLink, startChainCommittee } from './chain-committee.ts';
 import { chaosPayers } from './chaos-payers.ts';
 import type { ChaosScenario } from './chaos-scenario.ts';
-import type { ProxyMode } from './tcp-proxy.ts';
+import type { PartitionPhase } from './tcp-proxy.ts';
 
 const INITIAL = 10_000000n;
 const PARENT_LANE = numberToBytes(1n, { size: 32 });
 const CHILD_LANE = numberToBytes(2n, { size: 32 });
 
 /** Which peer links are cut in one phase (a link is one sidecar pulling another's board), and how. */
-const PHASES: readonly {
-  readonly name: string;
-  readonly cut: (link: PeerLink) => boolean;
-  readonly mode: ProxyMode;
-}[] = [
+const PHASES: readonly PartitionPhase<(link: PeerLink) => boolean>[] = [
   {
     name: 'sidecar 3 isolated from its peers (blackholed)',
     cut: (l) => l.from === 3 || l.to === 3,

@@ -9,6 +9,13 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
  */
 export type ProxyMode = 'pass' | 'lose-replies' | 'blackhole' | 'refuse';
 
+/** One phase of a partition scenario: its name, which proxies it cuts (`Cut` says how they are chosen), and how. */
+export interface PartitionPhase<Cut> {
+  readonly name: string;
+  readonly cut: Cut;
+  readonly mode: ProxyMode;
+}
+
 /** A TCP proxy on 127.0.0.1 in front of one upstream port, whose behaviour a test switches at will. */
 export interface TcpProxy {
   readonly port: number;
