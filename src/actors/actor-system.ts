@@ -176,11 +176,15 @@ export class ActorSystem {
     }
   }
 
-  /** A request a proxy is about to send: tracks its payment, with the request, the first time. */
+  /**
+   * A request a proxy is about to send (every proxy sends it): tracks its payment, with the request and what the
+   * stateless checks make of it, the first time only.
+   */
   #onSubmit(request: SubmitRequest): void {
     const input = this.#inputOf(request);
-    if (!input || this.payments.get(input.txHash)) return;
-    this.payments.track(input).catch((error: unknown) => this.#warn(error, 'track', input.txHash));
+    if (!input || this.payments.tracks(input.txHash)) return;
+    const tracked = { ...input, ...this.#recordFieldsOf(request) };
+    this.payments.track(tracked).catch((error: unknown) => this.#warn(error, 'track', input.txHash));
   }
 
   /** The payment a request makes, or undefined when it is too malformed to hash (the sidecars will refuse it). */
@@ -206,7 +210,6 @@ export class ActorSystem {
       faultTolerance: faultTolerance(this.committee),
       blockAtSubmit: (this.#head?.height ?? 0n).toString(),
       submittedAt: this.#now(),
-      ...this.#recordFieldsOf(request),
     };
   }
 

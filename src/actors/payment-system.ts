@@ -110,6 +110,11 @@ export class PaymentSystem implements PaymentRegistry {
     });
   }
 
+  /** Whether the payment is tracked or being tracked (synchronous: a `track` call counts at once). */
+  tracks(txHash: string): boolean {
+    return this.#entries.has(txHash);
+  }
+
   send(txHash: string, event: PaymentEvent): Promise<void> {
     const entry = this.#entries.get(txHash);
     return entry ? this.#enqueue(entry, () => this.#apply(entry, event)) : Promise.resolve();
