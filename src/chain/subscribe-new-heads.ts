@@ -9,6 +9,17 @@ export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000 }
 
 const SUBSCRIBE_ID = 1;
 
+export interface NewHeadsOptions {
+  /** Reconnect backoff; default DEFAULT_BACKOFF. */
+  readonly backoff?: BackoffOptions;
+  /**
+   * Started at a disconnect and stopped (the function it returns) once subscribed again: heads from elsewhere
+   * meanwhile, e.g. HTTP polling. It calls `nodeIsBack` when the node answers again, and the socket reconnects at
+   * once instead of waiting out a backoff grown during a long outage.
+   */
+  readonly whileDown?: (nodeIsBack: () => void) => () => void;
+}
+
 /**
  * `eth_subscribe("newHeads")` on its own WebSocket. Every disconnect is reported to `onError` as an
  * UNAVAILABLE ChainError and followed by a reconnect with backoff, until the returned function is called.
@@ -17,14 +28,30 @@ export function subscribeNewHeads(
   wsUrl: string,
   onHead: (head: ChainHead) => void,
   onError: (error: Error) => void,
-  backoffOptions: BackoffOptions = DEFAULT_BACKOFF,
+  options: NewHeadsOptions = {},
 ): () => void {
-  const backoff = new Backoff(backoffOptions);
+  const backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
   let stopped = false;
   let socket: WebSocket | undefined;
+  /** Pending reconnect; undefined while connecting or connected. */
   let timer: NodeJS.Timeout | undefined;
+  let stopWhileDown: (() => void) | undefined;
+  /** `nodeIsBack` skipped the backoff once in this outage: later failures wait it out again. */
+  let rushed = false;
+  const up = (): void => {
+    stopWhileDown?.();
+    stopWhileDown = undefined;
+    rushed = false;
+  };
+  const nodeIsBack = (): void => {
+    if (stopped || rushed || timer === undefined) return;
+    rushed = true;
+    clearTimeout(timer);
+    connect();
+  };
 
   const connect = (): void => {
+    timer = undefined;
     const ws = new WebSocket(wsUrl);
     socket = ws;
     let failure = '';
@@ -46,6 +73,7 @@ export function subscribeNewHeads(
           onError(new ChainError('REJECTED', `eth_subscribe newHeads: ${msg.error.message}`));
         } else if (msg.id === SUBSCRIBE_ID) {
           backoff.reset();
+          up();
         } else if (msg.method === 'eth_subscription' && msg.params?.result) {
           onHead(headFromRpc(msg.params.result));
         }
@@ -62,6 +90,7 @@ export function subscribeNewHeads(
         new ChainError('UNAVAILABLE', `newHeads socket ${wsUrl} closed${failure ? `: ${failure}` : ''}`),
       );
       timer = setTimeout(connect, backoff.next());
+      stopWhileDown ??= options.whileDown?.(nodeIsBack);
     });
   };
 
@@ -69,6 +98,7 @@ export function subscribeNewHeads(
   return () => {
     stopped = true;
     clearTimeout(timer);
+    up();
     socket?.terminate();
   };
 }

@@ -1,4 +1,12 @@
-import { bytesToBigInt, ContractFunctionExecutionError, createPublicClient, http, numberToHex } from 'viem';
+import {
+  BaseError,
+  bytesToBigInt,
+  ContractFunctionRevertedError,
+  ContractFunctionZeroDataError,
+  createPublicClient,
+  http,
+  numberToHex,
+} from 'viem';
 import { Abis, Addresses } from 'viem/tempo';
 import { bytesEqual, fromHex, toHex } from '../protocol/bytes.ts';
 import { isTip20Address } from '../protocol/tempo/tip20-transfer.ts';
@@ -14,9 +22,12 @@ import { toChainError } from './to-chain-error.ts';
 export interface ViemChainOptions {
   /** JSON-RPC over HTTP, used for every request. */
   readonly rpcUrl: string;
-  /** JSON-RPC over WebSocket, used for the `newHeads` subscription; without it heads are polled over HTTP. */
+  /**
+   * JSON-RPC over WebSocket, used for the `newHeads` subscription; without it heads are polled over HTTP, and so
+   * they are while the socket is down.
+   */
   readonly wsUrl?: string;
-  /** Head polling interval without `wsUrl`. Default 250 ms. */
+  /** Head polling interval without `wsUrl`, or while its socket is down. Default 250 ms. */
   readonly pollIntervalMs?: number;
   /** Per-request timeout. Default 10 s. */
   readonly timeoutMs?: number;
@@ -74,7 +85,7 @@ export function createViemChain(options: ViemChainOptions): ChainPort {
         const currency = await client
           .readContract({ address: toHex(token), abi: Abis.tip20, functionName: 'currency', blockNumber })
           .catch((err: unknown) => {
-            if (err instanceof ContractFunctionExecutionError) return undefined;
+            if (isVerdictOfContract(err)) return undefined;
             throw err;
           });
         return currency === 'USD';
@@ -123,9 +134,23 @@ export function createViemChain(options: ViemChainOptions): ChainPort {
         last = h;
         onHead(h);
       };
+      const pollIntervalMs = options.pollIntervalMs ?? 250;
       const stop = options.wsUrl
-        ? subscribeNewHeads(options.wsUrl, onAnyHead, onError, options.backoff ?? DEFAULT_BACKOFF)
-        : pollHeads(head, options.pollIntervalMs ?? 250, onAnyHead, onError);
+        ? subscribeNewHeads(options.wsUrl, onAnyHead, onError, {
+            backoff: options.backoff ?? DEFAULT_BACKOFF,
+            // While the socket is down, heads come by polling, and the first answer reconnects it.
+            whileDown: (nodeIsBack) =>
+              pollHeads(
+                head,
+                pollIntervalMs,
+                (h) => {
+                  onAnyHead(h);
+                  nodeIsBack();
+                },
+                () => {},
+              ),
+          })
+        : pollHeads(head, pollIntervalMs, onAnyHead, onError);
       watches.add(stop);
       return () => {
         watches.delete(stop);
@@ -146,4 +171,18 @@ async function rpc<T>(call: () => Promise<T>): Promise<T> {
   } catch (err) {
     throw toChainError(err);
   }
+}
+
+/**
+ * Whether a failed contract read is the contract's own answer (it reverted, or there is no code at the address)
+ * rather than the node failing to answer. viem wraps both in ContractFunctionExecutionError: only the first may
+ * be read as "not a USD TIP-20"; an unreachable node must stay an error (UNAVAILABLE), never a verdict.
+ */
+function isVerdictOfContract(err: unknown): boolean {
+  return (
+    err instanceof BaseError &&
+    err.walk(
+      (e) => e instanceof ContractFunctionRevertedError || e instanceof ContractFunctionZeroDataError,
+    ) !== null
+  );
 }

@@ -14,6 +14,7 @@ import { type SidecarCommittee, startSidecarCommittee } from '../services/demo/s
 import { freePort } from '../services/free-port.ts';
 import { grpcTransport } from '../wire/grpc-transport.ts';
 import type { SidecarTransport } from '../wire/sidecar-transport.ts';
+import { awaitSidecarsFollow } from './await-sidecars-follow.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 export interface ChainCommitteeOptions {
@@ -45,9 +46,14 @@ export interface ChainCommittee {
   readonly peerLinks: readonly PeerLink[];
   /**
    * Stops the Tempo node and starts it again on the same port: from its dumped state (`--state`), or from
-   * genesis (a reset: funded again, everything after the funding gone). The sidecars are not told.
+   * genesis (a reset: funded again, everything after the funding gone), after running `whileDown` (if given)
+   * with the node stopped. The sidecars are not told; this resolves once each follows the new node
+   * (awaitSidecarsFollow, within 60 s), with the milliseconds that took.
    */
-  restartNode(from: 'state' | 'genesis'): Promise<void>;
+  restartNode(
+    from: 'state' | 'genesis',
+    whileDown?: () => Promise<void>,
+  ): Promise<{ followingAfterMs: number }>;
   /** Closes the transports and proxies and stops every process, by pid. */
   stop(): Promise<void>;
 }
@@ -131,12 +137,16 @@ export async function startChainCommittee(
       sidecars,
       transports,
       peerLinks,
-      async restartNode(from) {
+      async restartNode(from, whileDown) {
         await node.stop();
+        await whileDown?.();
         node =
           from === 'state'
             ? await startAnvil({ port, blockTime: 1, chainId: 1337n, state })
             : await startDevnet(options);
+        const restartedAt = (await running.chain.head()).height;
+        const urls = sidecars.committee.members.map((m) => m.url!);
+        return { followingAfterMs: await awaitSidecarsFollow(running.chain, urls, restartedAt, 60_000) };
       },
       async stop() {
         for (const t of transports) t.close();

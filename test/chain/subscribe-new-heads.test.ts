@@ -78,7 +78,7 @@ describe('subscribeNewHeads reconnect backoff (reference §8)', () => {
         node.url,
         (h) => heads.push(h),
         (e) => errors.push(e),
-        { initialMs: 40, maxMs: 160, random: () => 1 },
+        { backoff: { initialMs: 40, maxMs: 160, random: () => 1 } },
       );
       await eventually(() => expect(node.connects.length).toBeGreaterThanOrEqual(6), 30_000);
       expect(delays.slice(0, 5)).toEqual([40, 80, 160, 160, 160]);
@@ -93,5 +93,35 @@ describe('subscribeNewHeads reconnect backoff (reference §8)', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it('reconnects at once when the node answers again elsewhere (whileDown), instead of waiting out the backoff', async () => {
+    const node = await flakyNode();
+    const heads: ChainHead[] = [];
+    let nodeIsBack: (() => void) | undefined;
+    let downs = 0;
+    let ups = 0;
+    stop = subscribeNewHeads(
+      node.url,
+      (h) => heads.push(h),
+      () => {},
+      {
+        // Ten minutes before any reconnect: only `nodeIsBack` can bring the socket back within the test.
+        backoff: { initialMs: 600_000, maxMs: 600_000, random: () => 1 },
+        whileDown: (back) => {
+          downs++;
+          nodeIsBack = back;
+          return () => ups++;
+        },
+      },
+    );
+    await eventually(() => expect(downs).toBe(1), 10_000);
+    expect(node.connects).toHaveLength(1);
+
+    node.serve.value = true;
+    nodeIsBack!();
+    await eventually(() => expect(heads.length).toBeGreaterThanOrEqual(1), 10_000);
+    expect(node.connects).toHaveLength(2);
+    expect(ups).toBe(1);
   });
 });

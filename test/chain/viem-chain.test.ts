@@ -11,6 +11,7 @@ import { signTempoTransfer } from '../../src/chain/tempo-transfer.ts';
 import { createViemChain } from '../../src/chain/viem-chain.ts';
 import { waitForReceipt } from '../../src/chain/wait-for-receipt.ts';
 import { fromHex, toHex, U64_MAX } from '../../src/protocol/bytes.ts';
+import { eventually } from '../support/eventually.ts';
 import { nodeRpc } from '../support/node-rpc.ts';
 import { pidAlive } from '../support/pid-alive.ts';
 
@@ -223,6 +224,24 @@ describe('createViemChain against anvil --network tempo', () => {
     expect(delivered).toBe(seen);
   });
 
+  it('reads pathUSD as usable for fees and a TIP-20 address without a contract as not usable', async () => {
+    const { height } = await chain.head();
+    expect(await chain.feeTokenUsable(PATH_USD, height)).toBe(true);
+    const undeployed = fromHex('0x20c00000000000000000000000000000000fffff', 20);
+    expect(await chain.feeTokenUsable(undeployed, height)).toBe(false);
+  });
+
+  it('an unreachable node is UNAVAILABLE for every read, never a verdict: pathUSD is not read as unusable for fees', async () => {
+    const dead = createViemChain({ rpcUrl: `http://127.0.0.1:${await closedPort()}` });
+    const unavailable = { code: 'UNAVAILABLE' };
+    await expect(dead.feeTokenUsable(PATH_USD, 1n)).rejects.toMatchObject(unavailable);
+    await expect(dead.balanceOf(PATH_USD, DEV1, 1n)).rejects.toMatchObject(unavailable);
+    await expect(dead.nonce(DEV1, new Uint8Array(32).fill(1), 1n)).rejects.toMatchObject(unavailable);
+    await expect(dead.nonce(DEV1, PROTOCOL_KEY, 1n)).rejects.toMatchObject(unavailable);
+    await expect(dead.block(1n)).rejects.toMatchObject(unavailable);
+    await expect(dead.receipt(new Uint8Array(32))).rejects.toMatchObject(unavailable);
+  });
+
   it('maps an unreachable node to UNAVAILABLE', async () => {
     const dead = createViemChain({ rpcUrl: `http://127.0.0.1:${await closedPort()}` });
     await expect(dead.head()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
@@ -257,6 +276,39 @@ describe('watchHeads when the node goes away', () => {
     } finally {
       await ws.close();
       await http.close();
+      await node.stop();
+    }
+    expect(pidAlive(node.pid)).toBe(false);
+  });
+});
+
+describe('watchHeads when the node comes back', () => {
+  it('over WebSocket, delivers heads again as soon as the node is back on its port, however long the reconnect backoff', async () => {
+    let node = await startAnvil({ blockTime: 0.2 });
+    const { port } = node;
+    const chain = createViemChain({
+      rpcUrl: node.rpcUrl,
+      wsUrl: node.wsUrl,
+      // Ten minutes before the socket retries on its own.
+      backoff: { initialMs: 600_000, maxMs: 600_000, random: () => 1 },
+      pollIntervalMs: 50,
+    });
+    const heads: ChainHead[] = [];
+    let errors = 0;
+    const stop = chain.watchHeads(
+      (h) => heads.push(h),
+      () => errors++,
+    );
+    try {
+      await eventually(() => expect(heads.length).toBeGreaterThan(0), 20_000);
+      await node.stop();
+      await eventually(() => expect(errors).toBeGreaterThan(0), 20_000);
+      const seen = heads.length;
+      node = await startAnvil({ port, blockTime: 0.2 });
+      await eventually(() => expect(heads.length).toBeGreaterThan(seen + 3), 20_000);
+    } finally {
+      stop();
+      await chain.close();
       await node.stop();
     }
     expect(pidAlive(node.pid)).toBe(false);
