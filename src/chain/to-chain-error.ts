@@ -24,7 +24,7 @@ const MESSAGE_CODES: readonly (readonly [RegExp, ChainErrorCode])[] = [
 export function toChainError(error: unknown): ChainError {
   if (error instanceof ChainError) return error;
   const chain = causeChain(error);
-  const text = chain.map(describe).join(' | ');
+  const text = distinct(chain.map(describe)).join(' | ');
   const matched = MESSAGE_CODES.find(([pattern]) => pattern.test(text));
   if (matched) return new ChainError(matched[1], text, { cause: error });
   const unavailable = chain.some((e) => e instanceof Error && TRANSPORT_ERRORS.has(e.name));
@@ -45,4 +45,11 @@ function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const { shortMessage, details } = error as { shortMessage?: string; details?: string };
   return [shortMessage ?? error.message, details].filter((s) => s).join(': ');
+}
+
+/** The descriptions of a cause chain without those an earlier one already says (viem repeats its cause at each level). */
+function distinct(parts: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (const part of parts) if (!kept.some((k) => k.includes(part))) kept.push(part);
+  return kept;
 }

@@ -1,6 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ChaosFile } from '../bench/readme-sections.ts';
 import { projectPath } from '../services/project-root.ts';
 import { aggregatorPartitionScenario } from './aggregator-partition.scenario.ts';
 import { byzantineScenario } from './byzantine.scenario.ts';
@@ -8,6 +9,7 @@ import type { ChaosResult, ChaosScenario } from './chaos-scenario.ts';
 import { conservationScenario } from './conservation.scenario.ts';
 import { fuzzSubmitScenario } from './fuzz-submit.scenario.ts';
 import { killRestartScenario } from './kill-restart.scenario.ts';
+import { mergeChaosFile } from './merge-chaos-file.ts';
 import { nodeRestartScenario } from './node-restart.scenario.ts';
 import { partitionScenario } from './partition.scenario.ts';
 import { peerPartitionScenario } from './peer-partition.scenario.ts';
@@ -28,8 +30,9 @@ const SCENARIOS: readonly ChaosScenario[] = [
 
 /**
  * `npm run chaos [-- --ci] [scenario…]`: runs the fault-injection scenarios (all, or those named), each printing
- * its figures, then a summary; writes bench-results/chaos.json (the README's "Faults survived" table). Exits 1
- * when any scenario did not survive. `--ci` runs the smaller subset.
+ * its figures, then a summary; writes bench-results/chaos.json (the README's "Faults survived" table; scenarios
+ * named replace only their own rows, see mergeChaosFile). Exits 1 when any scenario did not survive. `--ci` runs
+ * the smaller subset.
  */
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -68,10 +71,18 @@ async function main(argv: string[]): Promise<number> {
   }
   const dir = projectPath('bench-results');
   await mkdir(dir, { recursive: true });
-  await writeFile(
-    join(dir, 'chaos.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), mode: scale, scenarios: results }, null, 2)}\n`,
+  const file = join(dir, 'chaos.json');
+  const previous = await readFile(file, 'utf8').then(
+    (text) => JSON.parse(text) as ChaosFile,
+    () => undefined,
   );
+  const merged = mergeChaosFile(
+    positionals.length > 0 ? previous : undefined,
+    scale,
+    results,
+    new Date().toISOString(),
+  );
+  await writeFile(file, `${JSON.stringify(merged, null, 2)}\n`);
   console.log(`\n${results.map((r) => `${r.ok ? 'ok  ' : 'FAIL'}  ${r.scenario}: ${r.figures}`).join('\n')}`);
   return results.every((r) => r.ok) ? 0 : 1;
 }

@@ -32,6 +32,13 @@ describe('toChainError', () => {
     expect(toChainError(new TimeoutError({ body: {}, url })).code).toBe('UNAVAILABLE');
   });
 
+  it('says a cause once, though viem repeats it at each level of the chain', () => {
+    const refused = new Error('connect ECONNREFUSED 127.0.0.1:1');
+    const http = new HttpRequestError({ url, details: refused.message, cause: refused });
+    const error = toChainError(new Error('read failed', { cause: http }));
+    expect(error.message).toBe('read failed | HTTP request failed.: connect ECONNREFUSED 127.0.0.1:1');
+  });
+
   it('returns a ChainError unchanged', () => {
     const error = new ChainError('NOT_INCLUDED', 'x');
     expect(toChainError(error)).toBe(error);
