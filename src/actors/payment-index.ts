@@ -5,8 +5,10 @@ import type { PaymentContext } from './payment.machine.ts';
 const ORDER_PREFIX = 'payment-order/';
 const ADDRESS_PREFIX = 'payment-address/';
 const OPEN_PREFIX = 'payment-open/';
-/** Present once every stored payment is in the indexes. */
-export const PAYMENT_INDEX_MARKER = 'payment-index/v1';
+/** Finished payments oldest first: `payment-finished/<finishedAt, 16 digits>/<txHash>`, the retention's queue. */
+const FINISHED_PREFIX = 'payment-finished/';
+/** Present once every stored payment is in the indexes (v2: the finished index too). */
+export const PAYMENT_INDEX_MARKER = 'payment-index/v2';
 
 /** Where a payment sorts: newest submission first, then descending tx hash. */
 export type PaymentOrder = readonly [submittedAt: number, txHash: string];
@@ -41,9 +43,28 @@ export function indexWrites(context: PaymentContext): StoreWrite[] {
   ];
 }
 
-/** The write that takes a finished payment out of the open set. */
-export function closeWrite(txHash: string): StoreWrite {
-  return { key: OPEN_PREFIX + txHash, value: null };
+/** The writes that move a payment finished at `finishedAt` (unix millis) from the open set to the finished queue. */
+export function closeWrites(txHash: string, finishedAt: number): StoreWrite[] {
+  return [
+    { key: OPEN_PREFIX + txHash, value: null },
+    { key: finishedKey(finishedAt, txHash), value: encoder.encode(txHash) },
+  ];
+}
+
+/** The deletes that take a finished payment out of the order indexes (its snapshot and queue entry are the caller's). */
+export function forgetWrites(context: PaymentContext): StoreWrite[] {
+  return indexWrites(context)
+    .slice(0, -1)
+    .map((w) => ({ key: w.key, value: null }));
+}
+
+function finishedKey(finishedAt: number, txHash: string): string {
+  return `${FINISHED_PREFIX}${String(finishedAt).padStart(16, '0')}/${txHash}`;
+}
+
+/** Finished payments, the first finished first, each with its queue entry's key (bounded memory: one at a time). */
+export async function* finishedPayments(store: Store): AsyncIterable<{ key: string; txHash: string }> {
+  for await (const [key, value] of store.scan(FINISHED_PREFIX)) yield { key, txHash: decoder.decode(value) };
 }
 
 /** Tx hashes of the open payments (bounded memory: one at a time). */

@@ -1,12 +1,14 @@
 import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
 import type { ApiStage } from '../protocol/stage.ts';
 import { decodeTagged, encodeTagged } from '../protocol/tagged-json.ts';
-import type { Store } from '../store/store.ts';
+import type { Store, StoreWrite } from '../store/store.ts';
 import { type PaymentInput, paymentMachine, STAGE_OF_STATE } from './payment.machine.ts';
 import type { PaymentEvent } from './payment-events.ts';
 import {
-  closeWrite,
+  closeWrites,
   cursorOf,
+  finishedPayments,
+  forgetWrites,
   indexWrites,
   openPayments,
   orderOf,
@@ -49,7 +51,17 @@ export interface PaymentSystemOptions {
   readonly finishedTtlMs?: number;
   /** Write snapshots durably (fsync / WAITAOF) before listeners hear of them; default false. */
   readonly durable?: boolean;
+  /**
+   * Finished payments kept in the store at most; beyond it the first finished are deleted (snapshot and index
+   * entries), so the store and its mapped pages stop growing with history. Default DEFAULT_RETAIN_FINISHED.
+   */
+  readonly retainFinished?: number;
 }
+
+/** Finished payments the store keeps by default: about 5.4 GB of LMDB at 5.4 KB each. */
+export const DEFAULT_RETAIN_FINISHED = 1_000_000;
+/** Finished payments deleted per store batch when the retention is exceeded. */
+const FORGET_BATCH = 256;
 
 /**
  * The payment actors (PaymentRegistry): one XState actor per payment. Every transition's persisted snapshot is
@@ -65,6 +77,11 @@ export class PaymentSystem implements PaymentRegistry {
   readonly #maxFinished: number;
   readonly #finishedTtlMs: number;
   readonly #durable: boolean;
+  readonly #retainFinished: number;
+  /** Finished payments in the store (counted at open, then kept up to date). */
+  #storedFinished = 0;
+  /** The running deletion of finished payments beyond the retention, if any. */
+  #forgetting: Promise<void> | undefined;
   readonly #entries = new Map<string, Entry>();
   /** Finished payments in memory, oldest first, with the time they finished. */
   readonly #finished = new Map<string, number>();
@@ -77,11 +94,13 @@ export class PaymentSystem implements PaymentRegistry {
     this.#maxFinished = options.maxFinished ?? 1_000;
     this.#finishedTtlMs = options.finishedTtlMs ?? 600_000;
     this.#durable = options.durable ?? false;
+    this.#retainFinished = options.retainFinished ?? DEFAULT_RETAIN_FINISHED;
   }
 
   /**
    * Opens the system on `options.store` and restores the unfinished payments stored there (finished ones stay in
-   * the store, read on demand). A store written before the indexes existed is indexed first, once.
+   * the store, read on demand, and are counted: a key scan bounded by the retention). A store written before the
+   * indexes existed is indexed first, once.
    */
   static async open(options: PaymentSystemOptions): Promise<PaymentSystem> {
     const system = new PaymentSystem(options);
@@ -90,6 +109,8 @@ export class PaymentSystem implements PaymentRegistry {
       const bytes = await options.store.get(PAYMENT_KEY_PREFIX + txHash);
       if (bytes) system.#restore(decodeTagged<StoredPayment>(bytes));
     }
+    for await (const _ of finishedPayments(options.store)) system.#storedFinished++;
+    system.#retain();
     return system;
   }
 
@@ -172,9 +193,15 @@ export class PaymentSystem implements PaymentRegistry {
     return [...this.#entries.values()].flatMap((e) => (e.actor && e.view ? [e.view] : []));
   }
 
+  /** Finished payments in the store now. */
+  storedFinished(): number {
+    return this.#storedFinished;
+  }
+
   /** Waits for every queued transition to be persisted, then stops the actors. The store stays open. */
   async close(): Promise<void> {
     await Promise.all([...this.#entries.values()].map((e) => e.queue));
+    await this.#forgetting;
     for (const entry of this.#entries.values()) entry.actor?.stop();
   }
 
@@ -214,10 +241,11 @@ export class PaymentSystem implements PaymentRegistry {
       [
         { key: PAYMENT_KEY_PREFIX + txHash, value: encodeTagged(stored) },
         ...(entry.view ? [] : indexWrites(snapshot.context)),
-        ...(finished ? [closeWrite(txHash)] : []),
+        ...(finished ? closeWrites(txHash, updatedAt) : []),
       ],
       { durable: this.#durable },
     );
+    if (finished) this.#storedFinished++;
     const previous = entry.view?.stage;
     const view = viewOf(stored as StoredPayment);
     entry.view = view;
@@ -233,6 +261,45 @@ export class PaymentSystem implements PaymentRegistry {
       }
     }
     this.#sweep();
+    this.#retain();
+  }
+
+  /** Starts deleting the first finished payments while more than the retention are stored (one run at a time). */
+  #retain(): void {
+    if (this.#forgetting || this.#storedFinished <= this.#retainFinished) return;
+    this.#forgetting = this.#forgetFirstFinished()
+      // A failed deletion is retried at the next finished payment; the payments stay readable meanwhile.
+      .catch(() => undefined)
+      .finally(() => {
+        this.#forgetting = undefined;
+      });
+  }
+
+  async #forgetFirstFinished(): Promise<void> {
+    while (this.#storedFinished > this.#retainFinished) {
+      const excess = Math.min(this.#storedFinished - this.#retainFinished, FORGET_BATCH);
+      const writes: StoreWrite[] = [];
+      const forgotten: string[] = [];
+      for await (const { key, txHash } of finishedPayments(this.#store)) {
+        const bytes = await this.#store.get(PAYMENT_KEY_PREFIX + txHash);
+        const context = bytes && decodeTagged<StoredPayment>(bytes).snapshot.context;
+        writes.push(
+          { key, value: null },
+          { key: PAYMENT_KEY_PREFIX + txHash, value: null },
+          ...(context ? forgetWrites(context) : []),
+        );
+        forgotten.push(txHash);
+        if (forgotten.length === excess) break;
+      }
+      if (forgotten.length === 0) return;
+      await this.#store.batch(writes);
+      this.#storedFinished -= forgotten.length;
+      for (const txHash of forgotten) {
+        if (this.#entries.get(txHash)?.actor) continue;
+        this.#entries.delete(txHash);
+        this.#finished.delete(txHash);
+      }
+    }
   }
 
   #restore(stored: StoredPayment): void {
@@ -267,9 +334,14 @@ export class PaymentSystem implements PaymentRegistry {
   async #buildIndex(): Promise<void> {
     let writes: { key: string; value: Uint8Array | null }[] = [];
     for await (const [, bytes] of this.#store.scan(PAYMENT_KEY_PREFIX)) {
-      const { snapshot } = decodeTagged<StoredPayment>(bytes);
+      const { snapshot, updatedAt } = decodeTagged<StoredPayment>(bytes);
       const entries = indexWrites(snapshot.context);
-      writes.push(...(snapshot.status === 'active' ? entries : entries.slice(0, -1)));
+      const { txHash } = snapshot.context;
+      writes.push(
+        ...(snapshot.status === 'active'
+          ? entries
+          : [...entries.slice(0, -1), ...closeWrites(txHash, updatedAt)]),
+      );
       if (writes.length >= 1_000) {
         await this.#store.batch(writes);
         writes = [];

@@ -38,6 +38,8 @@ export interface AggregatorRssBenchOptions {
   readonly boardCerts?: number;
   /** Committee size; default 4. */
   readonly validators?: number;
+  /** Finished payments the store keeps (PaymentSystem's retention); default the aggregator's. */
+  readonly retainFinished?: number;
   /** Called with a short line at every sample. */
   readonly progress?: (line: string) => void;
 }
@@ -92,7 +94,10 @@ export async function runAggregatorRssBench(
   const signers = validators.slice(0, quorumThreshold(committee));
   const dir = await realpath(await mkdtemp(join(tmpdir(), 'allegro-aggregator-rss-')));
   const store = await openStore(`lmdb:${dir}`);
-  const registry = await PaymentSystem.open({ store });
+  const registry = await PaymentSystem.open({
+    store,
+    ...(options.retainFinished ? { retainFinished: options.retainFinished } : {}),
+  });
   const aggregator = new Aggregator({
     suite,
     committee,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DEFAULT_RETAIN_FINISHED } from '../actors/payment-system.ts';
 import { createEventBus } from '../graphql/event-bus.ts';
 import { graphqlMount } from '../graphql/graphql-mount.ts';
 import { DEFAULT_SUBSCRIPTION_CAPS } from '../graphql/subscription-caps.ts';
@@ -55,6 +56,7 @@ export function aggregatorConfigFromFlags(values: OptionValues): AggregatorConfi
       .split(',')
       .map((o) => o.trim()),
     maxCallsPerPeer: positiveIntOption(values, 'max-calls-per-peer'),
+    retainFinished: positiveIntOption(values, 'retain-finished'),
     referenceStages: values['reference-stages'] === true,
     devnetAccounts: devnetAccounts(values),
     ...(committeeFile ? { committeeFile } : {}),
@@ -184,6 +186,12 @@ export const aggregatorCommand: Command = {
       value: 'N',
       help: 'gRPC calls one peer host may have in progress; more get RESOURCE_EXHAUSTED',
       default: String(DEFAULT_MAX_CALLS_PER_PEER),
+    },
+    'retain-finished': {
+      type: 'string',
+      value: 'N',
+      help: 'finished payments the store keeps; beyond it the first finished are deleted (bounds disk and memory)',
+      default: String(DEFAULT_RETAIN_FINISHED),
     },
     'devnet-accounts': {
       type: 'boolean',

@@ -1,3 +1,4 @@
+import { DEFAULT_RETAIN_FINISHED } from '../actors/payment-system.ts';
 import {
   AGGREGATOR_RSS_TARGET_MB_AT_1M,
   AGGREGATOR_RSS_TARGET_MB_PER_10K,
@@ -88,10 +89,13 @@ async function benchSidecar(values: OptionValues): Promise<number> {
 async function benchAggregatorRss(values: OptionValues): Promise<number> {
   const seconds = intOption(values, 'seconds')!;
   if (seconds < 1) throw new UsageError('--seconds must be at least 1');
+  const retainFinished = intOption(values, 'retain-finished')!;
+  if (retainFinished < 1) throw new UsageError('--retain-finished must be at least 1');
   console.log(
-    `aggregator RSS bench: payments through one in-process aggregator (LMDB store) for ${seconds} s, each QC'd, INCLUDED and FINALIZED`,
+    `aggregator RSS bench: payments through one in-process aggregator (LMDB store, keeping ${fmt(retainFinished)} ` +
+      `finished payments) for ${seconds} s, each QC'd, INCLUDED and FINALIZED`,
   );
-  const f = await runAggregatorRssBench({ durationMs: seconds * 1000, progress });
+  const f = await runAggregatorRssBench({ durationMs: seconds * 1000, retainFinished, progress });
   const last = f.samples.at(-1)!;
   const at1m = last.rssMb + f.slopeMbPer10k * ((1_000_000 - last.payments) / 10_000);
   const mb = (v: number | undefined) => (v === undefined ? 'unknown' : `${v.toFixed(2)} MB`);
@@ -170,6 +174,12 @@ export const benchCommand: Command = {
       default: '180',
     },
     subscribers: { type: 'string', value: 'N', help: 'p4: graphql-ws subscribers', default: '1000' },
+    'retain-finished': {
+      type: 'string',
+      value: 'N',
+      help: "aggregator-rss: finished payments the store keeps (the aggregator's --retain-finished)",
+      default: String(DEFAULT_RETAIN_FINISHED),
+    },
     readme: { type: 'boolean', help: 'write the README sections from bench-results/ and stop' },
   },
   async run(values, positionals) {

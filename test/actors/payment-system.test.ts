@@ -43,7 +43,10 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-async function open(store: Store, options: { maxFinished?: number; now?: () => number } = {}) {
+async function open(
+  store: Store,
+  options: { maxFinished?: number; now?: () => number; retainFinished?: number } = {},
+) {
   const system = await PaymentSystem.open({ store, ...options });
   closers.push(() => system.close());
   return system;
@@ -234,5 +237,63 @@ describe('payment system', () => {
       ['1002', '1001'],
     ]);
     expect((await reopened.list({ first: 10, stage: 'EXPIRED' })).items).toHaveLength(4);
+  });
+
+  it('keeps at most retainFinished finished payments in the store, deleting the first finished with their index entries; open ones stay', async () => {
+    const store = new MemoryStore();
+    let now = 5_000;
+    const options = { now: () => now++, retainFinished: 2 };
+    const system = await PaymentSystem.open({ store, ...options });
+    await system.track(payment(9, CAROL, ALICE));
+    // Finished in the order 2, 1, 3, 4, 5: the first finished, not the first submitted, leave first.
+    for (const n of [2, 1, 3, 4, 5]) {
+      await system.track(payment(n));
+      await system.send(payment(n).txHash, { type: 'EXPIRED', at: now });
+    }
+    await system.close();
+    const stored = async () => {
+      const keys: string[] = [];
+      for await (const [key] of store.scan('payment')) keys.push(key);
+      return keys;
+    };
+    const hashes = (ns: number[]) => ns.map((n) => payment(n).txHash);
+    const left = await stored();
+    expect(left.filter((k) => k.startsWith(PAYMENT_KEY_PREFIX)).sort()).toEqual(
+      hashes([4, 5, 9]).map((h) => PAYMENT_KEY_PREFIX + h),
+    );
+    // No index entry is left behind for a deleted payment.
+    for (const n of [1, 2, 3]) expect(left.some((k) => k.includes(payment(n).txHash.slice(2)))).toBe(false);
+    expect(left.filter((k) => /^payment-(order|address)\//.test(k))).toHaveLength(3 + 3 * 2);
+    expect(system.storedFinished()).toBe(2);
+    expect(await system.load(payment(1).txHash)).toBeUndefined();
+
+    const reopened = await open(store, { retainFinished: 1 });
+    await reopened.close();
+    expect(reopened.storedFinished()).toBe(1);
+    expect((await reopened.list({ first: 10 })).items.map((v) => v.txHash)).toEqual(hashes([9, 5]));
+    expect(reopened.active().map((v) => v.txHash)).toEqual(hashes([9]));
+  });
+
+  it('counts and retains the finished payments of a store written before the finished index', async () => {
+    const store = new MemoryStore();
+    const system = await open(store);
+    for (let n = 1; n <= 5; n++) {
+      await system.track(payment(n));
+      if (n !== 3) await system.send(payment(n).txHash, { type: 'EXPIRED', at: 3000 + n });
+    }
+    for await (const [key] of store.scan('payment-')) await store.delete(key);
+    const reopened = await open(store, { retainFinished: 2 });
+    await reopened.close();
+    expect(reopened.storedFinished()).toBe(2);
+    expect(
+      (await reopened.list({ first: 10 })).items.map((v) => [
+        Number(v.context.stageTimes.SUBMITTED),
+        v.stage,
+      ]),
+    ).toEqual([
+      [1005, 'EXPIRED'],
+      [1004, 'EXPIRED'],
+      [1003, 'SUBMITTED'],
+    ]);
   });
 });

@@ -30,6 +30,8 @@ export interface AggregatorConfig {
   readonly headPollMs: number;
   /** Origins allowed to call the HTTP API from a browser (`*`, exact, or `scheme://host:*`); default local pages. */
   readonly corsOrigins?: readonly string[];
+  /** Finished payments the store keeps at most, the first finished deleted first (default DEFAULT_RETAIN_FINISHED). */
+  readonly retainFinished?: number;
   /** Concurrent gRPC calls per peer host (default DEFAULT_MAX_CALLS_PER_PEER). */
   readonly maxCallsPerPeer?: number;
   /** REST answers use the reference's stage names (0-5 only) unless a request asks otherwise. */

@@ -129,6 +129,7 @@ export async function startAggregator(
     const registry = await PaymentSystem.open({
       store,
       ...(inspector ? { inspect: inspector.inspect } : {}),
+      ...(config.retainFinished ? { retainFinished: config.retainFinished } : {}),
     });
     cleanup.push(() => registry.close());
 
