@@ -48,6 +48,10 @@ export interface AggregatorRssBenchOptions {
 export interface AggregatorRssSample extends MemorySplit {
   readonly payments: number;
   readonly heapMb: number;
+  /** V8's heap as reserved from the OS (part of the anonymous RSS). */
+  readonly heapTotalMb: number;
+  /** Memory of ArrayBuffers and other objects outside the V8 heap that V8 knows of. */
+  readonly externalMb: number;
   readonly storeMb: number;
 }
 
@@ -115,17 +119,21 @@ export async function runAggregatorRssBench(
   const samples: AggregatorRssSample[] = [];
   const sample = (payments: number) => {
     gc();
+    const memory = process.memoryUsage();
     const s: AggregatorRssSample = {
       payments,
       ...memorySplit(dir),
-      heapMb: process.memoryUsage().heapUsed / 2 ** 20,
+      heapMb: memory.heapUsed / 2 ** 20,
+      heapTotalMb: memory.heapTotal / 2 ** 20,
+      externalMb: memory.external / 2 ** 20,
       storeMb: diskBytes(dir) / 2 ** 20,
     };
     samples.push(s);
     const mb = (v: number | undefined) => (v === undefined ? '?' : v.toFixed(1));
     options.progress?.(
       `${payments} payments: RSS ${mb(s.rssMb)} MB = anonymous ${mb(s.anonMb)} + file-backed ${mb(s.fileMb)} ` +
-        `(store's mapped pages ${mb(s.mappedMb)}); JS heap ${mb(s.heapMb)} MB; store on disk ${mb(s.storeMb)} MB`,
+        `(store's mapped pages ${mb(s.mappedMb)}); JS heap ${mb(s.heapMb)} MB of ${mb(s.heapTotalMb)} MB reserved, ` +
+        `external ${mb(s.externalMb)} MB; store on disk ${mb(s.storeMb)} MB`,
     );
   };
   const began = Date.now();
