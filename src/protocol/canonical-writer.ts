@@ -17,7 +17,8 @@ function tagBytes(ascii: string): Uint8Array {
  * Byte writer for the canonical encodings of reference §3: raw ASCII tags, fixed-width big-endian
  * integers, u32-length-prefixed variable bytes and raw fixed-size ids. A value that does not fit its
  * field is a caller bug (inputs are validated before hashing), so it throws RangeError instead of
- * producing a hash of something the reference could never encode. Writes go into one growing buffer.
+ * producing a hash of something the reference could never encode. Writes go into one growing buffer, which
+ * `reset` keeps for the next encoding.
  */
 export class CanonicalWriter {
   private buffer = new Uint8Array(256);
@@ -71,6 +72,17 @@ export class CanonicalWriter {
   /** Everything written so far, as a copy. */
   finish(): Uint8Array {
     return this.buffer.slice(0, this.length);
+  }
+
+  /** Starts over, keeping the buffer: a writer reused for many encodings allocates only when one outgrows it. */
+  reset(): this {
+    this.length = 0;
+    return this;
+  }
+
+  /** Everything written so far, without a copy: valid only until the next write or `reset`. */
+  written(): Uint8Array {
+    return this.buffer.subarray(0, this.length);
   }
 
   private checkUint(value: number, width: 1 | 2 | 4): void {

@@ -15,6 +15,11 @@ const EFFECTS_TAG = 'tempo.fastpay.effects.v1';
 const CERT_PREIMAGE_TAG = 'tempo.fastpay.cert.preimage.v1';
 const QC_TAG = 'tempo.fastpay.qc.v1';
 const CERT_DOMAIN_TAG_BYTES = new TextEncoder().encode(CERT_DOMAIN_TAG);
+/**
+ * The writer of every hash below, reused: each encoding runs synchronously from `reset` to its digest, which reads
+ * the bytes in place, so hashing a payment allocates no buffer of its own.
+ */
+const scratch = new CanonicalWriter();
 
 /** The `FastPayTx` fields that tx_hash covers. `parentQcHash` empty means no parent. */
 export interface TxHashInput {
@@ -58,7 +63,8 @@ export interface QcHashInput {
  * client_request_id are not hashed. Throws RangeError for a nonce key or non-empty parent that is not 32 bytes.
  */
 export function txHash(suite: CryptoSuite, tx: TxHashInput): Uint8Array {
-  const w = new CanonicalWriter()
+  const w = scratch
+    .reset()
     .tag(TX_TAG)
     .u64(tx.chainId)
     .bytes(tx.tempoTx)
@@ -68,7 +74,7 @@ export function txHash(suite: CryptoSuite, tx: TxHashInput): Uint8Array {
     .u64(tx.expiry.value);
   if (tx.parentQcHash.length === 0) w.u8(0);
   else w.u8(1).fixed(tx.parentQcHash, HASH_LENGTH);
-  return suite.sha256(w.finish());
+  return suite.sha256(w.written());
 }
 
 /**
@@ -76,7 +82,8 @@ export function txHash(suite: CryptoSuite, tx: TxHashInput): Uint8Array {
  * Expiry, chain id and parent are not included.
  */
 export function effectsHash(suite: CryptoSuite, effects: Effects): Uint8Array {
-  const w = new CanonicalWriter()
+  const w = scratch
+    .reset()
     .tag(EFFECTS_TAG)
     .fixed(effects.sender, ADDRESS_LENGTH)
     .fixed(effects.recipient, ADDRESS_LENGTH)
@@ -84,7 +91,7 @@ export function effectsHash(suite: CryptoSuite, effects: Effects): Uint8Array {
     .fixed(effects.asset, ADDRESS_LENGTH)
     .fixed(effects.nonce.nonceKey, NONCE_KEY_LENGTH)
     .u64(effects.nonce.seq);
-  return suite.sha256(w.finish());
+  return suite.sha256(w.written());
 }
 
 /**
@@ -93,15 +100,23 @@ export function effectsHash(suite: CryptoSuite, effects: Effects): Uint8Array {
  * by default the fixed "tempo.fastpay.cert.v1" and version 1 of committee.ts.
  */
 export function certPreimage(ctx: CertContext, txHash: Uint8Array, effectsHash: Uint8Array): Uint8Array {
-  return new CanonicalWriter()
+  return writeCertPreimage(new CanonicalWriter(), ctx, txHash, effectsHash).finish();
+}
+
+function writeCertPreimage(
+  w: CanonicalWriter,
+  ctx: CertContext,
+  txHash: Uint8Array,
+  effectsHash: Uint8Array,
+): CanonicalWriter {
+  return w
     .tag(CERT_PREIMAGE_TAG)
     .bytes(ctx.domainTag === undefined ? CERT_DOMAIN_TAG_BYTES : new TextEncoder().encode(ctx.domainTag))
     .u16(ctx.protocolVersion ?? CERT_PROTOCOL_VERSION)
     .u64(ctx.chainId)
     .u64(ctx.epoch)
     .fixed(txHash, HASH_LENGTH)
-    .fixed(effectsHash, HASH_LENGTH)
-    .finish();
+    .fixed(effectsHash, HASH_LENGTH);
 }
 
 /** cert_digest = SHA-256(certPreimage): the 32-byte message every certificate signs (reference §3.3, §4). */
@@ -111,7 +126,7 @@ export function certDigest(
   txHash: Uint8Array,
   effectsHash: Uint8Array,
 ): Uint8Array {
-  return suite.sha256(certPreimage(ctx, txHash, effectsHash));
+  return suite.sha256(writeCertPreimage(scratch.reset(), ctx, txHash, effectsHash).written());
 }
 
 /**
@@ -120,7 +135,8 @@ export function certDigest(
  * the input order of distinct signers.
  */
 export function qcHash(suite: CryptoSuite, qc: QcHashInput): Uint8Array {
-  const w = new CanonicalWriter()
+  const w = scratch
+    .reset()
     .tag(QC_TAG)
     .fixed(qc.txHash, HASH_LENGTH)
     .fixed(qc.effectsHash, HASH_LENGTH)
@@ -130,5 +146,5 @@ export function qcHash(suite: CryptoSuite, qc: QcHashInput): Uint8Array {
   for (const cert of sorted) {
     w.fixed(cert.signerId, VALIDATOR_ID_LENGTH).bytes(cert.signature).u64(cert.createdUnixMillis);
   }
-  return suite.sha256(w.finish());
+  return suite.sha256(w.written());
 }
