@@ -1,4 +1,5 @@
 import { fromCallback } from 'xstate';
+import type { ChainFreshness } from '../chain/chain-freshness.ts';
 import type { BlockTransaction, ChainBlock, ChainHead, ChainPort } from '../chain/chain-port.ts';
 import { bytesEqual, toHex } from '../protocol/bytes.ts';
 import { parseTip20Transfer } from '../protocol/tempo/tip20-transfer.ts';
@@ -63,10 +64,14 @@ export class ChainWatcher {
   #running: Promise<void> | undefined;
   #started: Promise<void> | undefined;
   #stopWatch: (() => void) | undefined;
+  /** Wall-clock millis of the last head, and the heads' failure reported since, if any. */
+  #lastHeadAt = 0;
+  #headsError: string | undefined;
 
   constructor(options: ChainWatcherOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#lastHeadAt = this.#now();
   }
 
   /** Reads the stored scan position and the first head, then follows every head; idempotent. */
@@ -93,12 +98,25 @@ export class ChainWatcher {
     if (this.#stopping.signal.aborted) return;
     this.#stopWatch = heads.watchHeads(
       (head) => this.#onHead(head),
-      (error) => this.#o.onError(error, 'chain heads'),
+      (error) => {
+        this.#headsError = error.message;
+        this.#o.onError(error, 'chain heads');
+      },
     );
+  }
+
+  /** How recent the heads are; `unreachable` only when reading its own node (sidecar heads have other signals). */
+  freshness(): ChainFreshness {
+    return {
+      headAgeMs: this.#now() - this.#lastHeadAt,
+      ...(this.#o.chain && this.#headsError !== undefined ? { unreachable: this.#headsError } : {}),
+    };
   }
 
   /** Every distinct head is the target, a lower one too (a reset): blocks above it are scanned again as they come. */
   #onHead(head: ChainHead): void {
+    this.#lastHeadAt = this.#now();
+    this.#headsError = undefined;
     this.#o.payments.setHead(head);
     this.#target = head;
     if (this.#o.chain) {

@@ -211,8 +211,10 @@ export async function startAggregator(
         .filter((l) => connectivityOf(l.client) === 'unreachable')
         .map((l) => l.member.name);
       const head = running.head();
+      const chainNews = watcher.freshness();
       const waitingFor = [
         ...(head ? [] : ['a chain head']),
+        ...(chainNews.unreachable ? [`the chain node: ${chainNews.unreachable}`] : []),
         ...(committee.members.length - unreachable.length < threshold
           ? [`sidecars: ${unreachable.join(', ')} unreachable, a quorum needs ${threshold}`]
           : []),
@@ -221,6 +223,7 @@ export async function startAggregator(
         ok: waitingFor.length === 0,
         waitingFor,
         head: head?.height.toString() ?? null,
+        headAgeMs: chainNews.headAgeMs,
         validators: committee.members.length,
         threshold,
         unreachableSidecars: unreachable,

@@ -1,3 +1,4 @@
+import type { ChainFreshness } from '../../chain/chain-freshness.ts';
 import type { ChainHead, ChainPort } from '../../chain/chain-port.ts';
 import type { EscrowChain } from '../../chain/escrow/escrow-chain.ts';
 import { byteKey, bytesEqual } from '../../protocol/bytes.ts';
@@ -55,6 +56,9 @@ export class ChainFollower implements ChainSource {
       ),
   );
   #unwatch: (() => void) | undefined;
+  /** Wall-clock millis of the last head from the node, and the failure reported since, if any. */
+  #lastHeadAt = Date.now();
+  #watchError: string | undefined;
 
   private constructor(
     private readonly options: ChainFollowerOptions,
@@ -69,8 +73,15 @@ export class ChainFollower implements ChainSource {
     const follower = new ChainFollower(options, { ...head, height: head.height - 1n });
     await follower.#advance(head);
     follower.#unwatch = options.port.watchHeads(
-      (h) => follower.#heads.offer(h),
-      (err) => options.logger.warn({ err: err.message }, 'chain head watch error; reconnecting'),
+      (h) => {
+        follower.#lastHeadAt = Date.now();
+        follower.#watchError = undefined;
+        follower.#heads.offer(h);
+      },
+      (err) => {
+        follower.#watchError = err.message;
+        options.logger.warn({ err: err.message }, 'chain head watch error; reconnecting');
+      },
     );
     return follower;
   }
@@ -107,6 +118,13 @@ export class ChainFollower implements ChainSource {
 
   head(): HeadInfo {
     return this.#b;
+  }
+
+  freshness(): ChainFreshness {
+    return {
+      headAgeMs: Date.now() - this.#lastHeadAt,
+      ...(this.#watchError === undefined ? {} : { unreachable: this.#watchError }),
+    };
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { ChainFreshness } from '../../chain/chain-freshness.ts';
 import type { ChainRead, ChainView } from '../../protocol/validation/chain-view.ts';
 import { createStaticChainView, type StaticChainState } from '../../protocol/validation/static-chain-view.ts';
 
@@ -19,6 +20,8 @@ export interface ChainSource {
   load(reads: readonly ChainRead[]): Promise<void>;
   /** Defined while B is moving; decisions wait for it (`load` does too). */
   moving?(): Promise<void> | undefined;
+  /** How recent the chain's news is; only a source that follows a node has it. */
+  freshness?(): ChainFreshness;
 }
 
 /**

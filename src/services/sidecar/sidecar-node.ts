@@ -79,13 +79,23 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
         ? undefined
         : await startHealthMetricsServer(config.httpListen, {
             metrics: node.metrics,
-            health: () => ({
-              ok: true,
-              name: config.name,
-              head: node.head().height.toString(),
-              committee: node.committeeSize,
-              boardCertificates: node.board.size,
-            }),
+            health: () => {
+              const chain = node.freshness?.();
+              return {
+                // Unhealthy while its node is unreachable: it cannot read the chain a decision needs.
+                ok: chain?.unreachable === undefined,
+                name: config.name,
+                head: node.head().height.toString(),
+                ...(chain
+                  ? {
+                      headAgeMs: chain.headAgeMs,
+                      ...(chain.unreachable ? { waitingFor: [`the chain node: ${chain.unreachable}`] } : {}),
+                    }
+                  : {}),
+                committee: node.committeeSize,
+                boardCertificates: node.board.size,
+              };
+            },
           });
     logger.info(
       {
@@ -299,6 +309,7 @@ async function startNode(
     committeeSize: committee.members.length,
     metrics,
     head: () => chain.head(),
+    ...(chain.freshness ? { freshness: () => chain.freshness!() } : {}),
     stopGossip: () => gossip.stop(),
     stopValidator: stopSweeper,
     stopChain: async () => {
