@@ -4,6 +4,7 @@ import type { BlockTransaction, ChainBlock, ChainHead, ChainPort } from '../chai
 import { bytesEqual, toHex } from '../protocol/bytes.ts';
 import { parseTip20Transfer } from '../protocol/tempo/tip20-transfer.ts';
 import type { Effects } from '../protocol/types.ts';
+import { DEFAULT_RULES } from '../protocol/validation/decision-rules.ts';
 import type { Store } from '../store/store.ts';
 import type { FollowedPayment, FollowedPayments } from './followed-payments.ts';
 import type { PaymentEvent } from './payment-events.ts';
@@ -20,6 +21,13 @@ export interface ChainWatcherOptions {
   readonly finalityDepth: number;
   /** Unix millis: the `at` of the events delivered. */
   readonly now?: () => number;
+  /**
+   * The sidecars' `--max-expiry-ms` (default theirs, 1 hour): they certify no deadline further ahead. A payment
+   * whose deadline the observer does not know (it learned it from sidecars' boards only) and that has no QC is
+   * EXPIRED once this long, plus CLOCK_SKEW_MS, passed since this watcher first saw it open (its own clock: a
+   * certificate's creation time is a sidecar's word).
+   */
+  readonly maxExpiryMs?: number;
   /** A failed head read or chain scan; the watcher goes on at the next head. */
   readonly onError: (error: Error, what: string) => void;
 }
@@ -52,6 +60,9 @@ const CLOCK_SKEW_MS = 2_000n;
 export class ChainWatcher {
   readonly #o: ChainWatcherOptions;
   readonly #now: () => number;
+  readonly #unknownDeadlineMs: number;
+  /** When this watcher first saw each open payment whose deadline it does not know (wall-clock millis). */
+  readonly #firstSeen = new Map<string, number>();
   readonly #stopping = new AbortController();
   #stored: bigint | undefined;
   #scanned: bigint | undefined;
@@ -72,6 +83,8 @@ export class ChainWatcher {
     this.#o = options;
     this.#now = options.now ?? Date.now;
     this.#lastHeadAt = this.#now();
+    this.#unknownDeadlineMs =
+      (options.maxExpiryMs ?? Number(DEFAULT_RULES.maxExpiryMs)) + Number(CLOCK_SKEW_MS);
   }
 
   /** Reads the stored scan position and the first head, then follows every head; idempotent. */
@@ -251,7 +264,10 @@ export class ChainWatcher {
   async #sweep(head: ChainHead): Promise<void> {
     const { payments, chain } = this.#o;
     const at = this.#now();
-    for (const payment of payments.openPayments()) {
+    const open = [...payments.openPayments()];
+    const stillOpen = new Set(open.map((p) => p.key));
+    for (const key of this.#firstSeen.keys()) if (!stillOpen.has(key)) this.#firstSeen.delete(key);
+    for (const payment of open) {
       const { key, view } = payment;
       const inclusion = view.context.inclusion;
       if (view.stage === 'INCLUDED' && inclusion && chain) {
@@ -269,7 +285,11 @@ export class ChainWatcher {
         }
       } else if (view.stage === 'SUBMITTED' || view.stage === 'CERTIFIED') {
         const deadline = earliest(payment.expiresAtMs, payment.validBeforeMs);
-        if (deadline !== undefined && head.timestampMs >= deadline) {
+        const firstSeen = this.#firstSeen.get(key) ?? at;
+        if (deadline === undefined) this.#firstSeen.set(key, firstSeen);
+        if (
+          deadline === undefined ? at >= firstSeen + this.#unknownDeadlineMs : head.timestampMs >= deadline
+        ) {
           await payments.advance(key, { type: 'EXPIRED', at });
         }
       } else if (

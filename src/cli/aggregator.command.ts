@@ -3,6 +3,7 @@ import { DEFAULT_RETAIN_FINISHED } from '../actors/payment-system.ts';
 import { createEventBus } from '../graphql/event-bus.ts';
 import { graphqlMount } from '../graphql/graphql-mount.ts';
 import { DEFAULT_SUBSCRIPTION_CAPS } from '../graphql/subscription-caps.ts';
+import { DEFAULT_RULES } from '../protocol/validation/decision-rules.ts';
 import type { AggregatorConfig } from '../services/aggregator/aggregator-config.ts';
 import { startAggregator } from '../services/aggregator/aggregator-node.ts';
 import { DEFAULT_CORS_ORIGINS } from '../services/http/cors.ts';
@@ -57,6 +58,7 @@ export function aggregatorConfigFromFlags(values: OptionValues): AggregatorConfi
       .map((o) => o.trim()),
     maxCallsPerPeer: positiveIntOption(values, 'max-calls-per-peer'),
     retainFinished: positiveIntOption(values, 'retain-finished'),
+    maxExpiryMs: positiveIntOption(values, 'max-expiry-ms'),
     referenceStages: values['reference-stages'] === true,
     devnetAccounts: devnetAccounts(values),
     ...(committeeFile ? { committeeFile } : {}),
@@ -186,6 +188,12 @@ export const aggregatorCommand: Command = {
       value: 'N',
       help: 'gRPC calls one peer host may have in progress; more get RESOURCE_EXHAUSTED',
       default: String(DEFAULT_MAX_CALLS_PER_PEER),
+    },
+    'max-expiry-ms': {
+      type: 'string',
+      value: 'MS',
+      help: "the sidecars' --max-expiry-ms: a payment seen only on their boards, without a QC, expires this long after it was first seen",
+      default: String(DEFAULT_RULES.maxExpiryMs),
     },
     'retain-finished': {
       type: 'string',

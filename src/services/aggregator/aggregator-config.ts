@@ -30,6 +30,11 @@ export interface AggregatorConfig {
   readonly headPollMs: number;
   /** Origins allowed to call the HTTP API from a browser (`*`, exact, or `scheme://host:*`); default local pages. */
   readonly corsOrigins?: readonly string[];
+  /**
+   * The sidecars' `--max-expiry-ms`: a payment known only from their boards (its deadline unknown) and without a
+   * QC is EXPIRED this long (plus 2 s of clock skew) after the aggregator first saw it (default 1 hour).
+   */
+  readonly maxExpiryMs?: number;
   /** Finished payments the store keeps at most, the first finished deleted first (default DEFAULT_RETAIN_FINISHED). */
   readonly retainFinished?: number;
   /** Concurrent gRPC calls per peer host (default DEFAULT_MAX_CALLS_PER_PEER). */

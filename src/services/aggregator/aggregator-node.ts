@@ -175,6 +175,7 @@ export async function startAggregator(
       ...(chain ? { chain } : {}),
       scanned: { store, key: SCANNED_KEY },
       finalityDepth: config.finalityDepth,
+      ...(config.maxExpiryMs ? { maxExpiryMs: config.maxExpiryMs } : {}),
       // Without a chain, heads fail while fewer than f+1 sidecars answer: expected, so only a debug line.
       onError: (error, what) =>
         chain || what !== 'chain heads'
