@@ -27,7 +27,7 @@ for run in $(seq "$RUNS"); do
   npm test >"$LOG_DIR/run-$run.log" 2>&1
   code=$?
   seconds=$(($(date +%s) - start))
-  summary=$(grep -E '^ +(Test Files|Tests) ' "$LOG_DIR/run-$run.log" | sed 's/\x1b\[[0-9;]*m//g' | tr -s ' ' | paste -sd ';')
+  summary=$(sed 's/\x1b\[[0-9;]*m//g' "$LOG_DIR/run-$run.log" | grep -E '^ +(Test Files|Tests) ' | tr -s ' ' | paste -sd ';')
   verdict=ok
   if [ "$code" -ne 0 ]; then verdict="FAILED (exit $code)"; failed=1; fi
   if [ "$seconds" -gt "$LIMIT" ]; then verdict="$verdict, over ${LIMIT} s"; failed=1; fi
