@@ -1,5 +1,5 @@
 import { fromCallback } from 'xstate';
-import type { ChainFreshness } from '../chain/chain-freshness.ts';
+import { type ChainFreshness, FreshnessTracker } from '../chain/chain-freshness.ts';
 import type { BlockTransaction, ChainBlock, ChainHead, ChainPort } from '../chain/chain-port.ts';
 import { bytesEqual, toHex } from '../protocol/bytes.ts';
 import { parseTip20Transfer } from '../protocol/tempo/tip20-transfer.ts';
@@ -75,14 +75,12 @@ export class ChainWatcher {
   #running: Promise<void> | undefined;
   #started: Promise<void> | undefined;
   #stopWatch: (() => void) | undefined;
-  /** Wall-clock millis of the last head, and the heads' failure reported since, if any. */
-  #lastHeadAt = 0;
-  #headsError: string | undefined;
+  readonly #news: FreshnessTracker;
 
   constructor(options: ChainWatcherOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
-    this.#lastHeadAt = this.#now();
+    this.#news = new FreshnessTracker(this.#now);
     this.#unknownDeadlineMs =
       (options.maxExpiryMs ?? Number(DEFAULT_RULES.maxExpiryMs)) + Number(CLOCK_SKEW_MS);
   }
@@ -112,7 +110,7 @@ export class ChainWatcher {
     this.#stopWatch = heads.watchHeads(
       (head) => this.#onHead(head),
       (error) => {
-        this.#headsError = error.message;
+        this.#news.failed(error);
         this.#o.onError(error, 'chain heads');
       },
     );
@@ -120,16 +118,13 @@ export class ChainWatcher {
 
   /** How recent the heads are; `unreachable` only when reading its own node (sidecar heads have other signals). */
   freshness(): ChainFreshness {
-    return {
-      headAgeMs: this.#now() - this.#lastHeadAt,
-      ...(this.#o.chain && this.#headsError !== undefined ? { unreachable: this.#headsError } : {}),
-    };
+    const { headAgeMs, unreachable } = this.#news.freshness();
+    return { headAgeMs, ...(this.#o.chain && unreachable !== undefined ? { unreachable } : {}) };
   }
 
   /** Every distinct head is the target, a lower one too (a reset): blocks above it are scanned again as they come. */
   #onHead(head: ChainHead): void {
-    this.#lastHeadAt = this.#now();
-    this.#headsError = undefined;
+    this.#news.head();
     this.#o.payments.setHead(head);
     this.#target = head;
     if (this.#o.chain) {

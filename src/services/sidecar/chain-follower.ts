@@ -1,4 +1,4 @@
-import type { ChainFreshness } from '../../chain/chain-freshness.ts';
+import { type ChainFreshness, FreshnessTracker } from '../../chain/chain-freshness.ts';
 import type { ChainHead, ChainPort } from '../../chain/chain-port.ts';
 import type { EscrowChain } from '../../chain/escrow/escrow-chain.ts';
 import { byteKey, bytesEqual } from '../../protocol/bytes.ts';
@@ -56,9 +56,7 @@ export class ChainFollower implements ChainSource {
       ),
   );
   #unwatch: (() => void) | undefined;
-  /** Wall-clock millis of the last head from the node, and the failure reported since, if any. */
-  #lastHeadAt = Date.now();
-  #watchError: string | undefined;
+  readonly #news = new FreshnessTracker();
 
   private constructor(
     private readonly options: ChainFollowerOptions,
@@ -74,12 +72,11 @@ export class ChainFollower implements ChainSource {
     await follower.#advance(head);
     follower.#unwatch = options.port.watchHeads(
       (h) => {
-        follower.#lastHeadAt = Date.now();
-        follower.#watchError = undefined;
+        follower.#news.head();
         follower.#heads.offer(h);
       },
       (err) => {
-        follower.#watchError = err.message;
+        follower.#news.failed(err);
         options.logger.warn({ err: err.message }, 'chain head watch error; reconnecting');
       },
     );
@@ -121,10 +118,7 @@ export class ChainFollower implements ChainSource {
   }
 
   freshness(): ChainFreshness {
-    return {
-      headAgeMs: Date.now() - this.#lastHeadAt,
-      ...(this.#watchError === undefined ? {} : { unreachable: this.#watchError }),
-    };
+    return this.#news.freshness();
   }
 
   /**

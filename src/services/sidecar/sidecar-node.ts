@@ -309,7 +309,7 @@ async function startNode(
     committeeSize: committee.members.length,
     metrics,
     head: () => chain.head(),
-    ...(chain.freshness ? { freshness: () => chain.freshness!() } : {}),
+    freshness: chain.freshness?.bind(chain),
     stopGossip: () => gossip.stop(),
     stopValidator: stopSweeper,
     stopChain: async () => {
