@@ -62,9 +62,17 @@ function finishedKey(finishedAt: number, txHash: string): string {
   return `${FINISHED_PREFIX}${String(finishedAt).padStart(16, '0')}/${txHash}`;
 }
 
-/** Finished payments, the first finished first, each with its queue entry's key (bounded memory: one at a time). */
-export async function* finishedPayments(store: Store): AsyncIterable<{ key: string; txHash: string }> {
-  for await (const [key, value] of store.scan(FINISHED_PREFIX)) yield { key, txHash: decoder.decode(value) };
+/**
+ * Finished payments, the first finished first, each with its queue entry's key and when it finished (bounded
+ * memory: one at a time).
+ */
+export async function* finishedPayments(
+  store: Store,
+): AsyncIterable<{ key: string; txHash: string; finishedAt: number }> {
+  for await (const [key, value] of store.scan(FINISHED_PREFIX)) {
+    const finishedAt = Number(key.slice(FINISHED_PREFIX.length, FINISHED_PREFIX.length + 16));
+    yield { key, txHash: decoder.decode(value), finishedAt };
+  }
 }
 
 /** Tx hashes of the open payments (bounded memory: one at a time). */

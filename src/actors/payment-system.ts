@@ -80,6 +80,8 @@ export class PaymentSystem implements PaymentRegistry {
   readonly #retainFinished: number;
   /** Finished payments in the store (counted at open, then kept up to date). */
   #storedFinished = 0;
+  /** The count of the finished payments stored before open, while it runs. */
+  #counting: Promise<void> | undefined;
   /** The running deletion of finished payments beyond the retention, if any. */
   #forgetting: Promise<void> | undefined;
   readonly #entries = new Map<string, Entry>();
@@ -99,7 +101,8 @@ export class PaymentSystem implements PaymentRegistry {
 
   /**
    * Opens the system on `options.store` and restores the unfinished payments stored there (finished ones stay in
-   * the store, read on demand, and are counted: a key scan bounded by the retention). A store written before the
+   * the store, read on demand). The finished ones are counted in the background (a key scan bounded by the
+   * retention, which waits for it), so a large history does not delay the start. A store written before the
    * indexes existed is indexed first, once.
    */
   static async open(options: PaymentSystemOptions): Promise<PaymentSystem> {
@@ -109,8 +112,10 @@ export class PaymentSystem implements PaymentRegistry {
       const bytes = await options.store.get(PAYMENT_KEY_PREFIX + txHash);
       if (bytes) system.#restore(decodeTagged<StoredPayment>(bytes));
     }
-    for await (const _ of finishedPayments(options.store)) system.#storedFinished++;
-    system.#retain();
+    system.#counting = system.#countFinished(system.#now()).finally(() => {
+      system.#counting = undefined;
+      system.#retain();
+    });
     return system;
   }
 
@@ -193,7 +198,7 @@ export class PaymentSystem implements PaymentRegistry {
     return [...this.#entries.values()].flatMap((e) => (e.actor && e.view ? [e.view] : []));
   }
 
-  /** Finished payments in the store now. */
+  /** Finished payments in the store now (once the count at open is done). */
   storedFinished(): number {
     return this.#storedFinished;
   }
@@ -201,6 +206,7 @@ export class PaymentSystem implements PaymentRegistry {
   /** Waits for every queued transition to be persisted, then stops the actors. The store stays open. */
   async close(): Promise<void> {
     await Promise.all([...this.#entries.values()].map((e) => e.queue));
+    await this.#counting;
     await this.#forgetting;
     for (const entry of this.#entries.values()) entry.actor?.stop();
   }
@@ -266,13 +272,25 @@ export class PaymentSystem implements PaymentRegistry {
 
   /** Starts deleting the first finished payments while more than the retention are stored (one run at a time). */
   #retain(): void {
-    if (this.#forgetting || this.#storedFinished <= this.#retainFinished) return;
+    if (this.#counting || this.#forgetting || this.#storedFinished <= this.#retainFinished) return;
     this.#forgetting = this.#forgetFirstFinished()
       // A failed deletion is retried at the next finished payment; the payments stay readable meanwhile.
       .catch(() => undefined)
       .finally(() => {
         this.#forgetting = undefined;
       });
+  }
+
+  /** Adds the finished payments stored before `openedAt` (those finished since are counted as they finish). */
+  async #countFinished(openedAt: number): Promise<void> {
+    try {
+      for await (const { finishedAt } of finishedPayments(this.#store)) {
+        if (finishedAt >= openedAt) return;
+        this.#storedFinished++;
+      }
+    } catch {
+      // A count cut short only keeps more than the retention until the next start.
+    }
   }
 
   async #forgetFirstFinished(): Promise<void> {
